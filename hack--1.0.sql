@@ -1,0 +1,253 @@
+-- hack--1.0.sql: the SQL surface of the hack extension, version 1.0
+\echo Use "CREATE EXTENSION hack" to load this file. \quit
+
+------------------------------------------------------------------------
+-- Type poincare_point
+------------------------------------------------------------------------
+
+CREATE TYPE poincare_point;
+
+CREATE FUNCTION poincare_point_in(cstring, oid, integer) RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_out(poincare_point) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_typmod_in(cstring[]) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_typmod_out(integer) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_recv(internal, oid, integer) RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_send(poincare_point) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE poincare_point (
+	INPUT = poincare_point_in,
+	OUTPUT = poincare_point_out,
+	TYPMOD_IN = poincare_point_typmod_in,
+	TYPMOD_OUT = poincare_point_typmod_out,
+	RECEIVE = poincare_point_recv,
+	SEND = poincare_point_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = external
+);
+
+COMMENT ON TYPE poincare_point IS
+	'a point of the Poincaré ball of curvature -1 (the open unit ball), text form (x1,...,xn); poincare_point(n) fixes the dimension';
+COMMENT ON FUNCTION poincare_point_in(cstring, oid, integer) IS 'text input of poincare_point';
+COMMENT ON FUNCTION poincare_point_out(poincare_point) IS 'text output of poincare_point (shortest exact float8 digits)';
+COMMENT ON FUNCTION poincare_point_typmod_in(cstring[]) IS 'parses the dimension modifier of poincare_point(n)';
+COMMENT ON FUNCTION poincare_point_typmod_out(integer) IS 'prints the dimension modifier of poincare_point(n)';
+COMMENT ON FUNCTION poincare_point_recv(internal, oid, integer) IS 'binary input of poincare_point';
+COMMENT ON FUNCTION poincare_point_send(poincare_point) IS 'binary output of poincare_point';
+
+------------------------------------------------------------------------
+-- Casts
+------------------------------------------------------------------------
+
+CREATE FUNCTION poincare_point(poincare_point, integer, boolean) RETURNS poincare_point
+	AS 'MODULE_PATHNAME', 'poincare_point_typmod_cast' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_poincare_point(double precision[], integer, boolean) RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_poincare_point(real[], integer, boolean) RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_poincare_point(numeric[], integer, boolean) RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_poincare_point(integer[], integer, boolean) RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_to_float8(poincare_point, integer, boolean) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'poincare_point_to_float8_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE CAST (poincare_point AS poincare_point)
+	WITH FUNCTION poincare_point(poincare_point, integer, boolean) AS IMPLICIT;
+CREATE CAST (double precision[] AS poincare_point)
+	WITH FUNCTION array_to_poincare_point(double precision[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (real[] AS poincare_point)
+	WITH FUNCTION array_to_poincare_point(real[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (numeric[] AS poincare_point)
+	WITH FUNCTION array_to_poincare_point(numeric[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (integer[] AS poincare_point)
+	WITH FUNCTION array_to_poincare_point(integer[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (poincare_point AS double precision[])
+	WITH FUNCTION poincare_point_to_float8(poincare_point, integer, boolean) AS ASSIGNMENT;
+
+COMMENT ON FUNCTION poincare_point(poincare_point, integer, boolean) IS 'enforces the dimension of poincare_point(n)';
+COMMENT ON FUNCTION array_to_poincare_point(double precision[], integer, boolean) IS 'cast float8[] to poincare_point (validated: finite, inside the unit ball)';
+COMMENT ON FUNCTION array_to_poincare_point(real[], integer, boolean) IS 'cast real[] to poincare_point (validated: finite, inside the unit ball)';
+COMMENT ON FUNCTION array_to_poincare_point(numeric[], integer, boolean) IS 'cast numeric[] to poincare_point (validated: finite, inside the unit ball)';
+COMMENT ON FUNCTION array_to_poincare_point(integer[], integer, boolean) IS 'cast integer[] to poincare_point (only the origin fits the unit ball)';
+COMMENT ON FUNCTION poincare_point_to_float8(poincare_point, integer, boolean) IS 'cast poincare_point to its float8[] coordinates';
+COMMENT ON CAST (double precision[] AS poincare_point) IS 'coordinates to point; errors if outside the unit ball';
+COMMENT ON CAST (real[] AS poincare_point) IS 'coordinates to point; errors if outside the unit ball';
+COMMENT ON CAST (numeric[] AS poincare_point) IS 'coordinates to point; errors if outside the unit ball';
+COMMENT ON CAST (integer[] AS poincare_point) IS 'coordinates to point; errors if outside the unit ball';
+COMMENT ON CAST (poincare_point AS double precision[]) IS 'point to its coordinates';
+
+------------------------------------------------------------------------
+-- Geometry
+------------------------------------------------------------------------
+
+CREATE FUNCTION poincare_dim(poincare_point) RETURNS integer
+	AS 'MODULE_PATHNAME', 'poincare_point_dim' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_distance(a poincare_point, b poincare_point) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_distance(a poincare_point, b poincare_point, c double precision) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_norm(p poincare_point, c double precision DEFAULT 1) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION mobius_add(a poincare_point, b poincare_point, c double precision DEFAULT 1) RETURNS poincare_point
+	AS 'MODULE_PATHNAME', 'poincare_mobius_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION mobius_scale(r double precision, p poincare_point, c double precision DEFAULT 1) RETURNS poincare_point
+	AS 'MODULE_PATHNAME', 'poincare_mobius_scale' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION expmap0(v double precision[], c double precision DEFAULT 1) RETURNS poincare_point
+	AS 'MODULE_PATHNAME', 'poincare_expmap0' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION logmap0(p poincare_point, c double precision DEFAULT 1) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'poincare_logmap0' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION expmap(p poincare_point, v double precision[], c double precision DEFAULT 1) RETURNS poincare_point
+	AS 'MODULE_PATHNAME', 'poincare_expmap' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION logmap(p poincare_point, q poincare_point, c double precision DEFAULT 1) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'poincare_logmap' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_geodesic(a poincare_point, b poincare_point, t double precision, c double precision DEFAULT 1) RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION poincare_dim(poincare_point) IS 'number of coordinates of a point';
+COMMENT ON FUNCTION poincare_distance(poincare_point, poincare_point) IS 'hyperbolic (Poincaré) distance, curvature -1; same as <->';
+COMMENT ON FUNCTION poincare_distance(poincare_point, poincare_point, double precision) IS 'hyperbolic distance in the ball of curvature -c';
+COMMENT ON FUNCTION poincare_norm(poincare_point, double precision) IS 'hyperbolic distance to the origin: the prototypicality score (small = typical)';
+COMMENT ON FUNCTION mobius_add(poincare_point, poincare_point, double precision) IS 'Möbius addition a ⊕ b in the ball of curvature -c';
+COMMENT ON FUNCTION mobius_scale(double precision, poincare_point, double precision) IS 'Möbius scalar multiplication r ⊗ p in the ball of curvature -c';
+COMMENT ON FUNCTION expmap0(double precision[], double precision) IS 'exponential map at the origin: tangent vector to point, norm clipped at (1-1e-5)/sqrt(c)';
+COMMENT ON FUNCTION logmap0(poincare_point, double precision) IS 'logarithmic map at the origin: point to tangent vector';
+COMMENT ON FUNCTION expmap(poincare_point, double precision[], double precision) IS 'exponential map at base point p, norm clipped at (1-1e-5)/sqrt(c)';
+COMMENT ON FUNCTION logmap(poincare_point, poincare_point, double precision) IS 'logarithmic map at base point p: the tangent vector at p pointing to q';
+COMMENT ON FUNCTION poincare_geodesic(poincare_point, poincare_point, double precision, double precision) IS 'the point at fraction t along the geodesic from a to b';
+
+CREATE OPERATOR <-> (
+	LEFTARG = poincare_point, RIGHTARG = poincare_point,
+	FUNCTION = poincare_distance, COMMUTATOR = '<->'
+);
+COMMENT ON OPERATOR <-> (poincare_point, poincare_point) IS 'hyperbolic distance (curvature -1)';
+
+------------------------------------------------------------------------
+-- Lorentz model and entailment cones
+------------------------------------------------------------------------
+
+CREATE FUNCTION to_lorentz(p poincare_point) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'poincare_to_lorentz' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION from_lorentz(h double precision[]) RETURNS poincare_point
+	AS 'MODULE_PATHNAME', 'poincare_from_lorentz' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION lorentz_distance(h double precision[], g double precision[]) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'poincare_lorentz_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cone_half_aperture(p poincare_point, k double precision DEFAULT 0.1) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'poincare_cone_half_aperture' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cone_exterior_angle(parent poincare_point, child poincare_point) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'poincare_cone_exterior_angle' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION to_lorentz(poincare_point) IS 'point to the hyperboloid model: n+1 coordinates, time first';
+COMMENT ON FUNCTION from_lorentz(double precision[]) IS 'hyperboloid point (time first) to the Poincaré ball';
+COMMENT ON FUNCTION lorentz_distance(double precision[], double precision[]) IS 'hyperbolic distance between two hyperboloid points';
+COMMENT ON FUNCTION cone_half_aperture(poincare_point, double precision) IS 'half-aperture asin(K(1-|p|^2)/|p|) of the entailment cone at p (Ganea et al. 2018)';
+COMMENT ON FUNCTION cone_exterior_angle(poincare_point, poincare_point) IS 'angle at parent between its cone axis and the geodesic to child; child is in the cone when it is at most the half-aperture';
+
+------------------------------------------------------------------------
+-- Aggregates
+------------------------------------------------------------------------
+
+CREATE FUNCTION poincare_midpoint_accum(double precision[], poincare_point) RETURNS double precision[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_midpoint_combine(double precision[], double precision[]) RETURNS double precision[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_midpoint_final(double precision[]) RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE poincare_midpoint(poincare_point) (
+	SFUNC = poincare_midpoint_accum,
+	STYPE = double precision[],
+	FINALFUNC = poincare_midpoint_final,
+	COMBINEFUNC = poincare_midpoint_combine,
+	INITCOND = '{0}',
+	PARALLEL = SAFE
+);
+
+COMMENT ON FUNCTION poincare_midpoint_accum(double precision[], poincare_point) IS 'transition function of poincare_midpoint';
+COMMENT ON FUNCTION poincare_midpoint_combine(double precision[], double precision[]) IS 'combine function of poincare_midpoint';
+COMMENT ON FUNCTION poincare_midpoint_final(double precision[]) IS 'final function of poincare_midpoint';
+COMMENT ON AGGREGATE poincare_midpoint(poincare_point) IS 'Einstein (Klein-model) midpoint of a set of points';
+
+------------------------------------------------------------------------
+-- Equality, ordering and hashing (no geometric meaning)
+------------------------------------------------------------------------
+
+CREATE FUNCTION poincare_point_eq(poincare_point, poincare_point) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_ne(poincare_point, poincare_point) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_lt(poincare_point, poincare_point) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_le(poincare_point, poincare_point) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_gt(poincare_point, poincare_point) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_ge(poincare_point, poincare_point) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_cmp(poincare_point, poincare_point) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_hash(poincare_point) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR = (
+	LEFTARG = poincare_point, RIGHTARG = poincare_point, FUNCTION = poincare_point_eq,
+	COMMUTATOR = '=', NEGATOR = '<>', RESTRICT = eqsel, JOIN = eqjoinsel,
+	HASHES, MERGES
+);
+CREATE OPERATOR <> (
+	LEFTARG = poincare_point, RIGHTARG = poincare_point, FUNCTION = poincare_point_ne,
+	COMMUTATOR = '<>', NEGATOR = '=', RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR < (
+	LEFTARG = poincare_point, RIGHTARG = poincare_point, FUNCTION = poincare_point_lt,
+	COMMUTATOR = '>', NEGATOR = '>=', RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR <= (
+	LEFTARG = poincare_point, RIGHTARG = poincare_point, FUNCTION = poincare_point_le,
+	COMMUTATOR = '>=', NEGATOR = '>', RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR > (
+	LEFTARG = poincare_point, RIGHTARG = poincare_point, FUNCTION = poincare_point_gt,
+	COMMUTATOR = '<', NEGATOR = '<=', RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+CREATE OPERATOR >= (
+	LEFTARG = poincare_point, RIGHTARG = poincare_point, FUNCTION = poincare_point_ge,
+	COMMUTATOR = '<=', NEGATOR = '<', RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+CREATE OPERATOR CLASS poincare_point_btree_ops
+	DEFAULT FOR TYPE poincare_point USING btree AS
+	OPERATOR 1 <,
+	OPERATOR 2 <=,
+	OPERATOR 3 =,
+	OPERATOR 4 >=,
+	OPERATOR 5 >,
+	FUNCTION 1 poincare_point_cmp(poincare_point, poincare_point);
+
+CREATE OPERATOR CLASS poincare_point_hash_ops
+	DEFAULT FOR TYPE poincare_point USING hash AS
+	OPERATOR 1 =,
+	FUNCTION 1 poincare_point_hash(poincare_point);
+
+COMMENT ON FUNCTION poincare_point_eq(poincare_point, poincare_point) IS 'implementation of = (same dimension and coordinates)';
+COMMENT ON FUNCTION poincare_point_ne(poincare_point, poincare_point) IS 'implementation of <>';
+COMMENT ON FUNCTION poincare_point_lt(poincare_point, poincare_point) IS 'implementation of < (lexicographic, no geometric meaning)';
+COMMENT ON FUNCTION poincare_point_le(poincare_point, poincare_point) IS 'implementation of <=';
+COMMENT ON FUNCTION poincare_point_gt(poincare_point, poincare_point) IS 'implementation of >';
+COMMENT ON FUNCTION poincare_point_ge(poincare_point, poincare_point) IS 'implementation of >=';
+COMMENT ON FUNCTION poincare_point_cmp(poincare_point, poincare_point) IS 'btree comparison support (lexicographic order)';
+COMMENT ON FUNCTION poincare_point_hash(poincare_point) IS 'hash support, consistent with =';
+COMMENT ON OPERATOR = (poincare_point, poincare_point) IS 'same dimension and coordinates';
+COMMENT ON OPERATOR <> (poincare_point, poincare_point) IS 'not equal';
+COMMENT ON OPERATOR < (poincare_point, poincare_point) IS 'less than in the lexicographic total order';
+COMMENT ON OPERATOR <= (poincare_point, poincare_point) IS 'less than or equal in the lexicographic total order';
+COMMENT ON OPERATOR > (poincare_point, poincare_point) IS 'greater than in the lexicographic total order';
+COMMENT ON OPERATOR >= (poincare_point, poincare_point) IS 'greater than or equal in the lexicographic total order';
+COMMENT ON OPERATOR CLASS poincare_point_btree_ops USING btree IS 'total order for DISTINCT, GROUP BY, UNIQUE and sorting';
+COMMENT ON OPERATOR CLASS poincare_point_hash_ops USING hash IS 'hashing for hash joins and hash aggregation';

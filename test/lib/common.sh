@@ -1,0 +1,68 @@
+# test/lib/common.sh: shared by test/run.sh and demo/run.sh (source it).
+#
+# hack_install_deps   installs Debian packages when run as root and missing
+# hack_build          builds and installs the extension (warnings are errors)
+# hack_start_cluster  starts a throwaway PostgreSQL 15 cluster in a temporary
+#                     directory (as the postgres OS user when run as root) and
+#                     exports PGHOST/PGPORT/PGUSER/PGDATABASE for clients
+# hack_stop_cluster   stops it and removes the directory
+
+HACK_PGBIN=/usr/lib/postgresql/15/bin
+
+# Debian packages the build, the tests and the demo need
+HACK_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
+	libopenblas-dev libpq-dev libpng-dev zlib1g-dev"
+
+hack_log() { printf '== %s\n' "$*" >&2; }
+
+hack_install_deps() {
+	local missing=""
+	for p in $HACK_PACKAGES "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		hack_log "missing Debian packages:$missing (run as root, or: sudo apt-get install -y$missing)"
+		return 1
+	fi
+	hack_log "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null && apt-get install -y -q $missing >/dev/null
+}
+
+hack_build() {
+	make -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >/dev/null &&
+		make -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config install >/dev/null
+}
+
+# Run a command as the cluster's OS user: postgres when we are root.
+hack_as_owner() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+hack_start_cluster() {
+	local opts="${1:-}"
+	HACK_CLUSTER_DIR=$(mktemp -d /tmp/hack-cluster.XXXXXX)
+	chmod 755 "$HACK_CLUSTER_DIR"
+	[ "$(id -u)" = 0 ] && chown postgres: "$HACK_CLUSTER_DIR"
+	# a free port above the usual ones
+	HACK_PORT=${HACK_PORT:-$(( 55000 + RANDOM % 5000 ))}
+	hack_as_owner "$HACK_PGBIN/initdb" -D "$HACK_CLUSTER_DIR/data" -U postgres -A trust \
+		--no-sync -E UTF8 --locale=C >"$HACK_CLUSTER_DIR/initdb.log" 2>&1 || {
+		cat "$HACK_CLUSTER_DIR/initdb.log" >&2; return 1; }
+	hack_as_owner "$HACK_PGBIN/pg_ctl" -D "$HACK_CLUSTER_DIR/data" -w -l "$HACK_CLUSTER_DIR/server.log" \
+		-o "-k $HACK_CLUSTER_DIR -p $HACK_PORT -c listen_addresses='' -c fsync=off $opts" start >/dev/null || {
+		cat "$HACK_CLUSTER_DIR/server.log" >&2; return 1; }
+	export PGHOST=$HACK_CLUSTER_DIR PGPORT=$HACK_PORT PGUSER=postgres PGDATABASE=postgres
+}
+
+hack_stop_cluster() {
+	[ -n "${HACK_CLUSTER_DIR:-}" ] || return 0
+	hack_as_owner "$HACK_PGBIN/pg_ctl" -D "$HACK_CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1
+	rm -rf "$HACK_CLUSTER_DIR"
+	HACK_CLUSTER_DIR=
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# test/run.sh: run every test of hack (the README's test command).
+#
+# Installs missing Debian packages (as root), builds with warnings as
+# errors, installs, starts a throwaway cluster, runs the C unit tests, the
+# pg_regress suite and the integration scripts in test/integration, stops
+# the cluster and ends with "tests: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. test/lib/common.sh
+
+passed=0
+failed=0
+count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+hack_install_deps || exit 1
+hack_log "building"
+if ! hack_build; then
+	echo "tests: 0 passed, 1 failed"
+	exit 1
+fi
+
+hack_log "C unit tests"
+make -s test/unit/run_unit >/dev/null
+unit_out=$(test/unit/run_unit 2>&1)
+echo "$unit_out" | grep -v '^ok '
+line=$(echo "$unit_out" | grep -E '^unit: [0-9]+ passed, [0-9]+ failed$' | tail -1)
+if [ -n "$line" ]; then
+	count "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
+else
+	count 0 1
+fi
+
+hack_start_cluster || { echo "tests: $passed passed, $((failed + 1)) failed"; exit 1; }
+trap hack_stop_cluster EXIT
+
+hack_log "pg_regress"
+rm -rf results regression.diffs regression.out
+make -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config installcheck >/tmp/hack-regress.$$ 2>&1
+cat /tmp/hack-regress.$$
+ok=$(grep -cE '\.\.\. ok ' /tmp/hack-regress.$$ || true)
+bad=$(grep -cE '\.\.\. FAILED|failed \(ignored\)' /tmp/hack-regress.$$ || true)
+if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
+count "$ok" "$bad"
+[ -f regression.diffs ] && { echo "---- regression.diffs"; cat regression.diffs; }
+rm -f /tmp/hack-regress.$$
+
+# integration scripts: each prints its own "NAME: N passed, M failed" line
+for t in test/integration/*.sh; do
+	[ -e "$t" ] || continue
+	hack_log "$t"
+	out=$(bash "$t" 2>&1)
+	rc=$?
+	echo "$out"
+	line=$(echo "$out" | grep -E '^[A-Za-z_-]+: [0-9]+ passed, [0-9]+ failed$' | tail -1)
+	if [ -n "$line" ]; then
+		count "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
+		[ "$rc" != 0 ] && [ "$(echo "$line" | awk '{print $4}')" = 0 ] && count 0 1
+	else
+		count 0 1
+	fi
+done
+
+hack_stop_cluster
+trap - EXIT
+echo "tests: $passed passed, $failed failed"
+[ "$failed" = 0 ]

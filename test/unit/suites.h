@@ -1,0 +1,3 @@
+/* One line per suite of test/unit; each is defined in test_NAME.c. */
+SUITE(hyperbolic)
+SUITE(point_text)

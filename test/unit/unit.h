@@ -1,0 +1,72 @@
+/*
+ * unit.h
+ *	  A minimal test runner for the pure-C core: no server, no framework.
+ *
+ * Each test file defines a suite function that runs its tests with
+ * RUN(test_fn); suites are listed in suites.h.  A test fails if any CHECK
+ * in it fails; the runner prints one line per test and a closing
+ * "unit: N passed, M failed" line.
+ */
+#ifndef HACK_UNIT_H
+#define HACK_UNIT_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+extern int	unit_current_failures;
+
+extern void unit_fail(const char *file, int line, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+extern void unit_run(const char *name, void (*fn) (void));
+
+#define RUN(fn) unit_run(#fn, fn)
+
+#define CHECK(cond) \
+	do { if (!(cond)) unit_fail(__FILE__, __LINE__, "%s", #cond); } while (0)
+
+/* |a - b| <= tol * max(1, |b|): relative for large values, absolute near 0 */
+#define CHECK_CLOSE(a, b, tol) \
+	do { \
+		double a_ = (a), b_ = (b); \
+		double s_ = fabs(b_) > 1.0 ? fabs(b_) : 1.0; \
+		if (!(fabs(a_ - b_) <= (tol) * s_)) \
+			unit_fail(__FILE__, __LINE__, "%s = %.17g, expected %s = %.17g (tol %g)", \
+					  #a, a_, #b, b_, (double) (tol)); \
+	} while (0)
+
+/* SplitMix64: small, seedable, good enough to draw test cases */
+typedef struct UnitRng
+{
+	uint64_t	state;
+} UnitRng;
+
+static inline uint64_t
+unit_rng_next(UnitRng *r)
+{
+	uint64_t	z = (r->state += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* uniform in [0, 1) */
+static inline double
+unit_rng_uniform(UnitRng *r)
+{
+	return (unit_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+/* standard normal (Box-Muller) */
+static inline double
+unit_rng_normal(UnitRng *r)
+{
+	double		u = unit_rng_uniform(r);
+	double		v = unit_rng_uniform(r);
+
+	return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
+}
+
+#endif							/* HACK_UNIT_H */
