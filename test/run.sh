@@ -31,6 +31,7 @@ else
 	count 0 1
 fi
 
+unset HACK_CLUSTER_DIR
 hack_start_cluster || { echo "tests: $passed passed, $((failed + 1)) failed"; exit 1; }
 trap hack_stop_cluster EXIT
 
