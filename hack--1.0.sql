@@ -77,6 +77,7 @@ COMMENT ON FUNCTION array_to_poincare_point(real[], integer, boolean) IS 'cast r
 COMMENT ON FUNCTION array_to_poincare_point(numeric[], integer, boolean) IS 'cast numeric[] to poincare_point (validated: finite, inside the unit ball)';
 COMMENT ON FUNCTION array_to_poincare_point(integer[], integer, boolean) IS 'cast integer[] to poincare_point (only the origin fits the unit ball)';
 COMMENT ON FUNCTION poincare_point_to_float8(poincare_point, integer, boolean) IS 'cast poincare_point to its float8[] coordinates';
+COMMENT ON CAST (poincare_point AS poincare_point) IS 'applies the dimension of poincare_point(n)';
 COMMENT ON CAST (double precision[] AS poincare_point) IS 'coordinates to point; errors if outside the unit ball';
 COMMENT ON CAST (real[] AS poincare_point) IS 'coordinates to point; errors if outside the unit ball';
 COMMENT ON CAST (numeric[] AS poincare_point) IS 'coordinates to point; errors if outside the unit ball';
@@ -249,5 +250,7 @@ COMMENT ON OPERATOR < (poincare_point, poincare_point) IS 'less than in the lexi
 COMMENT ON OPERATOR <= (poincare_point, poincare_point) IS 'less than or equal in the lexicographic total order';
 COMMENT ON OPERATOR > (poincare_point, poincare_point) IS 'greater than in the lexicographic total order';
 COMMENT ON OPERATOR >= (poincare_point, poincare_point) IS 'greater than or equal in the lexicographic total order';
+COMMENT ON OPERATOR FAMILY poincare_point_btree_ops USING btree IS 'total order of poincare_point';
+COMMENT ON OPERATOR FAMILY poincare_point_hash_ops USING hash IS 'hashing of poincare_point';
 COMMENT ON OPERATOR CLASS poincare_point_btree_ops USING btree IS 'total order for DISTINCT, GROUP BY, UNIQUE and sorting';
 COMMENT ON OPERATOR CLASS poincare_point_hash_ops USING hash IS 'hashing for hash joins and hash aggregation';
