@@ -439,6 +439,7 @@ hack_image_decode(const uint8_t *data, size_t len, HackImageFormat format,
 		case HACK_IMAGE_F32:
 			{
 				int			f32 = (format == HACK_IMAGE_F32);
+				HackNpyHeader raw;
 
 				if (len != (f32 ? 4 * n : n))
 				{
@@ -452,8 +453,6 @@ hack_image_decode(const uint8_t *data, size_t len, HackImageFormat format,
 										  "image has %zu bytes, expected %zu",
 										  len, f32 ? 4 * n : n);
 				}
-				HackNpyHeader raw;
-
 				memset(&raw, 0, sizeof(raw));
 				raw.type = f32 ? HACK_NPY_F4 : HACK_NPY_U1;
 				raw.elem_size = f32 ? 4 : 1;
