@@ -18,7 +18,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=hack
 HACK_WARNINGS = -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
 PG_CFLAGS = $(HACK_WARNINGS) -Isrc
-SHLIB_LINK = -lopenblas -lm
+SHLIB_LINK = -lopenblas -lpng -lm
 
 # the libpq client, installed next to psql
 CLIENT = src/client/hack-load
@@ -40,7 +40,7 @@ UNIT_CFLAGS = -std=c11 -O2 -g -Wall -Wextra -Werror -Wdeclaration-after-statemen
 UNIT_SRCS = $(sort $(wildcard test/unit/*.c))
 
 test/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard src/core/*.h) test/unit/unit.h
-	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lm
+	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lpng -lm
 
 .PHONY: unitcheck
 unitcheck: test/unit/run_unit

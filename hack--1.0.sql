@@ -254,3 +254,22 @@ COMMENT ON OPERATOR FAMILY poincare_point_btree_ops USING btree IS 'total order 
 COMMENT ON OPERATOR FAMILY poincare_point_hash_ops USING hash IS 'hashing of poincare_point';
 COMMENT ON OPERATOR CLASS poincare_point_btree_ops USING btree IS 'total order for DISTINCT, GROUP BY, UNIQUE and sorting';
 COMMENT ON OPERATOR CLASS poincare_point_hash_ops USING hash IS 'hashing for hash joins and hash aggregation';
+
+------------------------------------------------------------------------
+-- Pictures
+------------------------------------------------------------------------
+
+CREATE FUNCTION hack_plot(
+	points poincare_point[],
+	groups integer[] DEFAULT NULL,
+	images bytea[] DEFAULT NULL,
+	size integer DEFAULT 800,
+	color_by text DEFAULT 'group',
+	rays integer DEFAULT 12,
+	rings integer DEFAULT 4,
+	height integer DEFAULT 28,
+	width integer DEFAULT 28,
+	channels integer DEFAULT 1) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION hack_plot(poincare_point[], integer[], bytea[], integer, text, integer, integer, integer, integer, integer) IS
+	'PNG picture of 2-D embeddings in the Poincaré disc, coloured by group or norm, with optional image thumbnails at sampled positions';
