@@ -1,0 +1,594 @@
+/*
+ * hungarian.c
+ *	  Rectangular linear assignment by shortest augmenting paths (LAPJV).
+ *
+ * The solver is the dense algorithm of Jonker and Volgenant, "A shortest
+ * augmenting path algorithm for dense and sparse linear assignment
+ * problems" (Computing 38, 1987), extended to n rows <= m columns as in
+ * Crouse, "On implementing 2D rectangular assignment algorithms" (IEEE
+ * TAES 52(4), 2016), the algorithm behind scipy's linear_sum_assignment.
+ *
+ * It keeps column prices v (dual variables) such that every assigned row
+ * i is assigned to a column of least reduced cost c[i][j] - v[j]; the
+ * row dual is then u[i] = c[i][x[i]] - v[x[i]], so u[i] + v[j] <= c[i][j]
+ * everywhere with equality on the assignment.  For a rectangular problem
+ * the prices also satisfy v <= 0 with v = 0 on every unassigned column:
+ * they start at 0 and only ever decrease on assigned columns.  These are
+ * the optimality conditions of the LP, so once every row is assigned the
+ * assignment is optimal.  Three phases get there:
+ *
+ *	1. column reduction and reduction transfer (square problems only, since
+ *	   they raise prices of columns that may end unassigned): v[j] is the
+ *	   column minimum and each row that is the minimum of exactly one
+ *	   column takes it; then its price drops by the row's second-best
+ *	   reduced cost, so it stays tight;
+ *	2. augmenting row reduction, twice over the free rows: a free row takes
+ *	   its best column, and the price of that column drops by the gap to
+ *	   the row's second best, so the displaced owner (if any) is likely to
+ *	   find a cheap alternative at once.  On random dense matrices these
+ *	   two phases leave only a few per cent of the rows free;
+ *	3. for each remaining free row, Dijkstra on reduced costs over the
+ *	   columns (O(m) per scanned row, without a heap: the dense variant),
+ *	   scanning whole "level sets" of equal distance at once, until it
+ *	   reaches an unassigned column; then the prices of the scanned columns
+ *	   drop by their distance below the path length and the path is
+ *	   flipped.
+ *
+ * Worst case O(n^2 m) time (phase 3 alone is O(n * n * m)), O(m) working
+ * memory beyond the matrix; a transposed or maximised problem also makes
+ * an O(nm) working copy.  Infeasibility (a row or a Hall set with only
+ * forbidden pairs) shows up as an infinite shortest path, or an infinite
+ * best reduced cost in phases 1-2, and is reported; augmenting row
+ * reduction is bounded by a step budget, so nothing loops.
+ */
+#include "hungarian.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* augmenting row reduction: passes over the free rows, and a step budget */
+#define ARR_PASSES 2
+#define ARR_STEPS_PER_ROW 16
+
+/* phases 1-2 call the progress callback every this many row scans */
+#define PROGRESS_EVERY 256
+
+/* Working state of one solve: n rows <= m columns, prices and matching. */
+typedef struct Lap
+{
+	const double *c;			/* n x m, row-major */
+	int			n;
+	int			m;
+	int		   *x;				/* column of each row, or -1 */
+	int		   *y;				/* row of each column, or -1 */
+	double	   *v;				/* column prices */
+	int		   *free_rows;		/* rows still unassigned */
+	int			nfree;
+	int		   *collist;		/* phase 3: columns by scan state */
+	int		   *pred;			/* phase 3: predecessor row of each column */
+	double	   *d;				/* phase 3: tentative distances */
+	HackProgressFn progress;
+	void	   *progress_arg;
+	long		steps;			/* row scans so far, for the callback */
+} Lap;
+
+/* Ask the callback whether to go on; true means stop. */
+static bool
+lap_interrupted(Lap *lap, double done, double total)
+{
+	return lap->progress != NULL &&
+		!lap->progress(lap->progress_arg, done, total);
+}
+
+static HackStatus
+lap_infeasible(HackError *err)
+{
+	return hack_error_set(err, HACK_ERR_INFEASIBLE,
+						  "Some rows cannot all be matched to distinct columns through allowed (finite-cost) pairs.",
+						  "assignment problem is infeasible");
+}
+
+static HackStatus
+lap_stopped(HackError *err)
+{
+	return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL,
+						  "assignment interrupted");
+}
+
+/*
+ * Phase 1 (square problems): column reduction, then reduction transfer.
+ * Column minima are found row by row so the matrix is read in order.
+ */
+static HackStatus
+lap_column_reduction(Lap *lap, HackError *err)
+{
+	int			n = lap->n;
+	int			m = lap->m;
+	int		   *argmin = lap->pred;	/* borrowed scratch */
+	int		   *matches;
+
+	for (int j = 0; j < m; j++)
+	{
+		lap->v[j] = INFINITY;
+		argmin[j] = -1;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		const double *ci = lap->c + (size_t) i * m;
+
+		for (int j = 0; j < m; j++)
+			if (ci[j] < lap->v[j])
+			{
+				lap->v[j] = ci[j];
+				argmin[j] = i;
+			}
+	}
+
+	matches = lap->collist;		/* borrowed scratch, n <= m entries */
+	memset(matches, 0, sizeof(int) * n);
+	for (int j = m - 1; j >= 0; j--)
+	{
+		int			i = argmin[j];
+
+		if (i < 0)
+			return lap_infeasible(err); /* a column with no allowed row */
+		if (++matches[i] == 1)
+		{
+			lap->x[i] = j;
+			lap->y[j] = i;
+		}
+		else if (lap->v[j] < lap->v[lap->x[i]])
+		{
+			lap->y[lap->x[i]] = -1;
+			lap->x[i] = j;
+			lap->y[j] = i;
+		}
+		else
+			lap->y[j] = -1;
+	}
+
+	lap->nfree = 0;
+	for (int i = 0; i < n; i++)
+	{
+		const double *ci = lap->c + (size_t) i * m;
+		int			j1 = lap->x[i];
+		double		best = INFINITY;
+
+		if (matches[i] == 0)
+		{
+			lap->free_rows[lap->nfree++] = i;
+			continue;
+		}
+		if (matches[i] > 1)
+			continue;
+		for (int j = 0; j < m; j++)
+			if (j != j1 && ci[j] - lap->v[j] < best)
+				best = ci[j] - lap->v[j];
+		if (isfinite(best))
+			lap->v[j1] -= best;
+	}
+	return HACK_OK;
+}
+
+/*
+ * Phase 2: augmenting row reduction.  A free row takes its least reduced
+ * cost column j1; when its second best is strictly worse, v[j1] drops by
+ * the gap and the displaced row is retried at once, otherwise the row
+ * takes the second best if j1 was owned and a displaced row waits for the
+ * next pass.  Every step keeps the invariant of the file header.
+ */
+static HackStatus
+lap_row_reduction(Lap *lap, HackError *err)
+{
+	int			m = lap->m;
+	int		   *x = lap->x;
+	int		   *y = lap->y;
+	double	   *v = lap->v;
+	int		   *fr = lap->free_rows;
+
+	for (int pass = 0; pass < ARR_PASSES && lap->nfree > 0; pass++)
+	{
+		int			prev = lap->nfree;
+		long		budget = (long) ARR_STEPS_PER_ROW * prev + 64;
+		int			k = 0;
+
+		lap->nfree = 0;
+		while (k < prev)
+		{
+			int			i = fr[k++];
+			const double *ci = lap->c + (size_t) i * m;
+			double		u1 = ci[0] - v[0];
+			double		u2 = INFINITY;
+			int			j1 = 0;
+			int			j2 = -1;
+			int			i0;
+
+			for (int j = 1; j < m; j++)
+			{
+				double		h = ci[j] - v[j];
+
+				if (h < u2)
+				{
+					if (h >= u1)
+					{
+						u2 = h;
+						j2 = j;
+					}
+					else
+					{
+						u2 = u1;
+						u1 = h;
+						j2 = j1;
+						j1 = j;
+					}
+				}
+			}
+			if (!isfinite(u1))
+				return lap_infeasible(err); /* a row with no allowed column */
+
+			i0 = y[j1];
+			if (u1 < u2 && isfinite(u2))
+				v[j1] -= u2 - u1;
+			else if (i0 >= 0 && u1 == u2)
+			{
+				j1 = j2;
+				i0 = y[j2];
+			}
+			x[i] = j1;
+			y[j1] = i;
+			if (i0 >= 0)
+			{
+				x[i0] = -1;
+				if (u1 < u2 && isfinite(u2))
+					fr[--k] = i0;
+				else
+					fr[lap->nfree++] = i0;
+			}
+
+			if ((++lap->steps % PROGRESS_EVERY) == 0 &&
+				lap_interrupted(lap, 0, lap->n))
+				return lap_stopped(err);
+			if (--budget <= 0)
+			{
+				/* keep the rows not yet processed of this pass */
+				memmove(fr + lap->nfree, fr + k, sizeof(int) * (prev - k));
+				lap->nfree += prev - k;
+				break;
+			}
+		}
+	}
+	return HACK_OK;
+}
+
+/*
+ * Phase 3: one augmentation from free row f, Dijkstra over the columns.
+ * collist[0, low) are scanned columns, [low, up) are at the current
+ * minimum distance and wait to be scanned, [up, m) are the rest.
+ */
+static HackStatus
+lap_augment(Lap *lap, int f, HackError *err)
+{
+	int			m = lap->m;
+	const double *c = lap->c;
+	int		   *x = lap->x;
+	int		   *y = lap->y;
+	double	   *v = lap->v;
+	int		   *col = lap->collist;
+	int		   *pred = lap->pred;
+	double	   *d = lap->d;
+	const double *cf = c + (size_t) f * m;
+	int			low = 0;
+	int			up = 0;
+	int			last = 0;
+	int			sink = -1;
+	double		dmin = 0.0;
+
+	for (int j = 0; j < m; j++)
+	{
+		d[j] = cf[j] - v[j];
+		pred[j] = f;
+		col[j] = j;
+	}
+
+	while (sink < 0)
+	{
+		if (up == low)
+		{
+			/* collect the next level set: all columns at the least distance */
+			last = low;
+			dmin = d[col[up++]];
+			for (int k = up; k < m; k++)
+			{
+				int			j = col[k];
+				double		h = d[j];
+
+				if (h <= dmin)
+				{
+					if (h < dmin)
+					{
+						up = low;
+						dmin = h;
+					}
+					col[k] = col[up];
+					col[up++] = j;
+				}
+			}
+			if (!isfinite(dmin))
+				return lap_infeasible(err);
+			for (int k = low; k < up; k++)
+				if (y[col[k]] < 0)
+				{
+					sink = col[k];
+					break;
+				}
+		}
+		if (sink < 0)
+		{
+			/* scan the row assigned to the next column of the level set */
+			int			j1 = col[low++];
+			int			i = y[j1];
+			const double *ci = c + (size_t) i * m;
+			double		h = ci[j1] - v[j1] - dmin;
+
+			for (int k = up; k < m; k++)
+			{
+				int			j = col[k];
+				double		dj = ci[j] - v[j] - h;
+
+				if (dj < d[j])
+				{
+					pred[j] = i;
+					if (dj <= dmin)
+					{
+						/* rounding never takes a distance below dmin */
+						d[j] = dmin;
+						if (y[j] < 0)
+						{
+							sink = j;
+							break;
+						}
+						col[k] = col[up];
+						col[up++] = j;
+					}
+					else
+						d[j] = dj;
+				}
+			}
+		}
+	}
+
+	/* lower the prices of the columns scanned before the last level */
+	for (int k = 0; k < last; k++)
+	{
+		int			j = col[k];
+
+		v[j] += d[j] - dmin;
+	}
+
+	/* flip the path */
+	for (;;)
+	{
+		int			i = pred[sink];
+		int			next = x[i];
+
+		y[sink] = i;
+		x[i] = sink;
+		if (i == f)
+			break;
+		sink = next;
+	}
+	return HACK_OK;
+}
+
+/* Solve the n <= m problem in lap->c; fills x and v. */
+static HackStatus
+lap_solve(Lap *lap, HackError *err)
+{
+	HackStatus	st;
+
+	for (int i = 0; i < lap->n; i++)
+		lap->x[i] = -1;
+	for (int j = 0; j < lap->m; j++)
+	{
+		lap->y[j] = -1;
+		lap->v[j] = 0.0;
+	}
+
+	if (lap->n == lap->m)
+		st = lap_column_reduction(lap, err);
+	else
+	{
+		for (int i = 0; i < lap->n; i++)
+			lap->free_rows[i] = i;
+		lap->nfree = lap->n;
+		st = HACK_OK;
+	}
+	if (st == HACK_OK)
+		st = lap_row_reduction(lap, err);
+
+	for (int k = 0; st == HACK_OK && k < lap->nfree; k++)
+	{
+		if (lap_interrupted(lap, k, lap->nfree))
+			return lap_stopped(err);
+		st = lap_augment(lap, lap->free_rows[k], err);
+	}
+	return st;
+}
+
+/* Reject NaN, -Infinity and finite costs out of range; +Infinity is allowed. */
+static HackStatus
+check_costs(const double *cost, int nrows, int ncols, HackError *err)
+{
+	size_t		total = (size_t) nrows * ncols;
+	char		buf[HACK_DOUBLE_BUF];
+	char		detail[HACK_MSG_LEN];
+
+	for (size_t k = 0; k < total; k++)
+	{
+		double		a = cost[k];
+
+		if (a >= -HUNGARIAN_MAX_COST && (a <= HUNGARIAN_MAX_COST || a == INFINITY))
+			continue;
+		snprintf(detail, sizeof(detail),
+				 "Costs must be finite numbers within +-%g, or Infinity for a forbidden pair.",
+				 HUNGARIAN_MAX_COST);
+		return hack_error_set(err, isnan(a) || isinf(a) ? HACK_ERR_PARAMETER :
+							  HACK_ERR_OUT_OF_RANGE, detail,
+							  "invalid cost %s at row %d, column %d",
+							  hack_fmt_double(buf, sizeof(buf), a),
+							  (int) (k / ncols) + 1, (int) (k % ncols) + 1);
+	}
+	return HACK_OK;
+}
+
+/*
+ * The working matrix: cost itself, or a copy that is transposed (so rows
+ * <= columns) and/or negated (maximisation), keeping +Infinity forbidden.
+ */
+static double *
+working_copy(const double *cost, int nrows, int ncols, bool transpose,
+			 bool negate)
+{
+	double	   *w = malloc(sizeof(double) * (size_t) nrows * ncols);
+	double		sign = negate ? -1.0 : 1.0;
+
+	if (w == NULL)
+		return NULL;
+	if (!transpose)
+	{
+		for (size_t k = 0; k < (size_t) nrows * ncols; k++)
+			w[k] = cost[k] == INFINITY ? INFINITY : sign * cost[k];
+		return w;
+	}
+	/* blocked transpose: w is ncols x nrows */
+	for (int i0 = 0; i0 < nrows; i0 += 32)
+		for (int j0 = 0; j0 < ncols; j0 += 32)
+			for (int i = i0; i < i0 + 32 && i < nrows; i++)
+				for (int j = j0; j < j0 + 32 && j < ncols; j++)
+				{
+					double		a = cost[(size_t) i * ncols + j];
+
+					w[(size_t) j * nrows + i] = a == INFINITY ? INFINITY : sign * a;
+				}
+	return w;
+}
+
+/*
+ * Solve the assignment problem on the nrows x ncols matrix cost.
+ *
+ * col_for_row[i] receives the column (0-based) of row i, or -1 for the
+ * rows left out when nrows > ncols; *total the optimal total cost.
+ * row_dual and col_dual (either may be NULL) receive an optimality
+ * certificate in terms of the given problem: for minimisation
+ * u[i] + v[j] <= cost[i][j] for every allowed pair, with equality on the
+ * assignment, and the duals of the longer side are <= 0 and 0 where
+ * unassigned; for maximisation the inequalities are reversed.
+ */
+HackStatus
+hungarian_solve(const double *cost, int nrows, int ncols, bool maximize,
+				int *col_for_row, double *total, double *row_dual,
+				double *col_dual, HackProgressFn progress, void *progress_arg,
+				HackError *err)
+{
+	bool		transpose = nrows > ncols;
+	int			n = transpose ? ncols : nrows;
+	int			m = transpose ? nrows : ncols;
+	double	   *work = NULL;
+	Lap			lap;
+	HackStatus	st;
+	double		sum = 0.0;
+	double		sign = maximize ? -1.0 : 1.0;
+
+	hack_error_clear(err);
+	*total = 0.0;
+	if (nrows < 0 || ncols < 0)
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "negative matrix dimension");
+	if ((size_t) n * m > SIZE_MAX / sizeof(double) / 2)
+		return hack_error_set(err, HACK_ERR_LIMIT, NULL,
+							  "cost matrix of %d x %d is too large", nrows, ncols);
+	if ((st = check_costs(cost, nrows, ncols, err)) != HACK_OK)
+		return st;
+	for (int i = 0; i < nrows; i++)
+		col_for_row[i] = -1;
+	if (row_dual)
+		memset(row_dual, 0, sizeof(double) * nrows);
+	if (col_dual)
+		memset(col_dual, 0, sizeof(double) * ncols);
+	if (n == 0)
+		return HACK_OK;
+
+	memset(&lap, 0, sizeof(lap));
+	if (transpose || maximize)
+	{
+		work = working_copy(cost, nrows, ncols, transpose, maximize);
+		if (work == NULL)
+			goto nomem;
+	}
+	lap.c = work ? work : cost;
+	lap.n = n;
+	lap.m = m;
+	lap.progress = progress;
+	lap.progress_arg = progress_arg;
+	lap.x = malloc(sizeof(int) * n);
+	lap.free_rows = malloc(sizeof(int) * n);
+	lap.y = malloc(sizeof(int) * m);
+	lap.collist = malloc(sizeof(int) * m);
+	lap.pred = malloc(sizeof(int) * m);
+	lap.v = malloc(sizeof(double) * m);
+	lap.d = malloc(sizeof(double) * m);
+	if (!lap.x || !lap.free_rows || !lap.y || !lap.collist || !lap.pred ||
+		!lap.v || !lap.d)
+		goto nomem;
+
+	st = lap_solve(&lap, err);
+	if (st == HACK_OK)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			int			j = lap.x[i];
+			int			orow = transpose ? j : i;
+			int			ocol = transpose ? i : j;
+			double		u = lap.c[(size_t) i * m + j] - lap.v[j];
+
+			col_for_row[orow] = ocol;
+			sum += cost[(size_t) orow * ncols + ocol];
+			if (transpose)
+			{
+				if (col_dual)
+					col_dual[i] = sign * u;
+			}
+			else if (row_dual)
+				row_dual[i] = sign * u;
+		}
+		for (int j = 0; j < m; j++)
+		{
+			double		vj = sign * lap.v[j];
+
+			if (transpose && row_dual)
+				row_dual[j] = vj;
+			else if (!transpose && col_dual)
+				col_dual[j] = vj;
+		}
+		*total = sum;
+	}
+	goto done;
+
+nomem:
+	st = hack_error_set(err, HACK_ERR_NO_MEMORY, NULL,
+						"out of memory for a %d x %d assignment problem",
+						nrows, ncols);
+done:
+	free(work);
+	free(lap.x);
+	free(lap.free_rows);
+	free(lap.y);
+	free(lap.collist);
+	free(lap.pred);
+	free(lap.v);
+	free(lap.d);
+	return st;
+}
