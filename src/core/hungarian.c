@@ -67,8 +67,12 @@ typedef struct Lap
 	double	   *v;				/* column prices */
 	int		   *free_rows;		/* rows still unassigned */
 	int			nfree;
-	int		   *collist;		/* phase 3: columns by scan state */
-	int		   *pred;			/* phase 3: predecessor row of each column */
+	int		   *collist;		/* phase 1 scratch; phase 3: scanned columns */
+	double	   *scanval;		/* phase 3: their old price + distance */
+	int		   *scratch;		/* phase 1 scratch */
+	double	   *pred;			/* phase 3: predecessor row of each column */
+	int		   *freecols;		/* phase 3: unassigned columns */
+	int			nfreecols;
 	double	   *d;				/* phase 3: tentative distances */
 	HackProgressFn progress;
 	void	   *progress_arg;
@@ -107,7 +111,7 @@ lap_column_reduction(Lap *lap, HackError *err)
 {
 	int			n = lap->n;
 	int			m = lap->m;
-	int		   *argmin = lap->pred;	/* borrowed scratch */
+	int		   *argmin = lap->collist;	/* borrowed scratch */
 	int		   *matches;
 
 	for (int j = 0; j < m; j++)
@@ -127,7 +131,7 @@ lap_column_reduction(Lap *lap, HackError *err)
 			}
 	}
 
-	matches = lap->collist;		/* borrowed scratch, n <= m entries */
+	matches = lap->scratch;
 	memset(matches, 0, sizeof(int) * n);
 	for (int j = m - 1; j >= 0; j--)
 	{
@@ -174,6 +178,105 @@ lap_column_reduction(Lap *lap, HackError *err)
 }
 
 /*
+ * The two inner loops where the solver spends its time are written with
+ * vectors of four doubles (GCC vector extensions, which compile to plain
+ * SSE2 pairs by default) and cloned for AVX2 where the compiler can.
+ */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define LAP_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef LAP_CLONES
+#define LAP_CLONES
+#endif
+
+typedef double LapVec __attribute__((vector_size(32)));
+typedef long long LapMask __attribute__((vector_size(32)));
+
+/* mask ? a : b, lane by lane (a macro: vector arguments would change the ABI) */
+#define lap_blend(mask, a, b) \
+	((LapVec) ((((LapMask) (a)) & (mask)) | (((LapMask) (b)) & ~(mask))))
+
+/*
+ * Phase 2 kernel: the least and second least reduced costs c[i][j] - v[j]
+ * of row ci, and the column of the least (u2 is +Infinity if m == 1).
+ */
+LAP_CLONES
+static int
+lap_two_least(const double *ci, const double *v, int m, double *u1out,
+			  double *u2out)
+{
+	LapVec		inf = {INFINITY, INFINITY, INFINITY, INFINITY};
+	LapVec		m1 = inf,
+				m2 = inf;
+	LapVec		i1 = {-1, -1, -1, -1};
+	LapVec		jv = {0, 1, 2, 3};
+	LapVec		four = {4, 4, 4, 4};
+	double		u1 = INFINITY,
+				u2 = INFINITY;
+	int			j1 = -1;
+	int			j;
+
+	for (j = 0; j + 4 <= m; j += 4)
+	{
+		LapVec		c4,
+					v4,
+					h;
+		LapMask		lt;
+
+		memcpy(&c4, ci + j, sizeof(c4));
+		memcpy(&v4, v + j, sizeof(v4));
+		h = c4 - v4;
+		lt = h < m1;
+		m2 = lap_blend(lt, m1, lap_blend(h < m2, h, m2));
+		m1 = lap_blend(lt, h, m1);
+		i1 = lap_blend(lt, jv, i1);
+		jv += four;
+	}
+	/* merge the lanes: the least of all, then the least of the rest */
+	for (int k = 0; k < 4; k++)
+	{
+		if (m1[k] < u1 || (m1[k] == u1 && i1[k] < j1))
+		{
+			u2 = u1 < m2[k] ? u1 : m2[k];
+			u1 = m1[k];
+			j1 = (int) i1[k];
+		}
+		else
+			u2 = u2 < m1[k] ? u2 : m1[k];
+		if (m2[k] < u2)
+			u2 = m2[k];
+	}
+	for (; j < m; j++)
+	{
+		double		h = ci[j] - v[j];
+
+		if (h < u1)
+		{
+			u2 = u1;
+			u1 = h;
+			j1 = j;
+		}
+		else if (h < u2)
+			u2 = h;
+	}
+	*u1out = u1;
+	*u2out = u2;
+	return j1;
+}
+
+/* A column other than j1 where row ci has reduced cost u2 (a tie). */
+static int
+lap_other_least(const double *ci, const double *v, int m, int j1, double u2)
+{
+	for (int j = 0; j < m; j++)
+		if (j != j1 && ci[j] - v[j] == u2)
+			return j;
+	return -1;
+}
+
+/*
  * Phase 2: augmenting row reduction.  A free row takes its least reduced
  * cost column j1; when its second best is strictly worse, v[j1] drops by
  * the gap and the displaced row is retried at once, otherwise the row
@@ -200,32 +303,11 @@ lap_row_reduction(Lap *lap, HackError *err)
 		{
 			int			i = fr[k++];
 			const double *ci = lap->c + (size_t) i * m;
-			double		u1 = ci[0] - v[0];
-			double		u2 = INFINITY;
-			int			j1 = 0;
-			int			j2 = -1;
+			double		u1,
+						u2;
+			int			j1 = lap_two_least(ci, v, m, &u1, &u2);
 			int			i0;
 
-			for (int j = 1; j < m; j++)
-			{
-				double		h = ci[j] - v[j];
-
-				if (h < u2)
-				{
-					if (h >= u1)
-					{
-						u2 = h;
-						j2 = j;
-					}
-					else
-					{
-						u2 = u1;
-						u1 = h;
-						j2 = j1;
-						j1 = j;
-					}
-				}
-			}
 			if (!isfinite(u1))
 				return lap_infeasible(err); /* a row with no allowed column */
 
@@ -234,8 +316,13 @@ lap_row_reduction(Lap *lap, HackError *err)
 				v[j1] -= u2 - u1;
 			else if (i0 >= 0 && u1 == u2)
 			{
-				j1 = j2;
-				i0 = y[j2];
+				int			j2 = lap_other_least(ci, v, m, j1, u2);
+
+				if (j2 >= 0)
+				{
+					j1 = j2;
+					i0 = y[j2];
+				}
 			}
 			x[i] = j1;
 			y[j1] = i;
@@ -264,9 +351,102 @@ lap_row_reduction(Lap *lap, HackError *err)
 }
 
 /*
+ * Phase 3 kernel: relax every column through row ci (offset h) and return
+ * the closest column still in the search, preferring an unassigned one on
+ * a tie, or -1 if every remaining distance is infinite.
+ *
+ * Columns out of the search have v = -Infinity and d = +Infinity, so the
+ * loop needs no test for them; the unassigned columns (listed in
+ * freecols) are checked last, so that they win ties.
+ * pred holds row numbers as doubles so that every lane is 64 bits wide.
+ * The loop is written with vectors of four doubles (GCC vector
+ * extensions) and cloned for AVX2 where the compiler can, since this loop
+ * is where the solver spends its time on hard instances.
+ */
+LAP_CLONES
+static int
+lap_scan(const double *ci, const double *v, double *d, double *pred,
+		 const int *freecols, int nfreecols, int m, double h, double dmin,
+		 double row, double *dnext)
+{
+	LapVec		hv = {h, h, h, h};
+	LapVec		lowv = {dmin, dmin, dmin, dmin};
+	LapVec		rowv = {row, row, row, row};
+	LapVec		best = {INFINITY, INFINITY, INFINITY, INFINITY};
+	LapVec		bestj = {-1, -1, -1, -1};
+	LapVec		jv = {0, 1, 2, 3};
+	LapVec		four = {4, 4, 4, 4};
+	double		b = INFINITY;
+	int			jb = -1;
+	int			j;
+
+	for (j = 0; j + 4 <= m; j += 4)
+	{
+		LapVec		c4,
+					v4,
+					d4,
+					p4,
+					dj;
+		LapMask		lt;
+
+		memcpy(&c4, ci + j, sizeof(c4));
+		memcpy(&v4, v + j, sizeof(v4));
+		memcpy(&d4, d + j, sizeof(d4));
+		memcpy(&p4, pred + j, sizeof(p4));
+		dj = c4 - v4 - hv;
+		lt = dj < d4;
+		/* rounding never takes a distance below dmin */
+		dj = lap_blend(dj > lowv, dj, lowv);
+		d4 = lap_blend(lt, dj, d4);
+		p4 = lap_blend(lt, rowv, p4);
+		memcpy(d + j, &d4, sizeof(d4));
+		memcpy(pred + j, &p4, sizeof(p4));
+		lt = d4 < best;
+		best = lap_blend(lt, d4, best);
+		bestj = lap_blend(lt, jv, bestj);
+		jv += four;
+	}
+	for (int k = 0; k < 4; k++)
+		if (best[k] < b || (best[k] == b && bestj[k] < jb))
+		{
+			b = best[k];
+			jb = (int) bestj[k];
+		}
+	for (; j < m; j++)
+	{
+		double		dj = ci[j] - v[j] - h;
+
+		if (dj < d[j])
+		{
+			d[j] = dj > dmin ? dj : dmin;
+			pred[j] = row;
+		}
+		if (d[j] < b)
+		{
+			b = d[j];
+			jb = j;
+		}
+	}
+	/* on a tie, an unassigned column ends the search at once */
+	for (int k = 0; k < nfreecols; k++)
+		if (d[freecols[k]] <= b)
+		{
+			b = d[freecols[k]];
+			jb = freecols[k];
+		}
+	*dnext = b;
+	return b < INFINITY ? jb : -1;
+}
+
+/*
  * Phase 3: one augmentation from free row f, Dijkstra over the columns.
- * collist[0, low) are scanned columns, [low, up) are at the current
- * minimum distance and wait to be scanned, [up, m) are the rest.
+ *
+ * The dense variant: each scan of a row updates the tentative distances
+ * d of all columns and finds the next closest one in the same contiguous
+ * pass (no heap, no index list, no gathers).  A column leaves the search
+ * by having its price set to -Infinity and its distance to +Infinity; its
+ * old price plus its final distance are kept in scanval and give its new
+ * price at the end.
  */
 static HackStatus
 lap_augment(Lap *lap, int f, HackError *err)
@@ -276,102 +456,52 @@ lap_augment(Lap *lap, int f, HackError *err)
 	int		   *x = lap->x;
 	int		   *y = lap->y;
 	double	   *v = lap->v;
-	int		   *col = lap->collist;
-	int		   *pred = lap->pred;
+	int		   *scanned = lap->collist;
+	double	   *scanval = lap->scanval;
+	double	   *pred = lap->pred;
 	double	   *d = lap->d;
-	const double *cf = c + (size_t) f * m;
-	int			low = 0;
-	int			up = 0;
-	int			last = 0;
-	int			sink = -1;
-	double		dmin = 0.0;
+	int			nscanned = 0;
+	int			sink;
+	double		dmin;
+	int			jmin;
 
 	for (int j = 0; j < m; j++)
+		d[j] = INFINITY;
+	jmin = lap_scan(c + (size_t) f * m, v, d, pred, lap->freecols, lap->nfreecols, m, 0.0,
+					-INFINITY, f, &dmin);
+
+	while (jmin >= 0 && y[jmin] >= 0)
 	{
-		d[j] = cf[j] - v[j];
-		pred[j] = f;
-		col[j] = j;
+		/* take column jmin out of the search and scan its row */
+		int			i = y[jmin];
+		const double *ci = c + (size_t) i * m;
+		double		h = ci[jmin] - v[jmin] - dmin;
+
+		scanned[nscanned] = jmin;
+		scanval[nscanned++] = v[jmin] + dmin;
+		v[jmin] = -INFINITY;
+		d[jmin] = INFINITY;
+		jmin = lap_scan(ci, v, d, pred, lap->freecols, lap->nfreecols, m, h, dmin, i, &dmin);
 	}
 
-	while (sink < 0)
-	{
-		if (up == low)
+	if (jmin < 0)
+		return lap_infeasible(err);
+
+	/* scanned columns: price drops by their distance below the path's */
+	for (int k = 0; k < nscanned; k++)
+		v[scanned[k]] = scanval[k] - dmin;
+	sink = jmin;
+	for (int k = 0; k < lap->nfreecols; k++)
+		if (lap->freecols[k] == sink)
 		{
-			/* collect the next level set: all columns at the least distance */
-			last = low;
-			dmin = d[col[up++]];
-			for (int k = up; k < m; k++)
-			{
-				int			j = col[k];
-				double		h = d[j];
-
-				if (h <= dmin)
-				{
-					if (h < dmin)
-					{
-						up = low;
-						dmin = h;
-					}
-					col[k] = col[up];
-					col[up++] = j;
-				}
-			}
-			if (!isfinite(dmin))
-				return lap_infeasible(err);
-			for (int k = low; k < up; k++)
-				if (y[col[k]] < 0)
-				{
-					sink = col[k];
-					break;
-				}
+			lap->freecols[k] = lap->freecols[--lap->nfreecols];
+			break;
 		}
-		if (sink < 0)
-		{
-			/* scan the row assigned to the next column of the level set */
-			int			j1 = col[low++];
-			int			i = y[j1];
-			const double *ci = c + (size_t) i * m;
-			double		h = ci[j1] - v[j1] - dmin;
-
-			for (int k = up; k < m; k++)
-			{
-				int			j = col[k];
-				double		dj = ci[j] - v[j] - h;
-
-				if (dj < d[j])
-				{
-					pred[j] = i;
-					if (dj <= dmin)
-					{
-						/* rounding never takes a distance below dmin */
-						d[j] = dmin;
-						if (y[j] < 0)
-						{
-							sink = j;
-							break;
-						}
-						col[k] = col[up];
-						col[up++] = j;
-					}
-					else
-						d[j] = dj;
-				}
-			}
-		}
-	}
-
-	/* lower the prices of the columns scanned before the last level */
-	for (int k = 0; k < last; k++)
-	{
-		int			j = col[k];
-
-		v[j] += d[j] - dmin;
-	}
 
 	/* flip the path */
 	for (;;)
 	{
-		int			i = pred[sink];
+		int			i = (int) pred[sink];
 		int			next = x[i];
 
 		y[sink] = i;
@@ -409,6 +539,10 @@ lap_solve(Lap *lap, HackError *err)
 	if (st == HACK_OK)
 		st = lap_row_reduction(lap, err);
 
+	lap->nfreecols = 0;
+	for (int j = 0; j < lap->m; j++)
+		if (lap->y[j] < 0)
+			lap->freecols[lap->nfreecols++] = j;
 	for (int k = 0; st == HACK_OK && k < lap->nfree; k++)
 	{
 		if (lap_interrupted(lap, k, lap->nfree))
@@ -537,11 +671,15 @@ hungarian_solve(const double *cost, int nrows, int ncols, bool maximize,
 	lap.free_rows = malloc(sizeof(int) * n);
 	lap.y = malloc(sizeof(int) * m);
 	lap.collist = malloc(sizeof(int) * m);
-	lap.pred = malloc(sizeof(int) * m);
+	lap.pred = malloc(sizeof(double) * m);
+	lap.freecols = malloc(sizeof(int) * m);
+	lap.scratch = malloc(sizeof(int) * m);
 	lap.v = malloc(sizeof(double) * m);
 	lap.d = malloc(sizeof(double) * m);
+	lap.scanval = malloc(sizeof(double) * m);
 	if (!lap.x || !lap.free_rows || !lap.y || !lap.collist || !lap.pred ||
-		!lap.v || !lap.d)
+		!lap.freecols || !lap.scratch ||
+		!lap.v || !lap.d || !lap.scanval)
 		goto nomem;
 
 	st = lap_solve(&lap, err);
@@ -588,7 +726,10 @@ done:
 	free(lap.y);
 	free(lap.collist);
 	free(lap.pred);
+	free(lap.freecols);
+	free(lap.scratch);
 	free(lap.v);
 	free(lap.d);
+	free(lap.scanval);
 	return st;
 }
