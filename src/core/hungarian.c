@@ -567,8 +567,8 @@ check_costs(const double *cost, int nrows, int ncols, HackError *err)
 		if (a >= -HUNGARIAN_MAX_COST && (a <= HUNGARIAN_MAX_COST || a == INFINITY))
 			continue;
 		snprintf(detail, sizeof(detail),
-				 "Costs must be finite numbers within +-%g, or Infinity for a forbidden pair.",
-				 HUNGARIAN_MAX_COST);
+				 "Costs must be finite numbers between %g and %g, or Infinity for a forbidden pair.",
+				 -HUNGARIAN_MAX_COST, HUNGARIAN_MAX_COST);
 		return hack_error_set(err, isnan(a) || isinf(a) ? HACK_ERR_PARAMETER :
 							  HACK_ERR_OUT_OF_RANGE, detail,
 							  "invalid cost %s at row %d, column %d",
