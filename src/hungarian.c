@@ -14,12 +14,33 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
 #include "core/hungarian.h"
 
 PG_FUNCTION_INFO_V1(hungarian);
+
+/*
+ * The flat array behind argument argno, without copying it when it is an
+ * unmodified expanded array (a PL/pgSQL variable, say): flattening a
+ * 2048 x 2048 matrix would cost more than solving it.
+ */
+static ArrayType *
+flat_array_arg(FunctionCallInfo fcinfo, int argno)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		ExpandedArrayHeader *eah = (ExpandedArrayHeader *) DatumGetEOHP(d);
+
+		if (eah->ea_magic == EA_MAGIC && eah->fvalue != NULL)
+			return eah->fvalue;
+	}
+	return DatumGetArrayTypeP(d);
+}
 
 /* Largest number of cost matrix cells: 8-byte cells in maintenance_work_mem. */
 int64
@@ -77,7 +98,7 @@ hungarian_run(const double *cost, int nrows, int ncols, bool maximize)
 Datum
 hungarian(PG_FUNCTION_ARGS)
 {
-	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *array = flat_array_arg(fcinfo, 0);
 	bool		maximize = PG_GETARG_BOOL(1);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int			nrows,

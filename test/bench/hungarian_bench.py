@@ -2,11 +2,13 @@
 """Benchmark peer for test/bench/hungarian_bench.sh.
 
 gen DIR: writes the benchmark matrices (raw little-endian float64,
-row-major) as DIR/{uniform,hyperbolic}_{N}.f64, and the hyperbolic points
-as DIR/points_{N}.txt (poincare_point literals, one per line: first the N
-points, then the N targets).
+row-major) as DIR/{uniform,hyperbolic}_{N}.f64, a COPY file DIR/copy.txt
+with rows (name, n, float8[] matrix, poincare_point[] points,
+poincare_point[] targets) for the SQL timings, the points being those the
+hyperbolic matrix was computed from.
 time DIR: times scipy.optimize.linear_sum_assignment on each matrix
-(best of REPEAT runs) and prints "name n seconds total".
+(best of REPEAT runs) and prints "name n seconds total"; "assign n ..."
+times the distance matrix plus the assignment, the peer of hack_assign.
 """
 import sys
 import time
@@ -31,16 +33,27 @@ def poincare_distances(x, y):
     return np.arccosh(1 + 2 * sq / den)
 
 
+def matrix_literal(c):
+    return "{" + ",".join("{" + ",".join(map(repr, row.tolist())) + "}" for row in c) + "}"
+
+
+def points_literal(p):
+    return "{" + ",".join('"(%r,%r)"' % (float(a), float(b)) for a, b in p) + "}"
+
+
 def gen(d):
     rng = np.random.default_rng(20261123)
-    for n in SIZES:
-        rng.random((n, n)).tofile(f"{d}/uniform_{n}.f64")
-        x = disc_points(rng, n)
-        y = disc_points(rng, n)
-        poincare_distances(x, y).tofile(f"{d}/hyperbolic_{n}.f64")
-        with open(f"{d}/points_{n}.txt", "w") as f:
-            for p in np.concatenate([x, y]):
-                f.write("(%r,%r)\n" % (float(p[0]), float(p[1])))
+    with open(f"{d}/copy.txt", "w") as f:
+        for n in SIZES:
+            u = rng.random((n, n))
+            u.tofile(f"{d}/uniform_{n}.f64")
+            x = disc_points(rng, n)
+            y = disc_points(rng, n)
+            h = poincare_distances(x, y)
+            h.tofile(f"{d}/hyperbolic_{n}.f64")
+            np.save(f"{d}/points_{n}.npy", np.stack([x, y]))
+            f.write(f"uniform\t{n}\t{matrix_literal(u)}\t\\N\t\\N\n")
+            f.write(f"hyperbolic\t{n}\t{matrix_literal(h)}\t{points_literal(x)}\t{points_literal(y)}\n")
 
 
 def timeit(d):
@@ -54,6 +67,14 @@ def timeit(d):
                 r, k = linear_sum_assignment(c)
                 best = min(best, time.perf_counter() - t0)
             print(f"{name} {n} {best:.6f} {c[r, k].sum():.17g}")
+        x, y = np.load(f"{d}/points_{n}.npy")
+        best = float("inf")
+        for _ in range(REPEAT):
+            t0 = time.perf_counter()
+            c = poincare_distances(x, y)
+            r, k = linear_sum_assignment(c)
+            best = min(best, time.perf_counter() - t0)
+        print(f"assign {n} {best:.6f} {c[r, k].sum():.17g}")
 
 
 if __name__ == "__main__":
