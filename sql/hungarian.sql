@@ -29,6 +29,17 @@ SELECT (SELECT sum(cost) FROM m, hungarian(m.c)) = (SELECT sum(cost) FROM mt, hu
 	(SELECT count(*) FROM m, hungarian(m.c)) AS pairs,
 	(SELECT count(DISTINCT row_index) FROM m, hungarian(m.c)) AS distinct_rows;
 
+-- from a PL/pgSQL variable (an expanded array), before and after changing it
+CREATE FUNCTION pg_temp.via_variable() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE m float8[] := '{{4,1,3},{2,0,5},{3,2,2}}'; a float8; b float8;
+BEGIN
+	SELECT sum(cost) INTO a FROM hungarian(m);
+	m[1][2] := 10;
+	SELECT sum(cost) INTO b FROM hungarian(m);
+	RETURN a || ' then ' || b;
+END $$;
+SELECT pg_temp.via_variable();
+
 -- hungarian_agg over an edge list, whole table and per group
 CREATE TEMP TABLE edges(batch int, img bigint, particle bigint, cost float8);
 INSERT INTO edges VALUES
