@@ -10,35 +10,17 @@ time DIR: times scipy.optimize.linear_sum_assignment on each matrix
 (best of REPEAT runs) and prints "name n seconds total"; "assign n ..."
 times the distance matrix plus the assignment, the peer of hack_assign.
 """
+import os
 import sys
 import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from poincare_np import disc_points, matrix_literal, points_literal, poincare_distances  # noqa: E402
+
 SIZES = (1024, 2048)
 REPEAT = 3
-
-
-def disc_points(rng, n, radius=0.95):
-    """Points uniform (by area) in the Euclidean disc of the given radius."""
-    r = radius * np.sqrt(rng.random(n))
-    t = 2 * np.pi * rng.random(n)
-    return np.stack([r * np.cos(t), r * np.sin(t)], axis=1)
-
-
-def poincare_distances(x, y):
-    """Pairwise Poincaré distances, arccosh(1 + 2|x-y|^2 / ((1-|x|^2)(1-|y|^2)))."""
-    sq = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
-    den = (1 - (x ** 2).sum(1))[:, None] * (1 - (y ** 2).sum(1))[None, :]
-    return np.arccosh(1 + 2 * sq / den)
-
-
-def matrix_literal(c):
-    return "{" + ",".join("{" + ",".join(map(repr, row.tolist())) + "}" for row in c) + "}"
-
-
-def points_literal(p):
-    return "{" + ",".join('"(%r,%r)"' % (float(a), float(b)) for a, b in p) + "}"
 
 
 def gen(d):

@@ -8,6 +8,7 @@ compares the optimal totals (1e-9 relative).  Prints one line per case and
 a last line "hungarian_scipy: N passed, M failed".  Without scipy it prints
 a note and "0 passed, 0 failed".
 """
+import os
 import subprocess
 import sys
 
@@ -18,6 +19,9 @@ except ImportError:
     print("note: scipy is not installed for /usr/bin/python3; cross-check skipped")
     print("hungarian_scipy: 0 passed, 0 failed")
     sys.exit(0)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from poincare_np import disc_points, matrix_literal, points_literal, poincare_distances  # noqa: E402
 
 TOL = 1e-9
 
@@ -31,45 +35,25 @@ def psql(sql, stdin=None):
     return r.stdout.strip()
 
 
-def literal(rows):
-    """A float8[] literal with round-trip digits (repr)."""
-    return "{" + ",".join("{" + ",".join(repr(float(v)) for v in row) + "}" for row in rows) + "}"
-
-
-def disc_points(rng, n, radius=0.95):
-    r = radius * np.sqrt(rng.random(n))
-    t = 2 * np.pi * rng.random(n)
-    return np.stack([r * np.cos(t), r * np.sin(t)], axis=1)
-
-
-def poincare_distances(x, y):
-    sq = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
-    den = (1 - (x ** 2).sum(1))[:, None] * (1 - (y ** 2).sum(1))[None, :]
-    return np.arccosh(1 + 2 * sq / den)
-
-
-def sql_total_matrix(c, maximize):
-    psql("TRUNCATE hungarian_scipy_case")
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
-                    "COPY hungarian_scipy_case(c) FROM STDIN"],
-                   input=literal(c) + "\n", text=True, check=True, capture_output=True)
-    out = psql("SELECT sum(h.cost), count(*) FROM hungarian_scipy_case t, "
-               f"hungarian(t.c, {'true' if maximize else 'false'}) h")
-    total, count = out.split("|")
+def sql_total(table, row, query):
+    """Load one row into table by COPY, run query; return (total, pairs)."""
+    psql(f"TRUNCATE {table}")
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", f"COPY {table} FROM STDIN"],
+                   input="\t".join(row) + "\n", text=True, check=True, capture_output=True)
+    total, count = psql(query).split("|")
     return float(total), int(count)
 
 
-def sql_total_points(x, y):
-    pts = lambda p: "{" + ",".join('"(%r,%r)"' % (float(a), float(b)) for a, b in p) + "}"
-    psql("TRUNCATE hungarian_scipy_points")
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
-                    "COPY hungarian_scipy_points(p, t) FROM STDIN"],
-                   input=pts(x) + "\t" + pts(y) + "\n", text=True, check=True,
-                   capture_output=True)
-    out = psql("SELECT sum(a.distance), count(*) FROM hungarian_scipy_points t, "
-               "hack_assign(t.p, t.t) a")
-    total, count = out.split("|")
-    return float(total), int(count)
+def check(name, want, pairs, solve):
+    """Compare the SQL total of solve() with scipy's; print and return success."""
+    try:
+        got, count = solve()
+    except (RuntimeError, subprocess.CalledProcessError) as e:
+        got, count = float("nan"), 0
+        print(f"  {name}: {e}")
+    ok = abs(got - want) <= TOL * max(1.0, abs(want)) and count == pairs
+    print(f"{'ok' if ok else 'FAIL'} {name}: sql {got!r} scipy {want!r} pairs {count}")
+    return ok
 
 
 def main():
@@ -91,26 +75,17 @@ def main():
     passed = failed = 0
     for name, c, maximize in cases:
         r, k = linear_sum_assignment(c, maximize=maximize)
-        want = c[r, k].sum()
-        try:
-            got, count = sql_total_matrix(c, maximize)
-        except (RuntimeError, subprocess.CalledProcessError) as e:
-            got, count = float("nan"), 0
-            print(f"  {name}: {e}")
-        ok = abs(got - want) <= TOL * max(1.0, abs(want)) and count == len(r)
-        print(f"{'ok' if ok else 'FAIL'} {name}: sql {got!r} scipy {want!r} pairs {count}")
+        ok = check(name, c[r, k].sum(), len(r), lambda: sql_total(
+            "hungarian_scipy_case", [matrix_literal(c)],
+            "SELECT sum(h.cost), count(*) FROM hungarian_scipy_case t, "
+            f"hungarian(t.c, {'true' if maximize else 'false'}) h"))
         passed, failed = passed + ok, failed + (not ok)
 
     # hack_assign builds the hyperbolic matrix itself (hyp_distance)
     r, k = linear_sum_assignment(hyp)
-    want = hyp[r, k].sum()
-    try:
-        got, count = sql_total_points(x, y)
-    except (RuntimeError, subprocess.CalledProcessError) as e:
-        got, count = float("nan"), 0
-        print(f"  hack_assign: {e}")
-    ok = abs(got - want) <= TOL * abs(want) and count == 1000
-    print(f"{'ok' if ok else 'FAIL'} hack_assign 1000 points: sql {got!r} scipy {want!r}")
+    ok = check("hack_assign 1000 points", hyp[r, k].sum(), 1000, lambda: sql_total(
+        "hungarian_scipy_points", [points_literal(x), points_literal(y)],
+        "SELECT sum(a.distance), count(*) FROM hungarian_scipy_points t, hack_assign(t.p, t.t) a"))
     passed, failed = passed + ok, failed + (not ok)
 
     psql("DROP TABLE hungarian_scipy_case, hungarian_scipy_points")
