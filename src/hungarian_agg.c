@@ -85,6 +85,7 @@ hungarian_agg_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
+/* qsort order of int64 keys. */
 static int
 cmp_int64(const void *a, const void *b)
 {

@@ -13,6 +13,7 @@
 
 #define REPEAT 3
 
+/* Wall-clock seconds. */
 static double
 now(void)
 {

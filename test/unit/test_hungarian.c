@@ -24,6 +24,7 @@ typedef enum CostKind
 	COST_KINDS
 } CostKind;
 
+/* Fill an nr x nc matrix with costs of the given kind. */
 static void
 fill_costs(UnitRng *rng, double *c, int nr, int nc, CostKind kind)
 {
@@ -70,6 +71,7 @@ brute_cost(const Brute *b, int a, int o)
 	return b->nr <= b->nc ? b->c[a * b->nc + o] : b->c[o * b->nc + a];
 }
 
+/* Try every column for element a of the shorter side, recursively. */
 static void
 brute_rec(Brute *b, int a, unsigned used, double sum)
 {
@@ -181,6 +183,7 @@ solve_checked(const double *c, int nr, int nc, bool maximize, double *total)
 	return st;
 }
 
+/* The example of the issue, its maximisation and rectangular cuts. */
 static void
 test_known_example(void)
 {
