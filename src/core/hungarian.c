@@ -371,46 +371,67 @@ lap_scan(const double *ci, const double *v, double *d, double *pred,
 	LapVec		hv = {h, h, h, h};
 	LapVec		lowv = {dmin, dmin, dmin, dmin};
 	LapVec		rowv = {row, row, row, row};
-	LapVec		best = {INFINITY, INFINITY, INFINITY, INFINITY};
-	LapVec		bestj = {-1, -1, -1, -1};
+	LapVec		inf = {INFINITY, INFINITY, INFINITY, INFINITY};
+	LapVec		none = {-1, -1, -1, -1};
+	LapVec		best0 = inf,
+				best1 = inf;
+	LapVec		bestj0 = none,
+				bestj1 = none;
 	LapVec		jv = {0, 1, 2, 3};
 	LapVec		four = {4, 4, 4, 4};
 	double		b = INFINITY;
 	int			jb = -1;
 	int			j;
 
-	for (j = 0; j + 4 <= m; j += 4)
-	{
-		LapVec		c4,
-					v4,
-					d4,
-					p4,
-					dj;
-		LapMask		lt;
+	/*
+	 * Relax columns jj..jj+3 and fold them into the running minimum (best,
+	 * bestj).  Two running minima, for even and odd blocks, so that the
+	 * compare-and-blend chain of one block does not wait for the other.
+	 */
+#define LAP_RELAX4(jj, best, bestj) \
+	do { \
+		LapVec		c4_, v4_, d4_, p4_, dj_; \
+		LapMask		lt_; \
+		memcpy(&c4_, ci + (jj), sizeof(c4_)); \
+		memcpy(&v4_, v + (jj), sizeof(v4_)); \
+		memcpy(&d4_, d + (jj), sizeof(d4_)); \
+		memcpy(&p4_, pred + (jj), sizeof(p4_)); \
+		dj_ = c4_ - v4_ - hv; \
+		lt_ = dj_ < d4_; \
+		/* rounding never takes a distance below dmin */ \
+		dj_ = lap_blend(dj_ > lowv, dj_, lowv); \
+		d4_ = lap_blend(lt_, dj_, d4_); \
+		p4_ = lap_blend(lt_, rowv, p4_); \
+		memcpy(d + (jj), &d4_, sizeof(d4_)); \
+		memcpy(pred + (jj), &p4_, sizeof(p4_)); \
+		lt_ = d4_ < (best); \
+		(best) = lap_blend(lt_, d4_, (best)); \
+		(bestj) = lap_blend(lt_, jv, (bestj)); \
+		jv += four; \
+	} while (0)
 
-		memcpy(&c4, ci + j, sizeof(c4));
-		memcpy(&v4, v + j, sizeof(v4));
-		memcpy(&d4, d + j, sizeof(d4));
-		memcpy(&p4, pred + j, sizeof(p4));
-		dj = c4 - v4 - hv;
-		lt = dj < d4;
-		/* rounding never takes a distance below dmin */
-		dj = lap_blend(dj > lowv, dj, lowv);
-		d4 = lap_blend(lt, dj, d4);
-		p4 = lap_blend(lt, rowv, p4);
-		memcpy(d + j, &d4, sizeof(d4));
-		memcpy(pred + j, &p4, sizeof(p4));
-		lt = d4 < best;
-		best = lap_blend(lt, d4, best);
-		bestj = lap_blend(lt, jv, bestj);
-		jv += four;
+	for (j = 0; j + 8 <= m; j += 8)
+	{
+		LAP_RELAX4(j, best0, bestj0);
+		LAP_RELAX4(j + 4, best1, bestj1);
 	}
-	for (int k = 0; k < 4; k++)
-		if (best[k] < b || (best[k] == b && bestj[k] < jb))
+	if (j + 4 <= m)
+	{
+		LAP_RELAX4(j, best0, bestj0);
+		j += 4;
+	}
+#undef LAP_RELAX4
+	for (int k = 0; k < 8; k++)
+	{
+		double		bk = k < 4 ? best0[k] : best1[k - 4];
+		int			jk = (int) (k < 4 ? bestj0[k] : bestj1[k - 4]);
+
+		if (bk < b || (bk == b && jk < jb))
 		{
-			b = best[k];
-			jb = (int) bestj[k];
+			b = bk;
+			jb = jk;
 		}
+	}
 	for (; j < m; j++)
 	{
 		double		dj = ci[j] - v[j] - h;
