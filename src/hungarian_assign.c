@@ -5,7 +5,8 @@
  *
  * This is the assignment step of HACK: a batch of embeddings against as
  * many (or more) particles of the packing.  The cost matrix is built here
- * with hyp_distance (curvature -1, the poincare_point ball) and solved by
+ * by hyp_distance_matrix (the Poincaré distance of the poincare_point
+ * ball, curvature -1, with denominators computed once per point) and solved by
  * the shared glue; more points than targets is allowed too, in which case
  * every target gets one point and the other points none.
  */
@@ -15,7 +16,6 @@
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
-#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
@@ -51,6 +51,18 @@ points_of(ArrayType *array, const char *what, int *n)
 	return points;
 }
 
+/* The coordinates of n points of one dimension, contiguous. */
+static double *
+coords_of(PoincarePoint **points, int n)
+{
+	int			dim = points[0]->dim;
+	double	   *xs = palloc(sizeof(double) * (Size) n * dim);
+
+	for (int i = 0; i < n; i++)
+		memcpy(xs + (Size) i * dim, points[i]->x, sizeof(double) * dim);
+	return xs;
+}
+
 /*
  * hack_assign(points, targets): one row (point_index, target_index,
  * distance) per matched pair, in point order, 1-based.
@@ -64,7 +76,10 @@ hack_assign(PG_FUNCTION_ARGS)
 	int			n,
 				m;
 	double	   *cost;
+	double	   *xs,
+			   *ys;
 	int		   *assign;
+	HackError	err;
 
 	points = points_of(PG_GETARG_ARRAYTYPE_P(0), "points", &n);
 	targets = points_of(PG_GETARG_ARRAYTYPE_P(1), "targets", &m);
@@ -78,14 +93,11 @@ hack_assign(PG_FUNCTION_ARGS)
 	hungarian_check_size(n, m);
 
 	cost = hungarian_alloc_matrix(n, m);
-	for (int i = 0; i < n; i++)
-	{
-		double	   *ci = cost + (Size) i * m;
-
-		for (int j = 0; j < m; j++)
-			ci[j] = hyp_distance(points[i]->x, targets[j]->x, points[0]->dim, 1.0);
-		CHECK_FOR_INTERRUPTS();
-	}
+	xs = coords_of(points, n);
+	ys = coords_of(targets, m);
+	hack_check(hyp_distance_matrix(xs, n, ys, m, points[0]->dim, 1.0, cost,
+								   hack_interrupt_callback, NULL, &err),
+			   &err);
 
 	assign = hungarian_run(cost, n, m, false);
 	for (int i = 0; i < n; i++)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hungarian.h"
+#include "hyperbolic.h"
 
 #define BF_MAX 8
 
@@ -415,6 +416,39 @@ test_interrupt(void)
 	free(assign);
 }
 
+/* hack_assign's cost matrix: exactly hyp_distance, pair by pair. */
+static void
+test_distance_matrix(void)
+{
+	UnitRng		rng = {31};
+	int			n = 37,
+				m = 23;
+
+	for (int dim = 1; dim <= 5; dim += 2)
+		for (int c10 = 5; c10 <= 20; c10 += 15)
+		{
+			double		c = c10 / 10.0;
+			double	   *x = malloc(sizeof(double) * n * dim);
+			double	   *y = malloc(sizeof(double) * m * dim);
+			double	   *out = malloc(sizeof(double) * n * m);
+			HackError	err;
+
+			/* points inside the ball of radius 1/sqrt(c), some on top of others */
+			for (int k = 0; k < n * dim; k++)
+				x[k] = (unit_rng_uniform(&rng) - 0.5) / sqrt(c * dim);
+			for (int k = 0; k < m * dim; k++)
+				y[k] = k < 3 * dim ? x[k] : (unit_rng_uniform(&rng) - 0.5) / sqrt(c * dim);
+			CHECK(hyp_distance_matrix(x, n, y, m, dim, c, out, NULL, NULL, &err) == HACK_OK);
+			for (int i = 0; i < n; i++)
+				for (int j = 0; j < m; j++)
+					CHECK(out[i * m + j] == hyp_distance(x + i * dim, y + j * dim, dim, c));
+			CHECK(out[0] == 0.0 && out[m + 1] == 0.0);
+			free(x);
+			free(y);
+			free(out);
+		}
+}
+
 void
 suite_hungarian(void)
 {
@@ -425,4 +459,5 @@ suite_hungarian(void)
 	RUN(test_bad_costs);
 	RUN(test_degenerate);
 	RUN(test_interrupt);
+	RUN(test_distance_matrix);
 }
