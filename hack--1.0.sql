@@ -77,6 +77,7 @@ COMMENT ON FUNCTION array_to_poincare_point(real[], integer, boolean) IS 'cast r
 COMMENT ON FUNCTION array_to_poincare_point(numeric[], integer, boolean) IS 'cast numeric[] to poincare_point (validated: finite, inside the unit ball)';
 COMMENT ON FUNCTION array_to_poincare_point(integer[], integer, boolean) IS 'cast integer[] to poincare_point (only the origin fits the unit ball)';
 COMMENT ON FUNCTION poincare_point_to_float8(poincare_point, integer, boolean) IS 'cast poincare_point to its float8[] coordinates';
+COMMENT ON CAST (poincare_point AS poincare_point) IS 'applies the dimension of poincare_point(n)';
 COMMENT ON CAST (double precision[] AS poincare_point) IS 'coordinates to point; errors if outside the unit ball';
 COMMENT ON CAST (real[] AS poincare_point) IS 'coordinates to point; errors if outside the unit ball';
 COMMENT ON CAST (numeric[] AS poincare_point) IS 'coordinates to point; errors if outside the unit ball';
@@ -249,8 +250,29 @@ COMMENT ON OPERATOR < (poincare_point, poincare_point) IS 'less than in the lexi
 COMMENT ON OPERATOR <= (poincare_point, poincare_point) IS 'less than or equal in the lexicographic total order';
 COMMENT ON OPERATOR > (poincare_point, poincare_point) IS 'greater than in the lexicographic total order';
 COMMENT ON OPERATOR >= (poincare_point, poincare_point) IS 'greater than or equal in the lexicographic total order';
+COMMENT ON OPERATOR FAMILY poincare_point_btree_ops USING btree IS 'total order of poincare_point';
+COMMENT ON OPERATOR FAMILY poincare_point_hash_ops USING hash IS 'hashing of poincare_point';
 COMMENT ON OPERATOR CLASS poincare_point_btree_ops USING btree IS 'total order for DISTINCT, GROUP BY, UNIQUE and sorting';
 COMMENT ON OPERATOR CLASS poincare_point_hash_ops USING hash IS 'hashing for hash joins and hash aggregation';
+
+------------------------------------------------------------------------
+-- Pictures
+------------------------------------------------------------------------
+
+CREATE FUNCTION hack_plot(
+	points poincare_point[],
+	groups integer[] DEFAULT NULL,
+	images bytea[] DEFAULT NULL,
+	size integer DEFAULT 800,
+	color_by text DEFAULT 'group',
+	rays integer DEFAULT 12,
+	rings integer DEFAULT 4,
+	height integer DEFAULT 28,
+	width integer DEFAULT 28,
+	channels integer DEFAULT 1) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION hack_plot(poincare_point[], integer[], bytea[], integer, text, integer, integer, integer, integer, integer) IS
+	'PNG picture of 2-D embeddings in the Poincaré disc, coloured by group or norm, with optional image thumbnails at sampled positions';
 
 ------------------------------------------------------------------------
 -- Assignment (Hungarian problem)

@@ -40,6 +40,15 @@ getarg_tangent(FunctionCallInfo fcinfo, int argno, int *dim)
 	return v;
 }
 
+/* Two points for one operation: same dimension, both inside the c-ball. */
+static void
+check_pair(const PoincarePoint *a, const PoincarePoint *b, double c)
+{
+	poincare_check_dims(a, b);
+	poincare_check_in_ball(a, c);
+	poincare_check_in_ball(b, c);
+}
+
 /* poincare_distance(a, b [, c]) and the <-> operator. */
 Datum
 poincare_distance(PG_FUNCTION_ARGS)
@@ -48,9 +57,7 @@ poincare_distance(PG_FUNCTION_ARGS)
 	PoincarePoint *b = PG_GETARG_POINCARE_P(1);
 	double		c = poincare_getarg_curvature(fcinfo, 2);
 
-	poincare_check_dims(a, b);
-	poincare_check_in_ball(a, c);
-	poincare_check_in_ball(b, c);
+	check_pair(a, b, c);
 	PG_RETURN_FLOAT8(hyp_distance(a->x, b->x, a->dim, c));
 }
 
@@ -74,9 +81,7 @@ poincare_mobius_add(PG_FUNCTION_ARGS)
 	double		c = poincare_getarg_curvature(fcinfo, 2);
 	double		out[HACK_MAX_DIM];
 
-	poincare_check_dims(a, b);
-	poincare_check_in_ball(a, c);
-	poincare_check_in_ball(b, c);
+	check_pair(a, b, c);
 	hyp_mobius_add(a->x, b->x, a->dim, c, out);
 	PG_RETURN_POINCARE_P(poincare_result(out, a->dim, c, "mobius_add"));
 }
@@ -154,9 +159,7 @@ poincare_logmap(PG_FUNCTION_ARGS)
 	double		c = poincare_getarg_curvature(fcinfo, 2);
 	double		out[HACK_MAX_DIM];
 
-	poincare_check_dims(p, q);
-	poincare_check_in_ball(p, c);
-	poincare_check_in_ball(q, c);
+	check_pair(p, q, c);
 	hyp_logmap(p->x, q->x, p->dim, c, out);
 	PG_RETURN_DATUM(poincare_float8_array(out, p->dim));
 }
@@ -175,9 +178,7 @@ poincare_geodesic(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("geodesic parameter t must be finite, got %g", t)));
-	poincare_check_dims(a, b);
-	poincare_check_in_ball(a, c);
-	poincare_check_in_ball(b, c);
+	check_pair(a, b, c);
 	hyp_geodesic(a->x, b->x, t, a->dim, c, out);
 	PG_RETURN_POINCARE_P(poincare_result(out, a->dim, c, "poincare_geodesic"));
 }

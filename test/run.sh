@@ -31,15 +31,19 @@ else
 	count 0 1
 fi
 
+unset HACK_CLUSTER_DIR
 hack_start_cluster || { echo "tests: $passed passed, $((failed + 1)) failed"; exit 1; }
 trap hack_stop_cluster EXIT
 
 hack_log "pg_regress"
 rm -rf results regression.diffs regression.out
 make -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config installcheck >/tmp/hack-regress.$$ 2>&1
+regress_rc=$?
 cat /tmp/hack-regress.$$
 ok=$(grep -cE '\.\.\. ok ' /tmp/hack-regress.$$ || true)
 bad=$(grep -cE '\.\.\. FAILED|failed \(ignored\)' /tmp/hack-regress.$$ || true)
+# pg_regress failing without a FAILED line (a missing expected file, a crash) is a failure too
+if [ "$regress_rc" != 0 ] && [ "$bad" = 0 ]; then bad=1; fi
 if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; fi
 count "$ok" "$bad"
 [ -f regression.diffs ] && { echo "---- regression.diffs"; cat regression.diffs; }

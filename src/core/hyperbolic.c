@@ -289,10 +289,13 @@ hyp_norm(const double *x, int dim, double c)
 	return 2.0 * artanh_of_norm(x, dim, c) / sqrt(c);
 }
 
-/* Möbius addition x (+)_c y; out may alias x or y. */
-void
-hyp_mobius_add(const double *x, const double *y, int dim, double c,
-			   double *out)
+/*
+ * (sx x) (+)_c y for sx = +1 or -1: Möbius addition, or the gyro-difference
+ * (-x) (+) y used by logmap and geodesics.  out may alias x or y.
+ */
+static void
+mobius_add_signed(const double *x, double sx, const double *y, int dim,
+				  double c, double *out)
 {
 	double		ax = hyp_one_minus_c_sqnorm(x, dim, c);
 	double		ay = hyp_one_minus_c_sqnorm(y, dim, c);
@@ -302,36 +305,29 @@ hyp_mobius_add(const double *x, const double *y, int dim, double c,
 
 	for (int i = 0; i < dim; i++)
 	{
-		double		s = x[i] + y[i];
+		double		s = sx * x[i] + y[i];
 
 		s2 += s * s;
 	}
-	coef_x = ax + c * s2;
+	coef_x = sx * (ax + c * s2);
 	den = ax * ay + c * s2;
 	for (int i = 0; i < dim; i++)
 		out[i] = (coef_x * x[i] + ax * y[i]) / den;
 }
 
-/* (-x) (+)_c y, the gyro-difference used by logmap and geodesics. */
+/* Möbius addition x (+)_c y; out may alias x or y. */
+void
+hyp_mobius_add(const double *x, const double *y, int dim, double c,
+			   double *out)
+{
+	mobius_add_signed(x, 1.0, y, dim, c, out);
+}
+
+/* (-x) (+)_c y */
 static void
 mobius_sub(const double *x, const double *y, int dim, double c, double *out)
 {
-	double		ax = hyp_one_minus_c_sqnorm(x, dim, c);
-	double		ay = hyp_one_minus_c_sqnorm(y, dim, c);
-	double		s2 = 0.0;
-	double		coef_x,
-				den;
-
-	for (int i = 0; i < dim; i++)
-	{
-		double		s = y[i] - x[i];
-
-		s2 += s * s;
-	}
-	coef_x = ax + c * s2;
-	den = ax * ay + c * s2;
-	for (int i = 0; i < dim; i++)
-		out[i] = (ax * y[i] - coef_x * x[i]) / den;
+	mobius_add_signed(x, -1.0, y, dim, c, out);
 }
 
 /* Möbius scalar multiplication r (x)_c x; exact for r = 0, 1 and -1. */

@@ -2,16 +2,17 @@
 #
 # hack_install_deps   installs Debian packages when run as root and missing
 # hack_build          builds and installs the extension (warnings are errors)
-# hack_start_cluster  starts a throwaway PostgreSQL 15 cluster in a temporary
-#                     directory (as the postgres OS user when run as root) and
-#                     exports PGHOST/PGPORT/PGUSER/PGDATABASE for clients
+# hack_start_cluster  starts a PostgreSQL 15 cluster (as the postgres OS user
+#                     when run as root) in $HACK_CLUSTER_DIR, or in a throwaway
+#                     temporary directory, and exports PGHOST/PGPORT/PGUSER/
+#                     PGDATABASE for clients
 # hack_stop_cluster   stops it and removes the directory
 
 HACK_PGBIN=/usr/lib/postgresql/15/bin
 
 # Debian packages the build, the tests and the demo need
 HACK_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
-	libopenblas-dev libpq-dev libpng-dev zlib1g-dev"
+	libopenblas-dev libpq-dev libpng-dev zlib1g-dev python3"
 
 hack_log() { printf '== %s\n' "$*" >&2; }
 
@@ -44,25 +45,44 @@ hack_as_owner() {
 	fi
 }
 
+# With HACK_CLUSTER_DIR already set, that directory is kept between runs
+# (created and initialised the first time, started if not running);
+# otherwise a fresh temporary directory is used.
 hack_start_cluster() {
 	local opts="${1:-}"
-	HACK_CLUSTER_DIR=$(mktemp -d /tmp/hack-cluster.XXXXXX)
+	if [ -z "${HACK_CLUSTER_DIR:-}" ]; then
+		HACK_CLUSTER_DIR=$(mktemp -d /tmp/hack-cluster.XXXXXX)
+		HACK_CLUSTER_TEMP=1
+	fi
+	mkdir -p "$HACK_CLUSTER_DIR"
 	chmod 755 "$HACK_CLUSTER_DIR"
 	[ "$(id -u)" = 0 ] && chown postgres: "$HACK_CLUSTER_DIR"
-	# a free port above the usual ones
-	HACK_PORT=${HACK_PORT:-$(( 55000 + RANDOM % 5000 ))}
-	hack_as_owner "$HACK_PGBIN/initdb" -D "$HACK_CLUSTER_DIR/data" -U postgres -A trust \
-		--no-sync -E UTF8 --locale=C >"$HACK_CLUSTER_DIR/initdb.log" 2>&1 || {
-		cat "$HACK_CLUSTER_DIR/initdb.log" >&2; return 1; }
+	if [ -f "$HACK_CLUSTER_DIR/port" ]; then
+		HACK_PORT=$(cat "$HACK_CLUSTER_DIR/port")
+	else
+		# a free port above the usual ones
+		HACK_PORT=${HACK_PORT:-$(( 55000 + RANDOM % 5000 ))}
+		echo "$HACK_PORT" > "$HACK_CLUSTER_DIR/port"
+	fi
+	export PGHOST=$HACK_CLUSTER_DIR PGPORT=$HACK_PORT PGUSER=postgres PGDATABASE=postgres
+	if [ ! -f "$HACK_CLUSTER_DIR/data/PG_VERSION" ]; then
+		hack_as_owner "$HACK_PGBIN/initdb" -D "$HACK_CLUSTER_DIR/data" -U postgres -A trust \
+			--no-sync -E UTF8 --locale=C >"$HACK_CLUSTER_DIR/initdb.log" 2>&1 || {
+			cat "$HACK_CLUSTER_DIR/initdb.log" >&2; return 1; }
+	fi
+	hack_as_owner "$HACK_PGBIN/pg_ctl" -D "$HACK_CLUSTER_DIR/data" status >/dev/null 2>&1 && return 0
 	hack_as_owner "$HACK_PGBIN/pg_ctl" -D "$HACK_CLUSTER_DIR/data" -w -l "$HACK_CLUSTER_DIR/server.log" \
 		-o "-k $HACK_CLUSTER_DIR -p $HACK_PORT -c listen_addresses='' -c fsync=off $opts" start >/dev/null || {
 		cat "$HACK_CLUSTER_DIR/server.log" >&2; return 1; }
-	export PGHOST=$HACK_CLUSTER_DIR PGPORT=$HACK_PORT PGUSER=postgres PGDATABASE=postgres
 }
 
+# Stop the cluster; a temporary one is also removed.
 hack_stop_cluster() {
 	[ -n "${HACK_CLUSTER_DIR:-}" ] || return 0
 	hack_as_owner "$HACK_PGBIN/pg_ctl" -D "$HACK_CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1
-	rm -rf "$HACK_CLUSTER_DIR"
-	HACK_CLUSTER_DIR=
+	if [ -n "${HACK_CLUSTER_TEMP:-}" ]; then
+		rm -rf "$HACK_CLUSTER_DIR"
+		HACK_CLUSTER_DIR=
+		HACK_CLUSTER_TEMP=
+	fi
 }

@@ -1,4 +1,6 @@
 /* One line per suite of test/unit; each is defined in test_NAME.c. */
 SUITE(hyperbolic)
 SUITE(point_text)
+SUITE(tensor)
+SUITE(plot)
 SUITE(hungarian)
