@@ -273,3 +273,40 @@ CREATE FUNCTION hack_plot(
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION hack_plot(poincare_point[], integer[], bytea[], integer, text, integer, integer, integer, integer, integer) IS
 	'PNG picture of 2-D embeddings in the Poincaré disc, coloured by group or norm, with optional image thumbnails at sampled positions';
+
+------------------------------------------------------------------------
+-- Assignment (Hungarian problem)
+------------------------------------------------------------------------
+
+CREATE TYPE hack_match AS (row_key bigint, col_key bigint, cost double precision);
+
+CREATE FUNCTION hungarian(cost_matrix double precision[], maximize boolean DEFAULT false)
+	RETURNS TABLE(row_index integer, col_index integer, cost double precision)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+
+CREATE FUNCTION hungarian_agg_accum(internal, bigint, bigint, double precision) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION hungarian_agg_final(internal) RETURNS hack_match[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE hungarian_agg(row_key bigint, col_key bigint, cost double precision) (
+	SFUNC = hungarian_agg_accum,
+	STYPE = internal,
+	FINALFUNC = hungarian_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	PARALLEL = SAFE
+);
+
+CREATE FUNCTION hack_assign(points poincare_point[], targets poincare_point[])
+	RETURNS TABLE(point_index integer, target_index integer, distance double precision)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+
+COMMENT ON TYPE hack_match IS 'one matched pair of hungarian_agg: row key, column key and its cost';
+COMMENT ON FUNCTION hungarian(double precision[], boolean) IS
+	'optimal one-to-one assignment of the rows and columns of a cost matrix (Infinity forbids a pair); one row per matched pair, by array subscripts';
+COMMENT ON FUNCTION hungarian_agg_accum(internal, bigint, bigint, double precision) IS 'transition function of hungarian_agg';
+COMMENT ON FUNCTION hungarian_agg_final(internal) IS 'final function of hungarian_agg';
+COMMENT ON AGGREGATE hungarian_agg(bigint, bigint, double precision) IS
+	'optimal one-to-one assignment over an edge list (row_key, col_key, cost); missing pairs are forbidden';
+COMMENT ON FUNCTION hack_assign(poincare_point[], poincare_point[]) IS
+	'matches points to targets one-to-one with the least total Poincaré distance (1-based positions)';
