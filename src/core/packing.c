@@ -41,20 +41,23 @@
  *	  settles into concentric rows whose density alternates from shell to
  *	  shell (for n = 2,000 some of the 10 equal-area shells held 175 and
  *	  others 230 particles, at the same radii for every seed).  After each
- *	  step the particle of radial rank q therefore moves PACK_EQUALISE of
+ *	  step the particle of radial rank q therefore moves a share beta of
  *	  the way towards the radius enclosing (q + 1/2) / n of the volume,
  *	  keeping its direction: a relaxed projection onto the layouts whose
  *	  radial distribution is exactly uniform (the one-dimensional optimal
- *	  transport of the radial marginal).  The repulsion still decides the
+ *	  transport of the radial marginal).  beta grows from PACK_EQUALISE to
+ *	  1 as the schedule decays, so the last steps, which are tiny, end on
+ *	  the exact radial distribution.  The repulsion still decides the
  *	  angular and local arrangement.
  *
  *	- Steps.  Riemannian gradient descent: each particle moves along the
- *	  geodesic (hyp_expmap) against its Riemannian gradient
- *	  ((1 - |x|^2)^2 / 4 times the Euclidean one) by lr_t * PACK_STEP_SCALE
- *	  * r_n times the gradient's hyperbolic norm, capped at PACK_MAX_STEP *
- *	  r_n so that near-coincident pairs cannot fling particles across the
- *	  ball; lr_t follows a cosine schedule from lr to 0.  Steps scale with
- *	  r_n, so one lr suits every n.  We do not use Adam: its per-coordinate
+ *	  geodesic against its Riemannian gradient ((1 - |x|^2)^2 / 4 times
+ *	  the Euclidean one) by lr_t * PACK_STEP_SCALE * r_n times the
+ *	  gradient's hyperbolic norm, capped at PACK_MAX_STEP * r_n times the
+ *	  schedule so that near-coincident pairs cannot fling particles across
+ *	  the ball and hard-pushed particles still come to rest; the schedule
+ *	  is a cosine from 1 to 0 (lr_t from lr to 0).  Steps scale with r_n,
+ *	  so one lr suits every n.  We do not use Adam: its per-coordinate
  *	  normalisation moves every particle by about lr however weakly it is
  *	  pushed, whereas here the force itself (zero once a particle's
  *	  neighbours are at 2 r_n) should decide how far it moves.
@@ -94,6 +97,7 @@
 #define PACK_STEP_SCALE 25.0	/* lr 0.01 moves 0.25 r_n per unit force */
 #define PACK_MAX_STEP 0.5		/* no step longer than this many r_n */
 #define PACK_MIN_DIST 0.05		/* forces are clamped below this * 2 r_n */
+#define PACK_MAX_FORCE 1e100	/* and never exceed this */
 #define PACK_JITTER 0.02		/* initial jitter, in r_n */
 #define PACK_CDF_POINTS 4096	/* table of the radial distribution */
 
@@ -302,6 +306,38 @@ hack_pack_geometry(const HackPackParams *p, HackPackGeometry *g,
 	return HACK_OK;
 }
 
+/*
+ * Move x by hyperbolic length s along the Euclidean direction u (not
+ * necessarily a unit vector): exp_x(v) = x (+) tanh(lambda_x |v| / 2) v/|v|
+ * for the tangent vector v of length s, i.e. x (+) tanh(s / 2) u/|u|.
+ * Unlike hyp_expmap() this does not clip at norm 1 - 1e-5, so radii up to
+ * 1 - 1e-12 stay reachable; the caller projects onto the wall.
+ */
+static void
+pack_move(double *x, const double *u, int dim, double s)
+{
+	double		step[HACK_MAX_DIM];
+	double		un = hyp_euclid_norm(u, dim);
+	double		t = tanh(s / 2.0);
+
+	if (un == 0.0 || s == 0.0)
+		return;
+	for (int a = 0; a < dim; a++)
+		step[a] = t * (u[a] / un);
+	hyp_mobius_add(x, step, dim, 1.0, x);
+}
+
+/* Move x radially back onto the sphere of Euclidean radius wall if beyond it. */
+static void
+pack_project(double *x, int dim, double wall)
+{
+	double		norm = sqrt(hyp_sqnorm(x, dim));
+
+	if (norm > wall)
+		for (int a = 0; a < dim; a++)
+			x[a] *= wall / norm;
+}
+
 /* Put x (dim doubles) at hyperbolic distance rho from the origin along u; x may be u. */
 static void
 pack_place(double *x, const double *u, int dim, double rho)
@@ -425,11 +461,11 @@ pack_initial(const HackPackParams *p, const HackPackGeometry *g,
 	for (int i = 0; i < p->n; i++)
 	{
 		double	   *xi = x + (long) i * dim;
-		double		a = hyp_one_minus_c_sqnorm(xi, dim, 1.0);
 
 		for (int d = 0; d < dim; d++)
-			u[d] = pack_rng_normal(&rng) * PACK_JITTER * g->r_n * a / 2.0;
-		hyp_expmap(xi, u, dim, 1.0, xi);
+			u[d] = pack_rng_normal(&rng);
+		pack_move(xi, u, dim, PACK_JITTER * g->r_n * pack_rng_uniform(&rng));
+		pack_project(xi, dim, g->wall);
 	}
 }
 
@@ -502,6 +538,10 @@ pack_split_direction(int i, int j, int dim, double *u)
  * (i, j), with diff2 = |x_i - x_j|^2 > 0 and z = 2 diff2 / (a_i a_j) below
  * the cut-off: d = acosh(1 + z) and dV/dd = -(2 r_n / d)^(k+1), with d
  * clamped below at PACK_MIN_DIST * 2 r_n as the reference clamps it.
+ * This is hyp_distance()'s formula with its two compensated denominators
+ * a = 1 - |x|^2 computed once per particle and step instead of per pair,
+ * and z is needed anyway: it rejects distant pairs without an acosh and
+ * gives the gradient.
  */
 static void
 pack_pair(PackWork *w, int i, int j, double diff2, double z,
@@ -516,7 +556,8 @@ pack_pair(PackWork *w, int i, int j, double diff2, double z,
 	double		aj = w->alpha[j];
 	double		d = hyp_acosh1p(z);
 	double		dmin = PACK_MIN_DIST * cutoff;
-	double		force = pow(cutoff / (d > dmin ? d : dmin), kp1);
+	/* capped so that a huge k cannot overflow to inf */
+	double		force = fmin(pow(cutoff / (d > dmin ? d : dmin), kp1), PACK_MAX_FORCE);
 
 	/* dd/dz = 1/sqrt(z (z + 2)); dz/dx_i = 4/(a_i a_j) (x_i - x_j + diff2 x_i / a_i) */
 	double		f = -force * 4.0 / (ai * aj * sqrt(z * (z + 2.0)));
@@ -540,7 +581,7 @@ static void
 pack_split(PackWork *w, int i, int j, double kp1)
 {
 	double		u[HACK_MAX_DIM];
-	double		force = pow(1.0 / PACK_MIN_DIST, kp1);
+	double		force = fmin(pow(1.0 / PACK_MIN_DIST, kp1), PACK_MAX_FORCE);
 	double	   *gi = w->grad + (long) i * w->dim;
 	double	   *gj = w->grad + (long) j * w->dim;
 	double		un;
@@ -632,38 +673,30 @@ pack_gradient(PackWork *w, const HackPackGeometry *g, double kp1)
 
 /*
  * Move every particle along its Riemannian descent direction by
- * min(eta * r_n * |grad|_H, PACK_MAX_STEP * r_n), then project it back
- * inside the wall (the zero set of the boundary loss).
+ * min(eta * r_n * |grad|_H, cap), then project it back inside the wall
+ * (the zero set of the boundary loss).  The cap follows the same schedule
+ * as eta, so that even particles pushed hard come to rest at the end.
  */
 static void
-pack_step(PackWork *w, const HackPackGeometry *g, double eta)
+pack_step(PackWork *w, const HackPackGeometry *g, double eta, double cap)
 {
 	int			dim = w->dim;
-	double		smax = PACK_MAX_STEP * g->r_n;
-	double		v[HACK_MAX_DIM];
 
 	for (int i = 0; i < w->n; i++)
 	{
 		double	   *xi = w->x + (long) i * dim;
 		double	   *gi = w->grad + (long) i * dim;
-		double		a = w->alpha[i];
 		double		gn = hyp_euclid_norm(gi, dim);
-		double		s,
-					norm;
+		double		s;
 
-		if (gn == 0.0)
-			continue;
-		s = eta * g->r_n * (a / 2.0) * gn;
-		if (s > smax)
-			s = smax;
-		/* a tangent vector at x_i of hyperbolic length s */
+		/* the Riemannian gradient's hyperbolic norm is (1 - |x|^2) / 2 |grad| */
+		s = eta * g->r_n * (w->alpha[i] / 2.0) * gn;
+		if (s > cap)
+			s = cap;
 		for (int d = 0; d < dim; d++)
-			v[d] = -(s * a / 2.0) * (gi[d] / gn);
-		hyp_expmap(xi, v, dim, 1.0, xi);
-		norm = sqrt(hyp_sqnorm(xi, dim));
-		if (norm > g->wall)
-			for (int d = 0; d < dim; d++)
-				xi[d] *= g->wall / norm;
+			gi[d] = -gi[d];
+		pack_move(xi, gi, dim, s);
+		pack_project(xi, dim, g->wall);
 	}
 }
 
@@ -718,16 +751,12 @@ pack_rank(PackWork *w)
 }
 
 /*
- * Radial equalisation: move the particle of rank q a fraction
- * PACK_EQUALISE of the way to the radius enclosing (q + 1/2) / n of the
- * volume, keeping its direction.  This is a relaxed projection onto the
- * configurations whose radial distribution is exactly uniform in volume
- * (the one-dimensional optimal transport of the radial marginal), and it
- * undoes the concentric density waves that the boundary imprints on a
- * relaxed packing (see doc/packing.md).
+ * Radial equalisation: move the particle of rank q the share beta of the
+ * way to the radius enclosing (q + 1/2) / n of the volume, keeping its
+ * direction (signed positions on a line).  See the essay at the top.
  */
 static void
-pack_equalise(PackWork *w)
+pack_equalise(PackWork *w, double beta)
 {
 	pack_rank(w);
 	if (w->dim == 1)
@@ -739,7 +768,7 @@ pack_equalise(PackWork *w)
 			double		target = w->radial.r_b * ((2.0 * q + 1.0) / w->n - 1.0);
 			double		rho = 2.0 * atanh(*xi);
 
-			*xi = tanh((rho + PACK_EQUALISE * (target - rho)) / 2.0);
+			*xi = tanh((rho + beta * (target - rho)) / 2.0);
 		}
 		return;
 	}
@@ -747,9 +776,9 @@ pack_equalise(PackWork *w)
 	{
 		double	   *xi = w->x + (long) w->rank[q] * w->dim;
 		double		target = pack_radial_quantile(&w->radial, (q + 0.5) / w->n);
-		double		rho = 2.0 * atanh(sqrt(w->norm2[w->rank[q]]));
+		double		rho = hyp_norm(xi, w->dim, 1.0);
 
-		pack_place(xi, xi, w->dim, rho + PACK_EQUALISE * (target - rho));
+		pack_place(xi, xi, w->dim, rho + beta * (target - rho));
 	}
 }
 
@@ -816,7 +845,7 @@ hack_pack(const HackPackParams *p, double *points, HackProgressFn progress,
 	}
 	for (int t = 0; t < p->epochs; t++)
 	{
-		double		eta = p->lr * PACK_STEP_SCALE * 0.5 * (1.0 + cos(PACK_PI * t / p->epochs));
+		double		sched = 0.5 * (1.0 + cos(PACK_PI * t / p->epochs));
 
 		if (progress != NULL && !progress(arg, t, p->epochs))
 		{
@@ -826,8 +855,9 @@ hack_pack(const HackPackParams *p, double *points, HackProgressFn progress,
 		}
 		pack_sort(&w);
 		pack_gradient(&w, &g, kp1);
-		pack_step(&w, &g, eta);
-		pack_equalise(&w);
+		pack_step(&w, &g, p->lr * PACK_STEP_SCALE * sched,
+				  PACK_MAX_STEP * g.r_n * sched);
+		pack_equalise(&w, 1.0 - (1.0 - PACK_EQUALISE) * sched);
 	}
 	memcpy(points, w.x, sizeof(double) * (long) p->n * p->dim);
 	pack_work_free(&w);

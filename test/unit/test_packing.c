@@ -133,6 +133,51 @@ test_small_cases(void)
 	free(x);
 }
 
+/* Pack with the given parameters; check every coordinate is finite and inside radius. */
+static void
+check_extreme(int n, int dim, double radius, double k, double lr, int epochs)
+{
+	HackPackParams p;
+	HackPackStats s;
+	HackError	err;
+	double	   *x = malloc(sizeof(double) * n * dim);
+	int			finite = 1;
+
+	hack_pack_defaults(&p);
+	p.n = n;
+	p.dim = dim;
+	p.radius = radius;
+	p.k = k;
+	p.lr = lr;
+	p.epochs = epochs;
+	CHECK(hack_pack(&p, x, NULL, NULL, &err) == HACK_OK);
+	for (long i = 0; i < (long) n * dim; i++)
+		finite &= isfinite(x[i]) != 0;
+	CHECK(finite);
+	CHECK(hack_packing_stats(x, n, dim, radius, &s, NULL, NULL, &err) == HACK_OK);
+	CHECK(s.outside == 0 && s.max_norm < radius);
+	if (n >= 100)
+		for (int a = 0; a < HACK_PACK_ANNULI; a++)
+			CHECK(fabs(s.annulus[a] - n / 10.0) <= 0.1 * n / 10.0);
+	if (unit_current_failures)
+		fprintf(stderr, "    n %d dim %d radius %g k %g lr %g\n", n, dim, radius, k, lr);
+	free(x);
+}
+
+/* Parameters at the edges of their domains stay finite and inside. */
+static void
+test_extremes(void)
+{
+	check_extreme(500, 2, 0.999999, 1.55, 0.01, 100);	/* beyond hyp_expmap's clip */
+	check_extreme(500, 2, 1e-9, 1.55, 0.01, 100);
+	check_extreme(500, 2, 0.76, 1e300, 0.01, 100);	/* forces overflow */
+	check_extreme(500, 2, 0.76, 1e-9, 0.01, 100);
+	check_extreme(500, 2, 0.76, 1.55, 1e300, 100);	/* steps capped */
+	check_extreme(200, 10, 0.76, 1.55, 0.01, 100);
+	check_extreme(1, HACK_MAX_DIM, 0.76, 1.55, 0.01, 10);
+	check_extreme(20, HACK_MAX_DIM, 0.76, 1.55, 0.01, 10);
+}
+
 static void
 test_determinism(void)
 {
@@ -352,6 +397,7 @@ suite_packing(void)
 	RUN(test_geometry);
 	RUN(test_bad_parameters);
 	RUN(test_small_cases);
+	RUN(test_extremes);
 	RUN(test_determinism);
 	RUN(test_interrupt);
 	RUN(test_stats_brute_force);
