@@ -700,40 +700,60 @@ pack_step(PackWork *w, const HackPackGeometry *g, double eta, double cap)
 	}
 }
 
-/* Order slots by norm, ties by slot, so the result never depends on qsort. */
-static const double *pack_sort_keys;
-
-static int
-pack_rank_cmp(const void *a, const void *b)
+/* A slot and its ranking key, for the qsort fallback of pack_rank(). */
+typedef struct PackKey
 {
-	int			i = *(const int *) a;
-	int			j = *(const int *) b;
+	double		key;
+	int			slot;
+} PackKey;
 
-	if (pack_sort_keys[i] != pack_sort_keys[j])
-		return pack_sort_keys[i] < pack_sort_keys[j] ? -1 : 1;
-	return i - j;
+/* Order by key, ties by slot, so the result never depends on qsort. */
+static int
+pack_key_cmp(const void *a, const void *b)
+{
+	const PackKey *x = a;
+	const PackKey *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->slot - y->slot;
 }
 
 /*
- * Bring w->rank into increasing order of norm.  Ranks change little from
- * one step to the next, so an insertion sort of the previous order is
- * nearly linear; if it has to move too much, fall back to qsort.
+ * Bring w->rank into increasing order of norm (ties by slot).  Ranks
+ * change little from one step to the next, so an insertion sort of the
+ * previous order is nearly linear; if it has to move too much, fall back
+ * to qsort (or, without memory for it, finish the insertion sort).
  */
 static void
 pack_rank(PackWork *w)
 {
 	long		budget = 16L * w->n;
 	int		   *r = w->rank;
+	PackKey    *keys;
 
 	/* on a line, rank by the signed coordinate: particles lie on both sides */
 	for (int i = 0; i < w->n; i++)
 		w->norm2[i] = w->dim == 1 ? w->x[i] : hyp_sqnorm(w->x + (long) i * w->dim, w->dim);
-	for (int q = 1; q < w->n && budget >= 0; q++)
+	for (int q = 1; q < w->n; q++)
 	{
 		int			s = r[q];
 		double		key = w->norm2[s];
 		int			p = q;
 
+		if (budget < 0 && (keys = malloc(sizeof(PackKey) * w->n)) != NULL)
+		{
+			for (int i = 0; i < w->n; i++)
+			{
+				keys[i].key = w->norm2[i];
+				keys[i].slot = i;
+			}
+			qsort(keys, w->n, sizeof(PackKey), pack_key_cmp);
+			for (int i = 0; i < w->n; i++)
+				r[i] = keys[i].slot;
+			free(keys);
+			return;
+		}
 		while (p > 0 && (w->norm2[r[p - 1]] > key ||
 						 (w->norm2[r[p - 1]] == key && r[p - 1] > s)))
 		{
@@ -742,11 +762,6 @@ pack_rank(PackWork *w)
 			budget--;
 		}
 		r[p] = s;
-	}
-	if (budget < 0)
-	{
-		pack_sort_keys = w->norm2;
-		qsort(r, w->n, sizeof(int), pack_rank_cmp);
 	}
 }
 
