@@ -481,6 +481,7 @@ typedef struct PackWork
 	double	   *norm2;			/* |x|^2 (x in 1-D), for the radial ranking */
 	int		   *rank;			/* slots in increasing order of norm */
 	int		   *inverse;		/* scratch for renumbering rank */
+	double		energy;			/* total repulsion of the last gradient */
 	PackRadial	radial;
 	PackGrid	grid;
 } PackWork;
@@ -554,16 +555,17 @@ pack_pair(PackWork *w, int i, int j, double diff2, double z,
 	double	   *gj = w->grad + (long) j * dim;
 	double		ai = w->alpha[i];
 	double		aj = w->alpha[j];
-	double		d = hyp_acosh1p(z);
-	double		dmin = PACK_MIN_DIST * cutoff;
+	double		d = fmax(hyp_acosh1p(z), PACK_MIN_DIST * cutoff);
 	/* capped so that a huge k cannot overflow to inf */
-	double		force = fmin(pow(cutoff / (d > dmin ? d : dmin), kp1), PACK_MAX_FORCE);
+	double		force = fmin(pow(cutoff / d, kp1), PACK_MAX_FORCE);
 
 	/* dd/dz = 1/sqrt(z (z + 2)); dz/dx_i = 4/(a_i a_j) (x_i - x_j + diff2 x_i / a_i) */
 	double		f = -force * 4.0 / (ai * aj * sqrt(z * (z + 2.0)));
 	double		fi = diff2 / ai;
 	double		fj = diff2 / aj;
 
+	/* V = C(k) (d^-k - (2 r_n)^-k) = (force d - 2 r_n) / k */
+	w->energy += (force * d - cutoff) / (kp1 - 1.0);
 	for (int a = 0; a < dim; a++)
 	{
 		double		delta = xi[a] - xj[a];
@@ -578,7 +580,7 @@ pack_pair(PackWork *w, int i, int j, double diff2, double z,
  * force of the clamped distance (the gradient of d is undefined there).
  */
 static void
-pack_split(PackWork *w, int i, int j, double kp1)
+pack_split(PackWork *w, int i, int j, double cutoff, double kp1)
 {
 	double		u[HACK_MAX_DIM];
 	double		force = fmin(pow(1.0 / PACK_MIN_DIST, kp1), PACK_MAX_FORCE);
@@ -586,6 +588,7 @@ pack_split(PackWork *w, int i, int j, double kp1)
 	double	   *gj = w->grad + (long) j * w->dim;
 	double		un;
 
+	w->energy += (force * PACK_MIN_DIST - 1.0) * cutoff / (kp1 - 1.0);
 	pack_split_direction(i, j, w->dim, u);
 	un = hyp_euclid_norm(u, w->dim);
 	for (int a = 0; a < w->dim; a++)
@@ -632,6 +635,7 @@ pack_gradient(PackWork *w, const HackPackGeometry *g, double kp1)
 	double		zc = 2.0 * shc * shc;	/* cosh(cutoff) - 1 */
 
 	memset(w->grad, 0, sizeof(double) * w->n * dim);
+	w->energy = 0.0;
 	for (int i = 0; i < w->n; i++)
 		w->alpha[i] = hyp_one_minus_c_sqnorm(w->x + (long) i * dim, dim, 1.0);
 
@@ -660,7 +664,7 @@ pack_gradient(PackWork *w, const HackPackGeometry *g, double kp1)
 
 					if (diff2 == 0.0)
 					{
-						pack_split(w, i, j, kp1);
+						pack_split(w, i, j, g->cutoff, kp1);
 						continue;
 					}
 					z = 2.0 * diff2 / (w->alpha[i] * w->alpha[j]);
@@ -875,6 +879,38 @@ hack_pack(const HackPackParams *p, double *points, HackProgressFn progress,
 		pack_equalise(&w, 1.0 - (1.0 - PACK_EQUALISE) * sched);
 	}
 	memcpy(points, w.x, sizeof(double) * (long) p->n * p->dim);
+	pack_work_free(&w);
+	return HACK_OK;
+}
+
+/*
+ * The total repulsion sum_{i<j} V(d_ij) of n given points (inside the unit
+ * ball) under the parameters p, and its Euclidean gradient (n * dim
+ * doubles, in the points' order), found with the same cell list as the
+ * optimiser: for tests and diagnostics.
+ */
+HackStatus
+hack_pack_repulsion(const HackPackParams *p, const double *points,
+					double *energy, double *grad, HackError *err)
+{
+	HackPackGeometry g;
+	HackStatus	st;
+	PackWork	w;
+
+	if ((st = hack_pack_geometry(p, &g, err)) != HACK_OK)
+		return st;
+	if ((st = pack_work_init(&w, p, &g, err)) != HACK_OK)
+	{
+		pack_work_free(&w);
+		return st;
+	}
+	memcpy(w.x, points, sizeof(double) * (long) p->n * p->dim);
+	pack_sort(&w);
+	pack_gradient(&w, &g, p->k + 1.0);
+	*energy = w.energy;
+	for (int q = 0; q < p->n; q++)
+		memcpy(grad + (long) w.grid.order[q] * p->dim, w.grad + (long) q * p->dim,
+			   sizeof(double) * p->dim);
 	pack_work_free(&w);
 	return HACK_OK;
 }

@@ -67,6 +67,10 @@ extern HackStatus hack_pack(const HackPackParams *p, double *points,
 							HackProgressFn progress, void *arg,
 							HackError *err);
 
+extern HackStatus hack_pack_repulsion(const HackPackParams *p,
+									  const double *points, double *energy,
+									  double *grad, HackError *err);
+
 extern double hack_ball_log_volume(int dim, double rho);
 extern double hack_ball_radius_of_log_volume(int dim, double logv,
 											 double hi);
