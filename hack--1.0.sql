@@ -310,3 +310,27 @@ COMMENT ON AGGREGATE hungarian_agg(bigint, bigint, double precision) IS
 	'optimal one-to-one assignment over an edge list (row_key, col_key, cost); missing pairs are forbidden';
 COMMENT ON FUNCTION hack_assign(poincare_point[], poincare_point[]) IS
 	'matches points to targets one-to-one with the least total Poincaré distance (1-based positions)';
+
+------------------------------------------------------------------------
+-- Sphere packing (uniform targets in the Poincaré ball)
+------------------------------------------------------------------------
+
+CREATE FUNCTION hack_pack(n integer, dim integer DEFAULT 2, radius float8 DEFAULT 0.76,
+		k float8 DEFAULT 1.55, epochs integer DEFAULT 1000, lr float8 DEFAULT 0.01,
+		seed bigint DEFAULT 0)
+	RETURNS TABLE (particle_id integer, point poincare_point)
+	AS 'MODULE_PATHNAME', 'packing_pack' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	COST 1000000 ROWS 1000;
+
+CREATE FUNCTION hack_packing_stats(points poincare_point[], radius float8 DEFAULT 0.76,
+		OUT n integer, OUT dim integer, OUT annulus_counts bigint[],
+		OUT annulus_max_deviation float8, OUT outside bigint, OUT nn_mean float8,
+		OUT nn_cv float8, OUT nn_min float8, OUT nn_max float8, OUT max_norm float8,
+		OUT coincident_pairs bigint)
+	AS 'MODULE_PATHNAME', 'packing_stats' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	COST 10000;
+
+COMMENT ON FUNCTION hack_pack(integer, integer, float8, float8, integer, float8, bigint) IS
+	'n particles packed uniformly in the Poincaré ball of Euclidean radius radius (HACK, section 4.3); deterministic for a seed';
+COMMENT ON FUNCTION hack_packing_stats(poincare_point[], float8) IS
+	'uniformity of a packing: counts in 10 shells of equal hyperbolic volume, nearest-neighbour hyperbolic distances, largest norm, coincident pairs';
