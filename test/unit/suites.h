@@ -1,3 +1,5 @@
 /* One line per suite of test/unit; each is defined in test_NAME.c. */
 SUITE(hyperbolic)
 SUITE(point_text)
+SUITE(hbox)
+SUITE(hball_text)
