@@ -8,22 +8,6 @@
 #include "point_text.h"
 
 #include <math.h>
-#include <stdio.h>
-
-/* Report a syntax error with its 1-based character position in detail. */
-static HackStatus
-hball_syntax_error(HackError *err, const char *start, const char *at,
-				   const char *what)
-{
-	char		detail[HACK_MSG_LEN];
-
-	if (*at == '\0')
-		snprintf(detail, sizeof(detail), "%s at end of input.", what);
-	else
-		snprintf(detail, sizeof(detail), "%s at character %ld.", what,
-				 (long) (at - start) + 1);
-	return hack_error_set(err, HACK_ERR_SYNTAX, detail, "malformed literal");
-}
 
 /* A radius is a hyperbolic length: finite, not negative. */
 HackStatus
@@ -48,33 +32,33 @@ hack_parse_hball(const char *str, double *coords, int *dim, double *radius,
 	HackStatus	st;
 
 	if (*p != '<')
-		return hball_syntax_error(err, str, p, "Expected \"<\"");
+		return hack_syntax_error(err, str, p, "Expected \"<\"");
 	st = hack_parse_coords(p + 1, coords, HACK_MAX_DIM, dim, &after, err);
 	if (st == HACK_ERR_SYNTAX)
 	{
 		/* re-anchor the position at the start of the whole literal */
 		p = hack_skip_space(p + 1);
-		return hball_syntax_error(err, str, p, "Expected a centre \"(x1,...,xn)\"");
+		return hack_syntax_error(err, str, p, "Expected a centre \"(x1,...,xn)\"");
 	}
 	if (st != HACK_OK)
 		return st;
 	p = hack_skip_space(after);
 	if (*p != ',')
-		return hball_syntax_error(err, str, p, "Expected \",\" before the radius");
+		return hack_syntax_error(err, str, p, "Expected \",\" before the radius");
 	p = hack_skip_space(p + 1);
 	st = hack_parse_float8(p, radius, &after, err);
 	if (st == HACK_ERR_SYNTAX)
-		return hball_syntax_error(err, str, p, "Expected a radius");
+		return hack_syntax_error(err, str, p, "Expected a radius");
 	if (st != HACK_OK)
 		return hack_error_set(err, HACK_ERR_OUT_OF_RANGE,
 							  "The radius of a hyperbolic ball must be a finite number at least 0.",
 							  "hball radius is out of range");
 	p = hack_skip_space(after);
 	if (*p != '>')
-		return hball_syntax_error(err, str, p, "Expected \">\"");
+		return hack_syntax_error(err, str, p, "Expected \">\"");
 	p = hack_skip_space(p + 1);
 	if (*p != '\0')
-		return hball_syntax_error(err, str, p, "Junk after closing \">\"");
+		return hack_syntax_error(err, str, p, "Junk after closing \">\"");
 	if ((st = hyp_check_point(coords, *dim, 1.0, err)) != HACK_OK)
 		return st;
 	if ((st = hack_check_radius(*radius, err)) != HACK_OK)

@@ -11,27 +11,19 @@
 #include "hbox.h"
 #include "hyperbolic.h"
 
-/* A random point of the ball: norm 1 - 10^-u, u uniform in [0, 6], or uniform. */
+/* A random point of the ball: half near the boundary (norm up to 1 - 1e-6), half anywhere. */
 static void
 random_point(UnitRng *r, double *x, int dim)
 {
-	double		n = 0.0;
-	double		target;
+	double		target = unit_rng_uniform(r) < 0.5 ?
+		1.0 - pow(10.0, -6.0 * unit_rng_uniform(r)) : unit_rng_uniform(r);
+	double		f;
 
 	for (int i = 0; i < dim; i++)
-	{
 		x[i] = unit_rng_normal(r);
-		n += x[i] * x[i];
-	}
-	n = sqrt(n);
-	if (unit_rng_uniform(r) < 0.5)
-		target = 1.0 - pow(10.0, -6.0 * unit_rng_uniform(r));
-	else
-		target = unit_rng_uniform(r);
-	if (target > 1.0 - 1e-6)
-		target = 1.0 - 1e-6;
+	f = fmin(target, 1.0 - 1e-6) / sqrt(hyp_sqnorm(x, dim));
 	for (int i = 0; i < dim; i++)
-		x[i] = x[i] / n * target;
+		x[i] *= f;
 }
 
 /* A point of the ball near c: c plus a small random offset, kept if inside. */
