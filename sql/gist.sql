@@ -80,7 +80,7 @@ CREATE TABLE gpts (id integer PRIMARY KEY, p poincare_point(2));
 SELECT setseed(0.25);
 -- uniform in hyperbolic area within hyperbolic radius 6: r = acosh(1 + u (cosh 6 - 1))
 INSERT INTO gpts
-SELECT i, expmap0(ARRAY[r * cos(a), r * sin(a)])
+SELECT i, expmap0(ARRAY[r / 2 * cos(a), r / 2 * sin(a)])
 FROM (SELECT i, acosh(1 + random() * (cosh(6) - 1)) AS r, 2 * pi() * random() AS a
 	  FROM generate_series(1, 18000) i) s;
 INSERT INTO gpts

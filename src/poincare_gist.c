@@ -12,8 +12,8 @@
  * bound of the Poincaré distance to every point of the box, so KNN visits
  * boxes before any point they may hold, and ball search prunes a box only
  * when that bound exceeds the radius.  Leaves are the points themselves
- * and their distances exact (hyp_distance, the <-> operator's kernel), so
- * nothing is rechecked.
+ * and their values exact (the argument of the acosh in hyp_distance, the
+ * <-> operator's kernel), so nothing is rechecked.
  *
  * Builds: sortsupport orders points along a Hilbert curve (Z-order above
  * two dimensions) for PostgreSQL 15's sorted build; inserts use a margin
@@ -112,7 +112,13 @@ poincare_gist_consistent(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(false);		/* keep compiler quiet */
 }
 
-/* distance(entry, query, strategy, subtype, recheck): p <-> q */
+/*
+ * distance(entry, query, strategy, subtype, recheck): p <-> q, on the scale
+ * of cosh(d) - 1.  With recheck off the executor only relies on the order
+ * of the values GiST returns, never on the values, and cosh(d) - 1 is the
+ * very quantity hyp_distance() takes the acosh of: the same order, without
+ * a log and a square root for every entry of every visited page.
+ */
 Datum
 poincare_gist_distance(PG_FUNCTION_ARGS)
 {
@@ -121,17 +127,19 @@ poincare_gist_distance(PG_FUNCTION_ARGS)
 	bool	   *recheck = (bool *) PG_GETARG_POINTER(4);
 	PoincareGistKey *key = DatumGetGistKeyP(entry->key);
 	PoincarePoint *q;
+	double		aq;
 
-	*recheck = false;			/* leaf distances are exact */
+	*recheck = false;			/* leaf values are exact */
 	switch (strategy)
 	{
 		case POINCARE_GIST_DISTANCE:
 			q = PG_GETARG_POINCARE_P(1);
 			check_query_dim(key, q->dim, "poincare_point");
+			aq = hyp_one_minus_c_sqnorm(q->x, q->dim, 1.0);
 			if (GIST_LEAF(entry))
-				PG_RETURN_FLOAT8(hyp_distance(key->c, q->x, key->dim, 1.0));
-			PG_RETURN_FLOAT8(hbox_min_distance(q->x, GKEY_LO(key), GKEY_HI(key),
-											   key->dim));
+				PG_RETURN_FLOAT8(hyp_cosh_distance_m1(key->c, q->x, key->dim, aq));
+			PG_RETURN_FLOAT8(hbox_min_cosh_m1(q->x, aq, GKEY_LO(key), GKEY_HI(key),
+											  key->dim));
 		default:
 			elog(ERROR, "unrecognized strategy number: %d", strategy);
 	}

@@ -29,10 +29,12 @@
  * hyperbolic norm of the box's closest point: ranking by typicality, a KNN
  * query from the origin, prunes as well as an exact distance would.
  *
- * In floating point L is computed with the same kernels as hyp_distance()
- * (double-double 1 - |y|^2, acosh1p), each within a few ulps, and then
- * shrunk by a relative 1e-12, far more than the accumulated rounding, so
- * the computed bound never exceeds a computed leaf distance.
+ * In floating point the argument 2 m^2 / ((1 - |q|^2) (1 - n^2)) is computed
+ * with the same kernels as hyp_distance() (double-double 1 - |y|^2), each
+ * within a few ulps, and then shrunk by a relative 1e-12, far more than the
+ * accumulated rounding, so the computed bound never exceeds a computed leaf
+ * value.  KNN orders by that argument, cosh(d) - 1, not by d itself: the
+ * order is the same and leaves skip the acosh (hbox_min_cosh_m1).
  */
 #include "hbox.h"
 
@@ -49,8 +51,8 @@
 #define HBOX_SPLIT_MIN_FILL 0.3
 
 double
-hbox_min_distance(const double *q, const double *lo, const double *hi,
-				  int dim)
+hbox_min_cosh_m1(const double *q, double aq, const double *lo,
+				 const double *hi, int dim)
 {
 	double		z[HACK_MAX_DIM];
 	double		m2 = 0.0;
@@ -70,10 +72,18 @@ hbox_min_distance(const double *q, const double *lo, const double *hi,
 	}
 	if (m2 == 0.0)
 		return 0.0;
-	den = hyp_one_minus_c_sqnorm(q, dim, 1.0) * hyp_one_minus_c_sqnorm(z, dim, 1.0);
+	den = hyp_one_minus_c_sqnorm(z, dim, 1.0) * aq;
 	if (!(den > 0.0))
 		return 0.0;				/* box outside the ball: cannot happen */
-	return hyp_acosh1p(2.0 * m2 / den) * HBOX_BOUND_SHRINK;
+	return 2.0 * m2 / den * HBOX_BOUND_SHRINK;
+}
+
+double
+hbox_min_distance(const double *q, const double *lo, const double *hi,
+				  int dim)
+{
+	return hyp_acosh1p(hbox_min_cosh_m1(q, hyp_one_minus_c_sqnorm(q, dim, 1.0),
+										lo, hi, dim));
 }
 
 double

@@ -27,6 +27,14 @@
 extern double hbox_min_distance(const double *q, const double *lo,
 								const double *hi, int dim);
 
+/*
+ * The same bound on the scale of cosh(d) - 1 (see hyp_cosh_distance_m1),
+ * given aq = hyp_one_minus_c_sqnorm(q, dim, 1): never larger than
+ * hyp_cosh_distance_m1(x, q, dim, aq) for a point x of the ball in the box.
+ */
+extern double hbox_min_cosh_m1(const double *q, double aq, const double *lo,
+							   const double *hi, int dim);
+
 /* Sum of the edge lengths of [lo, hi]. */
 extern double hbox_margin(const double *lo, const double *hi, int dim);
 

@@ -199,12 +199,11 @@ artanh_of_norm(const double *x, int dim, double c)
 	return log1p(t) - 0.5 * log(hyp_one_minus_c_sqnorm(x, dim, c));
 }
 
-/* Poincaré distance d_c(x, y) = acosh(1 + 2c|x-y|^2/((1-c|x|^2)(1-c|y|^2)))/sqrt(c). */
-double
-hyp_distance(const double *x, const double *y, int dim, double c)
+/* |x - y|^2 */
+static double
+sq_euclid_dist(const double *x, const double *y, int dim)
 {
 	double		diff2 = 0.0;
-	double		den;
 
 	for (int i = 0; i < dim; i++)
 	{
@@ -212,11 +211,39 @@ hyp_distance(const double *x, const double *y, int dim, double c)
 
 		diff2 += d * d;
 	}
+	return diff2;
+}
+
+/*
+ * cosh(d(x, y)) - 1 = 2|x-y|^2 / ((1-|x|^2)(1-|y|^2)) for curvature -1, given
+ * ay = hyp_one_minus_c_sqnorm(y, dim, 1).  hyp_distance() is acosh1p of this
+ * very value, so ordering by it orders exactly as by the distance; an index
+ * computes ay once per query and skips the acosh.
+ */
+double
+hyp_cosh_distance_m1(const double *x, const double *y, int dim, double ay)
+{
+	double		diff2 = sq_euclid_dist(x, y, dim);
+
+	if (diff2 == 0.0)
+		return 0.0;
+	return 2.0 * diff2 / (hyp_one_minus_c_sqnorm(x, dim, 1.0) * ay);
+}
+
+/* Poincaré distance d_c(x, y) = acosh(1 + 2c|x-y|^2/((1-c|x|^2)(1-c|y|^2)))/sqrt(c). */
+double
+hyp_distance(const double *x, const double *y, int dim, double c)
+{
+	double		diff2;
+	double		den;
+
+	if (c == 1.0)
+		return hyp_acosh1p(hyp_cosh_distance_m1(x, y, dim,
+												hyp_one_minus_c_sqnorm(y, dim, 1.0)));
+	diff2 = sq_euclid_dist(x, y, dim);
 	if (diff2 == 0.0)
 		return 0.0;
 	den = hyp_one_minus_c_sqnorm(x, dim, c) * hyp_one_minus_c_sqnorm(y, dim, c);
-	if (c == 1.0)
-		return hyp_acosh1p(2.0 * diff2 / den);
 	return hyp_acosh1p(2.0 * c * diff2 / den) / sqrt(c);
 }
 

@@ -33,6 +33,8 @@ extern double hyp_euclid_norm(const double *v, int dim);
 extern double hyp_one_minus_c_sqnorm(const double *x, int dim, double c);
 
 extern double hyp_distance(const double *x, const double *y, int dim, double c);
+extern double hyp_cosh_distance_m1(const double *x, const double *y, int dim,
+								   double ay);
 extern double hyp_norm(const double *x, int dim, double c);
 extern double hyp_acosh1p(double z);
 

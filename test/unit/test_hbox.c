@@ -84,10 +84,13 @@ test_bound_never_overestimates(void)
 				random_point(&r, q, dim);
 			{
 				double		bound = hbox_min_distance(q, lo, hi, dim);
+				double		aq = hyp_one_minus_c_sqnorm(q, dim, 1.0);
+				double		zbound = hbox_min_cosh_m1(q, aq, lo, hi, dim);
 
 				for (int p = 0; p < npts; p++)
 				{
 					CHECK(bound <= hyp_distance(pts[p], q, dim, 1.0));
+					CHECK(zbound <= hyp_cosh_distance_m1(pts[p], q, dim, aq));
 					checked++;
 				}
 				for (int s = 0; s < 20; s++)
@@ -97,12 +100,30 @@ test_bound_never_overestimates(void)
 					if (!(hyp_one_minus_c_sqnorm(x, dim, 1.0) > 0.0))
 						continue;
 					CHECK(bound <= hyp_distance(x, q, dim, 1.0));
+					CHECK(zbound <= hyp_cosh_distance_m1(x, q, dim, aq));
 					checked++;
 				}
 			}
 		}
 	}
 	CHECK(checked > 300000);
+}
+
+/* Ordering by cosh(d) - 1 is ordering by d: hyp_distance is its acosh1p. */
+static void
+test_cosh_distance(void)
+{
+	UnitRng		r = {99};
+	double		x[3],
+				y[3];
+
+	for (int t = 0; t < 10000; t++)
+	{
+		random_point(&r, x, 3);
+		random_point(&r, y, 3);
+		CHECK(hyp_distance(x, y, 3, 1.0) ==
+			  hyp_acosh1p(hyp_cosh_distance_m1(x, y, 3, hyp_one_minus_c_sqnorm(y, 3, 1.0))));
+	}
 }
 
 /* From the origin the bound is the norm of the box's closest point. */
@@ -203,6 +224,7 @@ void
 suite_hbox(void)
 {
 	RUN(test_bound_never_overestimates);
+	RUN(test_cosh_distance);
 	RUN(test_bound_exact_from_origin);
 	RUN(test_bound_inside_and_point);
 	RUN(test_curve_key);
