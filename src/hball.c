@@ -112,6 +112,7 @@ hball_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_HBALL_P(hball_build(x, dim, radius));
 }
 
+/* Binary output, the layout hball_recv reads. */
 Datum
 hball_send(PG_FUNCTION_ARGS)
 {
@@ -136,6 +137,7 @@ hball_make(PG_FUNCTION_ARGS)
 	PG_RETURN_HBALL_P(hball_build(c->x, c->dim, PG_GETARG_FLOAT8(1)));
 }
 
+/* hball_center(hball): the centre as a poincare_point */
 Datum
 hball_center(PG_FUNCTION_ARGS)
 {
@@ -144,6 +146,7 @@ hball_center(PG_FUNCTION_ARGS)
 	PG_RETURN_POINCARE_P(poincare_from_coords(b->x, b->dim));
 }
 
+/* hball_radius(hball): the hyperbolic radius */
 Datum
 hball_radius(PG_FUNCTION_ARGS)
 {

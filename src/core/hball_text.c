@@ -23,6 +23,7 @@ hack_check_radius(double radius, HackError *err)
 	return HACK_OK;
 }
 
+/* Single pass over "<" centre "," radius ">", then the checks of every entry path. */
 HackStatus
 hack_parse_hball(const char *str, double *coords, int *dim, double *radius,
 				 HackError *err)

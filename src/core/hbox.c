@@ -50,6 +50,7 @@
 /* minimum fill of each side of a split, as a fraction of the entries */
 #define HBOX_SPLIT_MIN_FILL 0.3
 
+/* The bound L of the essay above, on the scale of cosh(d) - 1. */
 double
 hbox_min_cosh_m1(const double *q, double aq, const double *lo,
 				 const double *hi, int dim)
@@ -78,6 +79,7 @@ hbox_min_cosh_m1(const double *q, double aq, const double *lo,
 	return 2.0 * m2 / den * HBOX_BOUND_SHRINK;
 }
 
+/* The bound L itself, for ball search (compared with a radius). */
 double
 hbox_min_distance(const double *q, const double *lo, const double *hi,
 				  int dim)
@@ -86,6 +88,7 @@ hbox_min_distance(const double *q, const double *lo, const double *hi,
 										lo, hi, dim));
 }
 
+/* The margin: what R*-tree splits minimize to get square boxes. */
 double
 hbox_margin(const double *lo, const double *hi, int dim)
 {
@@ -96,6 +99,7 @@ hbox_margin(const double *lo, const double *hi, int dim)
 	return s;
 }
 
+/* Margin growth: the insert penalty (volume vanishes for flat boxes). */
 double
 hbox_margin_increase(const double *lo, const double *hi, const double *plo,
 					 const double *phi, int dim)
@@ -155,6 +159,7 @@ hilbert2(uint32_t x, uint32_t y)
 	return d;
 }
 
+/* Curve position of a point, for GiST's sorted build. */
 uint64_t
 hbox_curve_key(const double *x, int dim)
 {
@@ -182,6 +187,7 @@ typedef struct HboxOrder
 	int			index;
 } HboxOrder;
 
+/* qsort order of HboxOrder: by centre, then index (a total order). */
 static int
 cmp_order(const void *a, const void *b)
 {
@@ -306,6 +312,7 @@ sort_axis(const double *boxes, int n, int dim, int a, HboxOrder *order)
 	qsort(order, n, sizeof(HboxOrder), cmp_order);
 }
 
+/* R*-tree split: axis by margin sum, position by overlap, volume, balance. */
 HackStatus
 hbox_split(const double *boxes, int n, int dim, bool *right, HackError *err)
 {
