@@ -153,6 +153,13 @@ SELECT id FROM gpts ORDER BY p <-> '(0.1,0.2,0.3)' LIMIT 1;
 SELECT id FROM gpts WHERE p <@ '<(0.1,0.2,0.3),1>';
 RESET enable_indexscan; RESET enable_bitmapscan; RESET enable_indexonlyscan;
 
+-- values of different dimensions cannot share an index (22023)
+CREATE TABLE gmixed (p poincare_point);
+INSERT INTO gmixed SELECT CASE WHEN i % 2 = 0 THEN '(0.1,0.2)'::poincare_point ELSE '(0.1,0.2,0.3)' END
+	FROM generate_series(1, 1000) i;
+CREATE INDEX ON gmixed USING gist (p);
+DROP TABLE gmixed;
+
 -- an index built row by row (no sorted build) in 3 dimensions answers the same
 CREATE TABLE gpts3 (id integer, p poincare_point);
 CREATE INDEX ON gpts3 USING gist (p);

@@ -50,6 +50,18 @@ check_query_dim(const PoincareGistKey *key, int qdim, const char *qtype)
 						key->dim, qtype, qdim)));
 }
 
+/* All keys of one index have one dimension; say how to get there. */
+static void
+check_key_dims(int a, int b)
+{
+	if (a != b)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot index poincare_point values of dimensions %d and %d in one GiST index",
+						a, b),
+				 errhint("Declare the column as poincare_point(n) so that all values have n dimensions.")));
+}
+
 /* A new box key covering the keys of entries first..last of the vector. */
 static PoincareGistKey *
 union_of_entries(GISTENTRY *ent, int first, int last)
@@ -71,9 +83,7 @@ union_of_entries(GISTENTRY *ent, int first, int last)
 		const double *klo = GKEY_LO(k);
 		const double *khi = GKEY_HI(k);
 
-		if (k->dim != dim)
-			elog(ERROR, "poincare_point GiST keys of dimensions %d and %d in one index",
-				 dim, k->dim);
+		check_key_dims(dim, k->dim);
 		for (int i = 0; i < dim; i++)
 		{
 			if (klo[i] < lo[i])
@@ -168,9 +178,7 @@ poincare_gist_penalty(PG_FUNCTION_ARGS)
 	PoincareGistKey *orig = DatumGetGistKeyP(origentry->key);
 	PoincareGistKey *add = DatumGetGistKeyP(newentry->key);
 
-	if (orig->dim != add->dim)
-		elog(ERROR, "poincare_point GiST keys of dimensions %d and %d in one index",
-			 orig->dim, add->dim);
+	check_key_dims(orig->dim, add->dim);
 	*result = (float) hbox_margin_increase(GKEY_LO(orig), GKEY_HI(orig),
 										   GKEY_LO(add), GKEY_HI(add), orig->dim);
 	PG_RETURN_POINTER(result);
@@ -195,9 +203,7 @@ poincare_gist_picksplit(PG_FUNCTION_ARGS)
 	{
 		PoincareGistKey *k = DatumGetGistKeyP(entryvec->vector[FirstOffsetNumber + e].key);
 
-		if (k->dim != dim)
-			elog(ERROR, "poincare_point GiST keys of dimensions %d and %d in one index",
-				 dim, k->dim);
+		check_key_dims(dim, k->dim);
 		memcpy(boxes + 2 * dim * e, GKEY_LO(k), sizeof(double) * dim);
 		memcpy(boxes + 2 * dim * e + dim, GKEY_HI(k), sizeof(double) * dim);
 	}
