@@ -16,9 +16,9 @@
  * <-> operator's kernel), so nothing is rechecked.
  *
  * Builds: sortsupport orders points along a Hilbert curve (Z-order above
- * two dimensions) for PostgreSQL 15's sorted build; inserts use a margin
- * (perimeter) penalty, which unlike volume does not vanish for flat boxes
- * or underflow in higher dimensions, and an R*-tree split (hbox_split).
+ * two dimensions) for PostgreSQL 15's sorted build; inserts use Guttman's
+ * volume penalty, with the margin breaking ties of flat boxes (hbox_penalty),
+ * and an R*-tree split (hbox_split).
  * Like any R-tree it pays off in low dimension (2 to about 8).
  */
 #include "hack.h"
@@ -168,7 +168,7 @@ poincare_gist_union(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(u);
 }
 
-/* penalty(orig, new, result): growth of the margin of orig to cover new */
+/* penalty(orig, new, result): growth of orig to cover new (hbox_penalty) */
 Datum
 poincare_gist_penalty(PG_FUNCTION_ARGS)
 {
@@ -179,8 +179,8 @@ poincare_gist_penalty(PG_FUNCTION_ARGS)
 	PoincareGistKey *add = DatumGetGistKeyP(newentry->key);
 
 	check_key_dims(orig->dim, add->dim);
-	*result = (float) hbox_margin_increase(GKEY_LO(orig), GKEY_HI(orig),
-										   GKEY_LO(add), GKEY_HI(add), orig->dim);
+	*result = hbox_penalty(GKEY_LO(orig), GKEY_HI(orig), GKEY_LO(add), GKEY_HI(add),
+						   orig->dim);
 	PG_RETURN_POINTER(result);
 }
 

@@ -38,10 +38,13 @@ extern double hbox_min_cosh_m1(const double *q, double aq, const double *lo,
 /* Sum of the edge lengths of [lo, hi]. */
 extern double hbox_margin(const double *lo, const double *hi, int dim);
 
-/* Increase of the margin of [lo, hi] when it is extended to cover [plo, phi]. */
-extern double hbox_margin_increase(const double *lo, const double *hi,
-								   const double *plo, const double *phi,
-								   int dim);
+/*
+ * Penalty of extending [lo, hi] to cover [plo, phi], for GiST inserts:
+ * 0 if it covers it already, then ordered by margin growth when the volume
+ * does not grow, then by volume growth (details in hbox.c).
+ */
+extern float hbox_penalty(const double *lo, const double *hi,
+						  const double *plo, const double *phi, int dim);
 
 /*
  * Position of the point x on a space-filling curve of the cube [-1, 1]^dim:

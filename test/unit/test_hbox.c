@@ -179,6 +179,41 @@ test_curve_key(void)
 	CHECK(hbox_curve_key(x3, 1) < hbox_curve_key(y3, 1));
 }
 
+/* Penalty realms: covered < flat growth < volume growth; tiny volumes stay apart. */
+static void
+test_penalty(void)
+{
+	double		lo[2] = {0.0, 0.0},
+				hi[2] = {0.2, 0.2};
+	double		in[2] = {0.1, 0.1},
+				near[2] = {0.25, 0.1},
+				far[2] = {0.5, 0.1};
+	double		flo[2] = {0.0, 0.0},
+				fhi[2] = {0.2, 0.0},
+				fpt[2] = {0.3, 0.0};
+	double		tlo[8],
+				thi[8],
+				t1[8],
+				t2[8];
+
+	CHECK(hbox_penalty(lo, hi, in, in, 2) == 0.0f);
+	CHECK(hbox_penalty(lo, hi, near, near, 2) > 0.0f);
+	CHECK(hbox_penalty(lo, hi, near, near, 2) < hbox_penalty(lo, hi, far, far, 2));
+	CHECK(hbox_penalty(flo, fhi, fpt, fpt, 2) > 0.0f);
+	CHECK(hbox_penalty(flo, fhi, fpt, fpt, 2) < hbox_penalty(lo, hi, near, near, 2));
+	for (int i = 0; i < 8; i++)
+	{
+		tlo[i] = 0.9;
+		thi[i] = 0.9 + 1e-6;
+		t1[i] = t2[i] = 0.9 + 5e-7;
+	}
+	t1[0] = 0.9 + 2e-6;
+	t2[0] = 0.9 + 3e-6;
+	CHECK(hbox_penalty(tlo, thi, t1, t1, 8) > 0.0f);
+	CHECK(hbox_penalty(tlo, thi, t1, t1, 8) < hbox_penalty(tlo, thi, t2, t2, 8));
+	CHECK(isfinite(hbox_penalty(lo, hi, far, far, 2)));
+}
+
 /* Two separated clusters split along their gap; each side keeps >= 30%. */
 static void
 test_split(void)
@@ -228,5 +263,6 @@ suite_hbox(void)
 	RUN(test_bound_exact_from_origin);
 	RUN(test_bound_inside_and_point);
 	RUN(test_curve_key);
+	RUN(test_penalty);
 	RUN(test_split);
 }
