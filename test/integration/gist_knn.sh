@@ -13,7 +13,7 @@
 # Uses the cluster of test/run.sh (PGHOST/PGPORT/PGUSER exported).
 set -uo pipefail
 
-PY=/usr/bin/python3
+PY=python3
 DB=hack_gist_knn
 WORK=$(mktemp -d /tmp/hack-gist-knn.XXXXXX)
 chmod 755 "$WORK"
@@ -26,35 +26,50 @@ psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 # points, extra points and queries of one dimension, as CSV
 gen() {
 	"$PY" - "$1" "$WORK" <<'PYEOF'
+import bisect
+import math
+import random
 import sys
-import numpy as np
 
 dim, work = int(sys.argv[1]), sys.argv[2]
-rng = np.random.default_rng(1000 + dim)
+rng = random.Random(1000 + dim)
 
-def directions(n):
-    v = rng.standard_normal((n, dim))
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
+def direction():
+    v = [rng.gauss(0.0, 1.0) for _ in range(dim)]
+    n = math.sqrt(sum(t * t for t in v))
+    return [t / n for t in v]
 
-def uniform_hyperbolic(n, R):
+def hyperbolic_radius_sampler(R):
     # density of the hyperbolic radius ~ sinh(r)^(dim-1): inverse CDF on a grid
-    r = np.linspace(0.0, R, 20001)
-    cdf = np.cumsum(np.sinh(r) ** (dim - 1))
-    cdf /= cdf[-1]
-    radii = np.interp(rng.random(n), cdf, r)
-    return directions(n) * np.tanh(radii / 2)[:, None]
+    r = [R * i / 20000 for i in range(20001)]
+    cdf, acc = [], 0.0
+    for t in r:
+        acc += math.sinh(t) ** (dim - 1)
+        cdf.append(acc)
+    def sample():
+        u = rng.random() * acc
+        i = min(bisect.bisect_left(cdf, u), len(r) - 1)
+        return r[i]
+    return sample
 
-centres = directions(5)
+radius6 = hyperbolic_radius_sampler(6.0)
+radius_main = hyperbolic_radius_sampler(6.0 if dim <= 3 else 5.0)
+centres = [direction() for _ in range(5)]
 
-def near_boundary(n):
-    c = centres[rng.integers(0, len(centres), n)]
-    d = c + 0.02 * rng.standard_normal((n, dim))
-    d /= np.linalg.norm(d, axis=1, keepdims=True)
-    norms = 1.0 - 10.0 ** -rng.uniform(2.0, 6.0, n)
-    return d * norms[:, None]
+def uniform_hyperbolic(sample):
+    t = math.tanh(sample() / 2)
+    return [t * c for c in direction()]
+
+def near_boundary():
+    c = rng.choice(centres)
+    d = [t + 0.02 * rng.gauss(0.0, 1.0) for t in c]
+    n = math.sqrt(sum(t * t for t in d))
+    norm = 1.0 - 10.0 ** -rng.uniform(2.0, 6.0)
+    return [t / n * norm for t in d]
 
 def points(n):
-    p = np.vstack([uniform_hyperbolic(n - n // 4, 6.0 if dim <= 3 else 5.0), near_boundary(n // 4)])
+    p = [uniform_hyperbolic(radius_main) for _ in range(n - n // 4)]
+    p += [near_boundary() for _ in range(n // 4)]
     rng.shuffle(p)
     return p
 
@@ -69,10 +84,10 @@ with open(f'{work}/points.csv', 'w') as f:
 with open(f'{work}/extra.csv', 'w') as f:
     for i, x in enumerate(extra, 100001):
         f.write(f'{i}\t{lit(x)}\n')
-qs = [np.zeros(dim)] * 5
-qs += list(pts[rng.integers(0, len(pts), 60)])
-qs += list(uniform_hyperbolic(75, 6.0))
-qs += list(near_boundary(60))
+qs = [[0.0] * dim for _ in range(5)]
+qs += [rng.choice(pts) for _ in range(60)]
+qs += [uniform_hyperbolic(radius6) for _ in range(75)]
+qs += [near_boundary() for _ in range(60)]
 with open(f'{work}/queries.csv', 'w') as f:
     for i, q in enumerate(qs, 1):
         f.write(f'{i}\t{lit(q)}\t{rng.uniform(0.0, 3.0) if i > 5 else 1.0 + i}\n')
@@ -149,7 +164,7 @@ SQL
 	fi
 }
 
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" || exit 1
+psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" || exit 1
 psql_q -c "CREATE EXTENSION hack" || exit 1
 
 for dim in 2 3 8; do
