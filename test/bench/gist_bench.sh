@@ -73,16 +73,24 @@ SELECT a.p AS a, b.p AS b, a.c AS ca, b.c AS cb
 FROM pts a JOIN pts b ON b.id = $N + 1 - a.id;
 VACUUM ANALYZE pts;
 VACUUM ANALYZE pairs;
--- the same opclass without sortsupport: GiST then builds by inserting
-CREATE OPERATOR CLASS bench_nosort_ops FOR TYPE poincare_point USING gist AS
-	OPERATOR 8 <@ (poincare_point, hball),
-	OPERATOR 15 <-> (poincare_point, poincare_point) FOR ORDER BY float_ops,
-	FUNCTION 1 poincare_gist_consistent(internal, poincare_point, smallint, oid, internal),
-	FUNCTION 2 poincare_gist_union(internal, internal),
-	FUNCTION 5 poincare_gist_penalty(internal, internal, internal),
-	FUNCTION 6 poincare_gist_picksplit(internal, internal),
-	FUNCTION 7 poincare_gist_same(poincare_point, poincare_point, internal),
-	FUNCTION 8 poincare_gist_distance(internal, poincare_point, smallint, oid, internal);
+-- the same opclass without sortsupport (GiST then builds by inserting),
+-- copied from the catalog so that it follows the extension's definition
+DO \$\$
+DECLARE
+	cls oid := (SELECT oid FROM pg_opclass WHERE opcname = 'poincare_point_gist_ops');
+	items text;
+BEGIN
+	SELECT string_agg(item, ', ') INTO items FROM (
+		SELECT format('OPERATOR %s %s', amopstrategy, amopopr::regoperator)
+			|| CASE WHEN amoppurpose = 'o' THEN ' FOR ORDER BY float_ops' ELSE '' END AS item
+		FROM pg_amop WHERE amopfamily = (SELECT opcfamily FROM pg_opclass WHERE oid = cls)
+		UNION ALL
+		SELECT format('FUNCTION %s %s', amprocnum, amproc::regprocedure)
+		FROM pg_amproc WHERE amprocfamily = (SELECT opcfamily FROM pg_opclass WHERE oid = cls)
+			AND amprocnum <> 11) s;
+	EXECUTE 'CREATE OPERATOR CLASS bench_nosort_ops FOR TYPE poincare_point USING gist AS ' || items;
+END
+\$\$;
 SQL
 
 hack_log "index builds"
