@@ -95,6 +95,9 @@ EXPLAIN (COSTS OFF) SELECT id FROM gpts ORDER BY p <-> '(0,0)' LIMIT 10;
 EXPLAIN (COSTS OFF) SELECT id FROM gpts ORDER BY p <-> '(0.3,-0.2)' LIMIT 10;
 EXPLAIN (COSTS OFF) SELECT id FROM gpts WHERE p <@ '<(0.2,0.1),1.5>';
 EXPLAIN (COSTS OFF) SELECT p FROM gpts ORDER BY p <-> '(0.3,-0.2)' LIMIT 5;
+-- the commutator is indexable too
+EXPLAIN (COSTS OFF) SELECT id FROM gpts WHERE '<(0.2,0.1),1.5>'::hball @> p;
+SELECT count(*) FROM gpts WHERE '<(0.2,0.1),1.5>'::hball @> p;
 
 -- each query with the index, then without; results must be identical (exact ties,
 -- as mobius_scale(0.5, p) makes below, are compared as sets: sorted by id)
