@@ -1,3 +1,4 @@
 /* One line per suite of test/unit; each is defined in test_NAME.c. */
 SUITE(hyperbolic)
 SUITE(point_text)
+SUITE(nn)
