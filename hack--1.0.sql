@@ -251,3 +251,14 @@ COMMENT ON OPERATOR > (poincare_point, poincare_point) IS 'greater than in the l
 COMMENT ON OPERATOR >= (poincare_point, poincare_point) IS 'greater than or equal in the lexicographic total order';
 COMMENT ON OPERATOR CLASS poincare_point_btree_ops USING btree IS 'total order for DISTINCT, GROUP BY, UNIQUE and sorting';
 COMMENT ON OPERATOR CLASS poincare_point_hash_ops USING hash IS 'hashing for hash joins and hash aggregation';
+
+-- ---------------------------------------------------------------------------
+-- Encoder engine (the CNN that HACK trains; see doc/encoder.md)
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION hack_nn_selftest()
+	RETURNS float8
+	AS 'MODULE_PATHNAME', 'hack_nn_selftest'
+	LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION hack_nn_selftest() IS 'smoke test of the encoder engine: a seeded lenet forward and backward pass through OpenBLAS with hack.blas_threads threads, a serialisation round trip and one SGD step; returns the initial loss';
