@@ -35,7 +35,9 @@
 #include "nn_loss.h"
 
 /* floats of im2col columns per block: 1M floats = 4 MB */
+#ifndef NN_COLS_BLOCK
 #define NN_COLS_BLOCK (1024 * 1024)
+#endif
 
 /* Name of an architecture, as stored and as given in SQL. */
 const char *
@@ -96,7 +98,7 @@ add_conv(NnModel *m, int cout, int k, int *c, int *h, int *w,
 	l->weight = *np;
 	l->bias = *np + (size_t) cout * l->cin * k * k;
 	*np = l->bias + cout;
-	colsz = (size_t) l->cin * k * k * l->oh * l->ow;
+	colsz = (size_t) l->cin * k * k * 4 * *h * *w;
 	l->chunk = (int) (NN_COLS_BLOCK / colsz);
 	if (l->chunk < 1)
 		l->chunk = 1;
@@ -393,7 +395,7 @@ reserve_work(NnModel *m, NnWork *wk, int cap, bool private_grads)
 		if (l->kind == NN_LAYER_CONV)
 		{
 			size_t		chunk = l->chunk < cap ? l->chunk : cap;
-			size_t		p = (size_t) l->oh * l->ow;
+			size_t		p = (size_t) 4 * (l->oh / 2) * (l->ow / 2);
 			size_t		cs = chunk * l->cin * l->k * l->k * p;
 			size_t		cb = chunk * l->cout * p;
 
@@ -474,7 +476,7 @@ conv_forward(const NnModel *m, NnWork *wk, int li, int n)
 	const float *W = m->params + l->weight;
 	const float *b = m->params + l->bias;
 	int			K = l->cin * l->k * l->k;
-	int			P = l->oh * l->ow;
+	int			PP = (l->oh / 2) * (l->ow / 2);
 
 	for (int n0 = 0; n0 < n; n0 += l->chunk)
 	{
@@ -483,12 +485,12 @@ conv_forward(const NnModel *m, NnWork *wk, int li, int n)
 		NnPlanes	out = planes(wk->act[li + 1], n, n0, cnt, l->cout,
 								 l->oh / 2, l->ow / 2);
 
-		nn_im2col(&in, l->k, wk->cols);
+		nn_im2col_pool(&in, l->k, wk->cols);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-					l->cout, cnt * P, K, 1.0f, W, K, wk->cols, cnt * P,
-					0.0f, wk->convbuf, cnt * P);
-		nn_maxpool2_bias(wk->convbuf, l->cout, cnt, l->oh, l->ow, b, &out,
-						 wk->argmax[li] + (out.data - wk->act[li + 1]));
+					l->cout, 4 * cnt * PP, K, 1.0f, W, K, wk->cols, 4 * cnt * PP,
+					0.0f, wk->convbuf, 4 * cnt * PP);
+		nn_pool4_bias(wk->convbuf, l->cout, (size_t) cnt * PP, b, &out,
+					  wk->argmax[li] + (out.data - wk->act[li + 1]));
 	}
 }
 
@@ -500,32 +502,33 @@ conv_backward(const NnModel *m, NnWork *wk, int li, int n, float *grads)
 	const float *W = m->params + l->weight;
 	float	   *gW = grads + l->weight;
 	int			K = l->cin * l->k * l->k;
-	int			P = l->oh * l->ow;
 	int			ph = l->oh / 2;
 	int			pw = l->ow / 2;
+	int			PP = ph * pw;
 
-	nn_sum_planes(wk->dact[li + 1], l->cout, (size_t) n * ph * pw,
-				  (size_t) n * ph * pw, grads + l->bias);
+	nn_sum_planes(wk->dact[li + 1], l->cout, (size_t) n * PP,
+				  (size_t) n * PP, grads + l->bias);
 	for (int n0 = 0; n0 < n; n0 += l->chunk)
 	{
 		int			cnt = n - n0 < l->chunk ? n - n0 : l->chunk;
+		int			N = 4 * cnt * PP;
 		NnPlanes	in = planes(wk->act[li], n, n0, cnt, l->cin, l->h, l->w);
 		NnPlanes	dout = planes(wk->dact[li + 1], n, n0, cnt, l->cout, ph, pw);
 
-		nn_maxpool2_backward(&dout, wk->argmax[li] + (dout.data - wk->dact[li + 1]),
-							 l->oh, l->ow, wk->convbuf);
-		nn_im2col(&in, l->k, wk->cols);
+		nn_pool4_backward(&dout, wk->argmax[li] + (dout.data - wk->dact[li + 1]),
+						  (size_t) cnt * PP, wk->convbuf);
+		nn_im2col_pool(&in, l->k, wk->cols);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-					l->cout, K, cnt * P, 1.0f, wk->convbuf, cnt * P,
-					wk->cols, cnt * P, n0 == 0 ? 0.0f : 1.0f, gW, K);
+					l->cout, K, N, 1.0f, wk->convbuf, N,
+					wk->cols, N, n0 == 0 ? 0.0f : 1.0f, gW, K);
 		if (li > 0)
 		{
 			NnPlanes	din = planes(wk->dact[li], n, n0, cnt, l->cin, l->h, l->w);
 
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-						K, cnt * P, l->cout, 1.0f, W, K, wk->convbuf, cnt * P,
-						0.0f, wk->cols, cnt * P);
-			nn_col2im(wk->cols, l->k, &din);
+						K, N, l->cout, 1.0f, W, K, wk->convbuf, N,
+						0.0f, wk->cols, N);
+			nn_col2im_pool(wk->cols, l->k, &din);
 		}
 	}
 }

@@ -6,9 +6,10 @@
  * copies every k x k window of the block into a column of a K x (m*P)
  * matrix (K = cin*k*k, P = output pixels per image), in row-major order so
  * that each row is m*P consecutive floats that sgemm streams through.
- * Rows are filled by memcpy of whole output rows (ow floats), which is
- * what makes im2col cheap next to the sgemm it feeds.  col2im is its
- * adjoint: it adds each column back into the window it came from.
+ * The columns are ordered for the 2x2 max-pool that always follows (see
+ * nn_im2col_pool), which turns pooling and its backward pass into
+ * elementwise loops over contiguous arrays.  col2im is the adjoint of
+ * im2col: it adds each column back into the window it came from.
  */
 #include "nn_ops.h"
 
@@ -29,13 +30,6 @@
 #define NN_KERNEL
 #endif
 
-/* dst[0..n) = src[0..n), for the short rows of im2col */
-static inline void
-copy_row(float *restrict dst, const float *restrict src, int n)
-{
-	for (int i = 0; i < n; i++)
-		dst[i] = src[i];
-}
 
 /* Seed the generator; different seeds give unrelated streams. */
 void
@@ -72,39 +66,78 @@ nn_rng_normal(NnRng *rng)
 	return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
 }
 
+/* d0[x] = s[2x], d1[x] = s[2x + 1] for x < n */
+static inline void
+deinterleave(float *restrict d0, float *restrict d1, const float *restrict s,
+			 int n)
+{
+	for (int x = 0; x < n; x++)
+	{
+		d0[x] = s[2 * x];
+		d1[x] = s[2 * x + 1];
+	}
+}
+
+/* d[2x] += s0[x], d[2x + 1] += s1[x] for x < n */
+static inline void
+interleave_add(float *restrict d, const float *restrict s0,
+			   const float *restrict s1, int n)
+{
+	for (int x = 0; x < n; x++)
+	{
+		d[2 * x] += s0[x];
+		d[2 * x + 1] += s1[x];
+	}
+}
+
 /*
- * cols[(c*k + ky)*k + kx][i*P + y*ow + x] = in[c][i][y + ky][x + kx]
- * for a valid (unpadded, stride 1) convolution: oh = h - k + 1.
+ * im2col for a valid (unpadded, stride 1) convolution followed by a 2x2
+ * max-pool, with the columns in pooling order: column
+ *	q * (m*ph*pw) + i * ph*pw + py * pw + px,	q = 2 dy + dx
+ * holds the window of output pixel (2 py + dy, 2 px + dx) of image i, and
+ * row (c*k + ky)*k + kx its input channel c at offset (ky, kx).  The sgemm
+ * then writes each channel's outputs as four contiguous blocks, one per
+ * position in the pooling window, so pooling is an elementwise max of four
+ * arrays and lands directly in the pooled layout.  Output pixels no pool
+ * window covers (last row or column of an odd side) are never computed.
  */
 NN_KERNEL void
-nn_im2col(const NnPlanes *in, int k, float *cols)
+nn_im2col_pool(const NnPlanes *in, int k, float *cols)
 {
-	int			oh = in->h - k + 1;
-	int			ow = in->w - k + 1;
+	int			ph = (in->h - k + 1) / 2;
+	int			pw = (in->w - k + 1) / 2;
 	size_t		plane = (size_t) in->h * in->w;
-	size_t		rowlen = (size_t) in->m * oh * ow;
+	size_t		block = (size_t) in->m * ph * pw;
 
 	for (int c = 0; c < in->channels; c++)
 		for (int ky = 0; ky < k; ky++)
 			for (int kx = 0; kx < k; kx++)
 			{
-				float	   *dst = cols + ((size_t) (c * k + ky) * k + kx) * rowlen;
-				const float *src = in->data + c * in->cstride + (size_t) ky * in->w + kx;
+				float	   *row = cols + ((size_t) (c * k + ky) * k + kx) * 4 * block;
 
-				for (int i = 0; i < in->m; i++, src += plane)
-					for (int y = 0; y < oh; y++, dst += ow)
-						copy_row(dst, src + (size_t) y * in->w, ow);
+				/* blocks 2 dy and 2 dy + 1 split one run of 2 pw inputs */
+				for (int dy = 0; dy < 2; dy++)
+				{
+					float	   *d0 = row + 2 * dy * block;
+					float	   *d1 = d0 + block;
+					const float *src = in->data + c * in->cstride +
+						(size_t) (ky + dy) * in->w + kx;
+
+					for (int i = 0; i < in->m; i++, src += plane)
+						for (int y = 0; y < ph; y++, d0 += pw, d1 += pw)
+							deinterleave(d0, d1, src + (size_t) (2 * y) * in->w, pw);
+				}
 			}
 }
 
-/* Adjoint of nn_im2col: out (zeroed first) += every column at its window. */
+/* Adjoint of nn_im2col_pool: out (zeroed first) += every column at its window. */
 NN_KERNEL void
-nn_col2im(const float *cols, int k, NnPlanes *out)
+nn_col2im_pool(const float *cols, int k, NnPlanes *out)
 {
-	int			oh = out->h - k + 1;
-	int			ow = out->w - k + 1;
+	int			ph = (out->h - k + 1) / 2;
+	int			pw = (out->w - k + 1) / 2;
 	size_t		plane = (size_t) out->h * out->w;
-	size_t		rowlen = (size_t) out->m * oh * ow;
+	size_t		block = (size_t) out->m * ph * pw;
 
 	for (int c = 0; c < out->channels; c++)
 		memset(out->data + c * out->cstride, 0, sizeof(float) * plane * out->m);
@@ -112,95 +145,77 @@ nn_col2im(const float *cols, int k, NnPlanes *out)
 		for (int ky = 0; ky < k; ky++)
 			for (int kx = 0; kx < k; kx++)
 			{
-				const float *src = cols + ((size_t) (c * k + ky) * k + kx) * rowlen;
-				float	   *dst = out->data + c * out->cstride + (size_t) ky * out->w + kx;
+				const float *row = cols + ((size_t) (c * k + ky) * k + kx) * 4 * block;
 
-				for (int i = 0; i < out->m; i++, dst += plane)
-					for (int y = 0; y < oh; y++, src += ow)
-					{
-						float	   *d = dst + (size_t) y * out->w;
+				for (int dy = 0; dy < 2; dy++)
+				{
+					const float *s0 = row + 2 * dy * block;
+					const float *s1 = s0 + block;
+					float	   *dst = out->data + c * out->cstride +
+						(size_t) (ky + dy) * out->w + kx;
 
-						for (int x = 0; x < ow; x++)
-							d[x] += src[x];
-					}
+					for (int i = 0; i < out->m; i++, dst += plane)
+						for (int y = 0; y < ph; y++, s0 += pw, s1 += pw)
+							interleave_add(dst + (size_t) (2 * y) * out->w, s0, s1, pw);
+				}
 			}
 }
 
 /*
- * 2x2 max-pool with stride 2 of a contiguous [channels][m][h][w] block,
- * plus a per-channel bias (adding it after the max is the same as before,
- * and four times cheaper).  argmax (laid out like out) records which of
- * the four inputs won, 0..3, for the backward pass; ties go to the
- * earlier one.
+ * Max-pool of a convolution output in pooling order (see nn_im2col_pool):
+ * for each channel, the elementwise max of its four blocks of len values,
+ * plus the channel's bias (adding it after the max is the same, and four
+ * times cheaper).  argmax, laid out like out, records the winning block
+ * 0..3 for the backward pass; ties go to the earlier block.
  */
 NN_KERNEL void
-nn_maxpool2_bias(const float *conv, int channels, int m, int h, int w,
-				 const float *bias, NnPlanes *out, uint8_t *argmax)
+nn_pool4_bias(const float *conv, int channels, size_t len, const float *bias,
+			  NnPlanes *out, uint8_t *argmax)
 {
-	int			ph = h / 2;
-	int			pw = w / 2;
-
 	for (int c = 0; c < channels; c++)
 	{
+		const float *restrict a0 = conv + (size_t) c * 4 * len;
+		const float *restrict a1 = a0 + len;
+		const float *restrict a2 = a1 + len;
+		const float *restrict a3 = a2 + len;
+		float	   *restrict dst = out->data + c * out->cstride;
+		uint8_t    *restrict am = argmax + c * out->cstride;
 		float		b = bias[c];
 
-		for (int i = 0; i < m; i++)
+		for (size_t j = 0; j < len; j++)
 		{
-			const float *src = conv + ((size_t) c * m + i) * h * w;
-			size_t		o = c * out->cstride + (size_t) i * ph * pw;
-			float	   *restrict dst = out->data + o;
-			uint8_t    *restrict am = argmax + o;
+			float		m01 = a1[j] > a0[j] ? a1[j] : a0[j];
+			float		m23 = a3[j] > a2[j] ? a3[j] : a2[j];
+			float		v = m23 > m01 ? m23 : m01;
+			int			n0 = a0[j] != v;
+			int			n1 = n0 & (a1[j] != v);
+			int			n2 = n1 & (a2[j] != v);
 
-			for (int y = 0; y < ph; y++)
-			{
-				const float *restrict r0 = src + (size_t) (2 * y) * w;
-				const float *restrict r1 = r0 + w;
-
-				/* branch-free, so it vectorises */
-				for (int x = 0; x < pw; x++)
-				{
-					float		a0 = r0[2 * x],
-								a1 = r0[2 * x + 1],
-								a2 = r1[2 * x],
-								a3 = r1[2 * x + 1];
-					float		m01 = a1 > a0 ? a1 : a0;
-					float		m23 = a3 > a2 ? a3 : a2;
-					int			i01 = a1 > a0 ? 1 : 0;
-					int			i23 = a3 > a2 ? 3 : 2;
-
-					dst[y * pw + x] = (m23 > m01 ? m23 : m01) + b;
-					am[y * pw + x] = (uint8_t) (m23 > m01 ? i23 : i01);
-				}
-			}
+			/* branch-free so it vectorises: first block equal to the max */
+			dst[j] = v + b;
+			am[j] = (uint8_t) (n0 + n1 + n2);
 		}
 	}
 }
 
-/* Route each pooled gradient to the input that won; dconv is contiguous. */
+/* Route each pooled gradient to the block that won; dconv in pooling order. */
 NN_KERNEL void
-nn_maxpool2_backward(const NnPlanes *dout, const uint8_t *argmax, int h, int w,
-					 float *dconv)
+nn_pool4_backward(const NnPlanes *dout, const uint8_t *argmax, size_t len,
+				  float *dconv)
 {
-	int			ph = h / 2;
-	int			pw = w / 2;
-
-	memset(dconv, 0, sizeof(float) * (size_t) dout->channels * dout->m * h * w);
 	for (int c = 0; c < dout->channels; c++)
-		for (int i = 0; i < dout->m; i++)
+	{
+		const float *restrict g = dout->data + c * dout->cstride;
+		const uint8_t *restrict am = argmax + c * dout->cstride;
+
+		for (int q = 0; q < 4; q++)
 		{
-			size_t		o = c * dout->cstride + (size_t) i * ph * pw;
-			const float *src = dout->data + o;
-			const uint8_t *am = argmax + o;
-			float	   *dst = dconv + ((size_t) c * dout->m + i) * h * w;
+			float	   *restrict d = dconv + ((size_t) c * 4 + q) * len;
 
-			for (int y = 0; y < ph; y++)
-				for (int x = 0; x < pw; x++)
-				{
-					uint8_t		a = am[y * pw + x];
-
-					dst[(2 * y + (a >> 1)) * w + 2 * x + (a & 1)] = src[y * pw + x];
-				}
+			for (size_t j = 0; j < len; j++)
+				d[j] = am[j] == q ? g[j] : 0.0f;
 		}
+	}
 }
 
 /* CNHW -> rows of c*hw features per image (PyTorch's flatten order). */

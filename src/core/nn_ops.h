@@ -40,13 +40,12 @@ typedef struct NnPlanes
 				w;
 } NnPlanes;
 
-extern void nn_im2col(const NnPlanes *in, int k, float *cols);
-extern void nn_col2im(const float *cols, int k, NnPlanes *out);
-extern void nn_maxpool2_bias(const float *conv, int channels, int m, int h,
-							 int w, const float *bias, NnPlanes *out,
-							 uint8_t *argmax);
-extern void nn_maxpool2_backward(const NnPlanes *dout, const uint8_t *argmax,
-								 int h, int w, float *dconv);
+extern void nn_im2col_pool(const NnPlanes *in, int k, float *cols);
+extern void nn_col2im_pool(const float *cols, int k, NnPlanes *out);
+extern void nn_pool4_bias(const float *conv, int channels, size_t len,
+						  const float *bias, NnPlanes *out, uint8_t *argmax);
+extern void nn_pool4_backward(const NnPlanes *dout, const uint8_t *argmax,
+							  size_t len, float *dconv);
 extern void nn_cnhw_to_rows(const float *in, int n, int c, int hw, float *out);
 extern void nn_rows_to_cnhw(const float *in, int n, int c, int hw, float *out);
 extern void nn_sum_planes(const float *d, int channels, size_t cstride,

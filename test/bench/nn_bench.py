@@ -63,30 +63,37 @@ def main():
             opt.zero_grad()
             poincare_dist(expmap0(model(xb)), tb).mean().backward()
             opt.step()
-        steps = 0
-        t0 = time.perf_counter()
-        while True:
-            opt.zero_grad()
-            loss = poincare_dist(expmap0(model(xb)), tb).mean()
-            loss.backward()
-            opt.step()
-            steps += 1
-            el = time.perf_counter() - t0
-            if el >= secs:
-                break
-        print("train_%d_img_per_s %.0f" % (n, steps * n / el))
+        best = 0.0
+        for _ in range(3):  # best of three, as nn_bench.c
+            steps = 0
+            t0 = time.perf_counter()
+            while True:
+                opt.zero_grad()
+                loss = poincare_dist(expmap0(model(xb)), tb).mean()
+                loss.backward()
+                opt.step()
+                steps += 1
+                el = time.perf_counter() - t0
+                if el >= secs:
+                    break
+            best = max(best, steps * n / el)
+        print("train_%d_img_per_s %.0f" % (n, best))
     with torch.no_grad():
-        expmap0(model(x))
-        steps = 0
-        t0 = time.perf_counter()
-        while True:
-            expmap0(model(x))
-            steps += 1
-            el = time.perf_counter() - t0
-            if el >= secs:
-                break
-        print("infer_1024_img_per_s %.0f" % (steps * 1024 / el))
-
+        for n in (128, 1024):
+            xb = x[:n]
+            expmap0(model(xb))
+            best = 0.0
+            for _ in range(3):
+                steps = 0
+                t0 = time.perf_counter()
+                while True:
+                    expmap0(model(xb))
+                    steps += 1
+                    el = time.perf_counter() - t0
+                    if el >= secs:
+                        break
+                best = max(best, steps * n / el)
+            print("infer_%d_img_per_s %.0f" % (n, best))
 
 if __name__ == "__main__":
     main()

@@ -392,13 +392,14 @@ test_nn_im2col_adjoint(void)
 	UnitRng		rng = {16};
 	int			C = 2,
 				n = 3,
-				H = 7,
-				W = 6,
+				H = 8,					/* odd conv output: 6 x 5, pooled 3 x 2 */
+				W = 7,
 				k = 3;
-	int			oh = H - k + 1,
-				ow = W - k + 1;
+	int			ph = (H - k + 1) / 2,
+				pw = (W - k + 1) / 2;
 	size_t		xl = (size_t) C * n * H * W,
-				cl = (size_t) C * k * k * n * oh * ow;
+				block = (size_t) n * ph * pw,
+				cl = (size_t) C * k * k * 4 * block;
 	float	   *x = malloc(sizeof(float) * xl),
 			   *y = malloc(sizeof(float) * xl),
 			   *cx = malloc(sizeof(float) * cl),
@@ -412,16 +413,19 @@ test_nn_im2col_adjoint(void)
 		x[i] = (float) unit_rng_normal(&rng);
 	for (size_t i = 0; i < cl; i++)
 		c[i] = (float) unit_rng_normal(&rng);
-	nn_im2col(&px, k, cx);
-	nn_col2im(c, k, &py);
+	nn_im2col_pool(&px, k, cx);
+	nn_col2im_pool(c, k, &py);
 	for (size_t i = 0; i < xl; i++)
 		a += (double) x[i] * y[i];
 	for (size_t i = 0; i < cl; i++)
 		b += (double) c[i] * cx[i];
 	CHECK_CLOSE(a, b, 1e-5);
-	/* one explicit entry: row (c=1, ky=2, kx=1), image 2, pixel (1, 3) */
-	CHECK(cx[((size_t) (1 * k + 2) * k + 1) * n * oh * ow + 2 * oh * ow + 1 * ow + 3] ==
-		  x[1 * n * H * W + 2 * H * W + (1 + 2) * W + 3 + 1]);
+	/*
+	 * one explicit entry: row (c=1, ky=2, kx=1), window position q = 3
+	 * (dy = dx = 1), image 2, pooled pixel (1, 1): conv pixel (3, 3)
+	 */
+	CHECK(cx[((size_t) (1 * k + 2) * k + 1) * 4 * block + 3 * block + 2 * ph * pw + 1 * pw + 1] ==
+		  x[1 * n * H * W + 2 * H * W + (3 + 2) * W + 3 + 1]);
 	free(x);
 	free(y);
 	free(cx);
@@ -433,40 +437,40 @@ static void
 test_nn_maxpool(void)
 {
 	UnitRng		rng = {17};
-	int			C = 2,
-				n = 2,
-				H = 5,
-				W = 4;
-	float		conv[2 * 2 * 5 * 4],
-				out[2 * 2 * 2 * 2],
-				g[2 * 2 * 2 * 2],
-				dconv[2 * 2 * 5 * 4];
-	uint8_t		am[2 * 2 * 2 * 2];
+	int			C = 2;
+	size_t		len = 6;
+	float		conv[2 * 4 * 6],
+				out[2 * 6],
+				g[2 * 6],
+				dconv[2 * 4 * 6];
+	uint8_t		am[2 * 6];
 	float		bias[2] = {0.5f, -1.0f};
-	NnPlanes	po = {out, (size_t) n * 4, C, n, 2, 2};
-	NnPlanes	pg = {g, (size_t) n * 4, C, n, 2, 2};
+	NnPlanes	po = {out, len, C, 1, 2, 3};
+	NnPlanes	pg = {g, len, C, 1, 2, 3};
 	double		a = 0.0,
 				b = 0.0;
 
-	for (int i = 0; i < C * n * H * W; i++)
+	for (int i = 0; i < C * 4 * 6; i++)
 		conv[i] = (float) unit_rng_normal(&rng);
-	nn_maxpool2_bias(conv, C, n, H, W, bias, &po, am);
+	conv[1] = conv[6 + 1];		/* a tie: the earlier block wins */
+	nn_pool4_bias(conv, C, len, bias, &po, am);
 	for (int c = 0; c < C; c++)
-		for (int i = 0; i < n; i++)
-			for (int y = 0; y < 2; y++)
-				for (int x = 0; x < 2; x++)
-				{
-					const float *p = conv + ((c * n + i) * H + 2 * y) * W + 2 * x;
-					float		mx = fmaxf(fmaxf(p[0], p[1]), fmaxf(p[W], p[W + 1]));
+		for (size_t j = 0; j < len; j++)
+		{
+			const float *p = conv + c * 4 * len + j;
+			float		mx = fmaxf(fmaxf(p[0], p[len]), fmaxf(p[2 * len], p[3 * len]));
 
-					CHECK(out[((c * n + i) * 2 + y) * 2 + x] == mx + bias[c]);
-				}
-	for (int i = 0; i < 16; i++)
+			CHECK(out[c * len + j] == mx + bias[c]);
+			CHECK(p[am[c * len + j] * len] == mx);
+		}
+	if (conv[1] >= conv[13] && conv[1] >= conv[19])
+		CHECK(am[1] == 0);
+	for (int i = 0; i < 12; i++)
 		g[i] = (float) unit_rng_normal(&rng);
-	nn_maxpool2_backward(&pg, am, H, W, dconv);
-	for (int i = 0; i < 16; i++)
-		a += (double) g[i] * (out[i] - bias[i / 8]);
-	for (int i = 0; i < C * n * H * W; i++)
+	nn_pool4_backward(&pg, am, len, dconv);
+	for (int i = 0; i < 12; i++)
+		a += (double) g[i] * (out[i] - bias[i / 6]);
+	for (int i = 0; i < C * 4 * 6; i++)
 		b += (double) dconv[i] * conv[i];
 	CHECK_CLOSE(a, b, 1e-6);
 }
