@@ -19,8 +19,12 @@
  * each: Y = X W^T.  The last linear layer outputs the tangent vector that
  * the hyperbolic head (nn_loss.c) maps into the ball.
  *
- * Nothing here is threaded except through OpenBLAS; for a fixed seed and
- * thread count every result is bit-for-bit reproducible.
+ * Threads: a batch is cut into parts (at least NN_PART_MIN images, at
+ * most NN_MAX_PARTS parts, a function of the batch size only); each part
+ * has its own activations and gradient buffer, threads take parts from a
+ * shared counter with single-threaded sgemm calls, and the part gradients
+ * are summed in part order.  So every result is bit-for-bit reproducible
+ * for a fixed seed, on any number of threads.
  */
 #include "nn_model.h"
 
@@ -28,6 +32,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,9 +318,9 @@ nn_model_init(NnModel *m, uint64_t seed)
 static void
 free_workspace(NnModel *m)
 {
-	for (int w = 0; w < NN_MAX_THREADS; w++)
+	for (int p = 0; p < NN_MAX_PARTS; p++)
 	{
-		NnWork	   *wk = &m->work[w];
+		NnWork	   *wk = &m->work[p];
 
 		for (int i = 0; i <= NN_MAX_LAYERS; i++)
 		{
@@ -324,10 +329,14 @@ free_workspace(NnModel *m)
 		}
 		for (int i = 0; i < NN_MAX_LAYERS; i++)
 			free(wk->argmax[i]);
-		free(wk->cols);
-		free(wk->convbuf);
 		free(wk->grads);
 		memset(wk, 0, sizeof(*wk));
+	}
+	for (int t = 0; t < NN_MAX_THREADS; t++)
+	{
+		free(m->cols[t]);
+		free(m->convbuf[t]);
+		m->cols[t] = m->convbuf[t] = NULL;
 	}
 	free(m->vout);
 	free(m->dvout);
@@ -336,7 +345,7 @@ free_workspace(NnModel *m)
 	free(m->gemb);
 	m->vout = m->dvout = NULL;
 	m->tangent = m->emb = m->gemb = NULL;
-	m->capacity = 0;
+	m->capacity = m->part_cap = m->parts_ready = m->scratch_ready = 0;
 }
 
 /* Free a model and everything it owns; NULL is fine. */
@@ -359,7 +368,7 @@ nn_input_size(const NnModel *m)
 	return (size_t) m->cfg.channels * m->cfg.height * m->cfg.width;
 }
 
-/* Set the number of worker threads a batch is split across. */
+/* Set the number of threads batches run on (results do not depend on it). */
 HackStatus
 nn_set_threads(NnModel *m, int threads, HackError *err)
 {
@@ -367,22 +376,47 @@ nn_set_threads(NnModel *m, int threads, HackError *err)
 		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
 							  "thread count must be between 1 and %d, got %d",
 							  NN_MAX_THREADS, threads);
-	if (threads != m->threads)
-		free_workspace(m);
 	m->threads = threads;
 	return HACK_OK;
 }
 
-/* Workers used for a batch of n images. */
+/*
+ * Images per part of a batch of n: NN_PART_MIN, or more when that would
+ * make more than NN_MAX_PARTS parts.  A function of n alone, so the
+ * arithmetic, and thus every result, is the same on any thread count.
+ */
 static int
-workers_for(const NnModel *m, int n)
+part_size(int n)
 {
-	return m->threads < n ? m->threads : n;
+	int			ps = (n + NN_MAX_PARTS - 1) / NN_MAX_PARTS;
+
+	return ps < NN_PART_MIN ? NN_PART_MIN : ps;
 }
 
-/* Allocate one worker's buffers for cap images; false when out of memory. */
+/* Allocate one part's buffers for cap images; false when out of memory. */
 static bool
-reserve_work(NnModel *m, NnWork *wk, int cap, bool private_grads)
+reserve_part(NnModel *m, NnWork *wk, int cap, bool private_grads)
+{
+	bool		ok = true;
+
+	for (int i = 0; i < m->n_layers; i++)
+		if (m->layers[i].kind == NN_LAYER_CONV)
+			ok &= (wk->argmax[i] = malloc(m->layers[i].out_size * cap)) != NULL;
+	for (int i = 0; i <= m->n_layers; i++)
+	{
+		size_t		sz = i == 0 ? m->layers[0].in_size : m->layers[i - 1].out_size;
+
+		ok &= (wk->act[i] = malloc(sizeof(float) * sz * cap)) != NULL;
+		ok &= (wk->dact[i] = malloc(sizeof(float) * sz * cap)) != NULL;
+	}
+	if (private_grads)
+		ok &= (wk->grads = malloc(sizeof(float) * m->n_params)) != NULL;
+	return ok;
+}
+
+/* Allocate one thread's im2col scratch for parts of cap images. */
+static bool
+reserve_scratch(NnModel *m, int t, int cap)
 {
 	size_t		cols = 0,
 				conv = 0;
@@ -396,48 +430,44 @@ reserve_work(NnModel *m, NnWork *wk, int cap, bool private_grads)
 		{
 			size_t		chunk = l->chunk < cap ? l->chunk : cap;
 			size_t		p = (size_t) 4 * (l->oh / 2) * (l->ow / 2);
-			size_t		cs = chunk * l->cin * l->k * l->k * p;
-			size_t		cb = chunk * l->cout * p;
 
-			if (cs > cols)
-				cols = cs;
-			if (cb > conv)
-				conv = cb;
-			ok &= (wk->argmax[i] = malloc(l->out_size * cap)) != NULL;
+			if (chunk * l->cin * l->k * l->k * p > cols)
+				cols = chunk * l->cin * l->k * l->k * p;
+			if (chunk * l->cout * p > conv)
+				conv = chunk * l->cout * p;
 		}
-	}
-	for (int i = 0; i <= m->n_layers; i++)
-	{
-		size_t		sz = i == 0 ? m->layers[0].in_size : m->layers[i - 1].out_size;
-
-		ok &= (wk->act[i] = malloc(sizeof(float) * sz * cap)) != NULL;
-		ok &= (wk->dact[i] = malloc(sizeof(float) * sz * cap)) != NULL;
 	}
 	if (cols > 0)
 	{
-		ok &= (wk->cols = malloc(sizeof(float) * cols)) != NULL;
-		ok &= (wk->convbuf = malloc(sizeof(float) * conv)) != NULL;
+		ok &= (m->cols[t] = malloc(sizeof(float) * cols)) != NULL;
+		ok &= (m->convbuf[t] = malloc(sizeof(float) * conv)) != NULL;
 	}
-	if (private_grads)
-		ok &= (wk->grads = malloc(sizeof(float) * m->n_params)) != NULL;
-	wk->capacity = cap;
 	return ok;
 }
 
-/* Make the workspace hold batches of n images (grows only). */
+/* Make the workspace hold a batch of n images on m->threads threads. */
 HackStatus
 nn_reserve(NnModel *m, int n, HackError *err)
 {
 	int			dim = m->cfg.dim;
-	int			nw = workers_for(m, n);
-	int			per = (n + nw - 1) / nw;
+	int			ps = part_size(n);
+	int			parts = (n + ps - 1) / ps;
+	int			threads = m->threads < parts ? m->threads : parts;
 	bool		ok = true;
 
-	if (n <= m->capacity)
+	if (n <= m->capacity && ps <= m->part_cap && parts <= m->parts_ready &&
+		threads <= m->scratch_ready)
 		return HACK_OK;
+	if (n < m->capacity)
+		n = m->capacity;		/* never shrink */
+	ps = part_size(n) > ps ? part_size(n) : ps;
+	parts = (n + ps - 1) / ps > parts ? (n + ps - 1) / ps : parts;
+	threads = m->threads < parts ? m->threads : parts;
 	free_workspace(m);
-	for (int w = 0; w < nw; w++)
-		ok &= reserve_work(m, &m->work[w], per, w > 0);
+	for (int p = 0; p < parts; p++)
+		ok &= reserve_part(m, &m->work[p], ps, p > 0);
+	for (int t = 0; t < threads; t++)
+		ok &= reserve_scratch(m, t, ps);
 	ok &= (m->vout = malloc(sizeof(float) * n * dim)) != NULL;
 	ok &= (m->dvout = malloc(sizeof(float) * n * dim)) != NULL;
 	ok &= (m->tangent = malloc(sizeof(double) * n * dim)) != NULL;
@@ -450,6 +480,9 @@ nn_reserve(NnModel *m, int n, HackError *err)
 							  "out of memory for an encoder batch of %d images", n);
 	}
 	m->capacity = n;
+	m->part_cap = ps;
+	m->parts_ready = parts;
+	m->scratch_ready = threads;
 	return HACK_OK;
 }
 
@@ -470,7 +503,8 @@ planes(float *base, int n, int n0, int cnt, int c, int h, int w)
 
 /* Forward of one convolution + pool layer over n images, block by block. */
 static void
-conv_forward(const NnModel *m, NnWork *wk, int li, int n)
+conv_forward(const NnModel *m, NnWork *wk, float *cols, float *convbuf,
+			 int li, int n)
 {
 	const NnLayer *l = &m->layers[li];
 	const float *W = m->params + l->weight;
@@ -485,18 +519,19 @@ conv_forward(const NnModel *m, NnWork *wk, int li, int n)
 		NnPlanes	out = planes(wk->act[li + 1], n, n0, cnt, l->cout,
 								 l->oh / 2, l->ow / 2);
 
-		nn_im2col_pool(&in, l->k, wk->cols);
+		nn_im2col_pool(&in, l->k, cols);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-					l->cout, 4 * cnt * PP, K, 1.0f, W, K, wk->cols, 4 * cnt * PP,
-					0.0f, wk->convbuf, 4 * cnt * PP);
-		nn_pool4_bias(wk->convbuf, l->cout, (size_t) cnt * PP, b, &out,
+					l->cout, 4 * cnt * PP, K, 1.0f, W, K, cols, 4 * cnt * PP,
+					0.0f, convbuf, 4 * cnt * PP);
+		nn_pool4_bias(convbuf, l->cout, (size_t) cnt * PP, b, &out,
 					  wk->argmax[li] + (out.data - wk->act[li + 1]));
 	}
 }
 
 /* Backward of one convolution: gradients of W, b and (unless first) input. */
 static void
-conv_backward(const NnModel *m, NnWork *wk, int li, int n, float *grads)
+conv_backward(const NnModel *m, NnWork *wk, float *cols, float *convbuf,
+			  int li, int n, float *grads)
 {
 	const NnLayer *l = &m->layers[li];
 	const float *W = m->params + l->weight;
@@ -516,19 +551,19 @@ conv_backward(const NnModel *m, NnWork *wk, int li, int n, float *grads)
 		NnPlanes	dout = planes(wk->dact[li + 1], n, n0, cnt, l->cout, ph, pw);
 
 		nn_pool4_backward(&dout, wk->argmax[li] + (dout.data - wk->dact[li + 1]),
-						  (size_t) cnt * PP, wk->convbuf);
-		nn_im2col_pool(&in, l->k, wk->cols);
+						  (size_t) cnt * PP, convbuf);
+		nn_im2col_pool(&in, l->k, cols);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-					l->cout, K, N, 1.0f, wk->convbuf, N,
-					wk->cols, N, n0 == 0 ? 0.0f : 1.0f, gW, K);
+					l->cout, K, N, 1.0f, convbuf, N,
+					cols, N, n0 == 0 ? 0.0f : 1.0f, gW, K);
 		if (li > 0)
 		{
 			NnPlanes	din = planes(wk->dact[li], n, n0, cnt, l->cin, l->h, l->w);
 
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-						K, N, l->cout, 1.0f, W, K, wk->convbuf, N,
-						0.0f, wk->cols, N);
-			nn_col2im_pool(wk->cols, l->k, &din);
+						K, N, l->cout, 1.0f, W, K, convbuf, N,
+						0.0f, cols, N);
+			nn_col2im_pool(cols, l->k, &din);
 		}
 	}
 }
@@ -609,107 +644,135 @@ load_input(const NnModel *m, NnWork *wk, const float *x, int n)
 	}
 }
 
-/* One worker's part of a pass: images [n0, n0 + cnt) of the batch. */
-typedef struct NnJob
+/* What the threads of one pass share. */
+typedef struct NnPass
 {
 	NnModel    *m;
-	int			w;
-	int			n0;
-	int			cnt;
+	int			n;				/* images in the batch */
+	int			ps;				/* images per part */
+	int			parts;
 	bool		backward;
-} NnJob;
+	atomic_int	next;			/* next part to take */
+} NnPass;
 
-/* Forward or backward through the layers for one worker's images. */
-static void *
-run_job(void *arg)
+/* One thread of a pass. */
+typedef struct NnThread
 {
-	NnJob	   *job = arg;
-	NnModel    *m = job->m;
-	NnWork	   *wk = &m->work[job->w];
-	float	   *grads = job->w == 0 ? m->grads : wk->grads;
-	int			n = job->cnt;
+	NnPass	   *pass;
+	int			t;				/* index of its scratch buffers */
+} NnThread;
+
+/* Forward or backward through the layers for part p of the batch. */
+static void
+run_part(NnModel *m, int p, int n0, int n, bool backward, float *cols,
+		 float *convbuf)
+{
+	NnWork	   *wk = &m->work[p];
+	float	   *grads = p == 0 ? m->grads : wk->grads;
 	int			L = m->n_layers;
 	size_t		dim = m->cfg.dim;
 
-	if (!job->backward)
+	if (!backward)
 	{
-		load_input(m, wk, m->input + job->n0 * nn_input_size(m), n);
+		load_input(m, wk, m->input + n0 * nn_input_size(m), n);
 		for (int i = 0; i < L; i++)
 		{
 			const NnLayer *l = &m->layers[i];
 
 			if (l->kind == NN_LAYER_CONV)
-				conv_forward(m, wk, i, n);
+				conv_forward(m, wk, cols, convbuf, i, n);
 			else if (l->kind == NN_LAYER_FLATTEN)
 				nn_cnhw_to_rows(wk->act[i], n, l->cin, l->h * l->w, wk->act[i + 1]);
 			else
 				linear_forward(m, wk, i, n);
 		}
-		memcpy(m->vout + job->n0 * dim, wk->act[L], sizeof(float) * n * dim);
-		return NULL;
+		memcpy(m->vout + n0 * dim, wk->act[L], sizeof(float) * n * dim);
+		return;
 	}
-	memcpy(wk->dact[L], m->dvout + job->n0 * dim, sizeof(float) * n * dim);
+	memcpy(wk->dact[L], m->dvout + n0 * dim, sizeof(float) * n * dim);
 	for (int i = L - 1; i >= 0; i--)
 	{
 		const NnLayer *l = &m->layers[i];
 
 		if (l->kind == NN_LAYER_CONV)
-			conv_backward(m, wk, i, n, grads);
+			conv_backward(m, wk, cols, convbuf, i, n, grads);
 		else if (l->kind == NN_LAYER_FLATTEN)
 			nn_rows_to_cnhw(wk->dact[i + 1], n, l->cin, l->h * l->w, wk->dact[i]);
 		else
 			linear_backward(m, wk, i, n, grads);
 	}
+}
+
+/* Thread body: take parts until none is left. */
+static void *
+run_thread(void *arg)
+{
+	NnThread   *th = arg;
+	NnPass	   *pass = th->pass;
+	int			p;
+
+	while ((p = atomic_fetch_add(&pass->next, 1)) < pass->parts)
+	{
+		int			n0 = p * pass->ps;
+		int			cnt = pass->n - n0 < pass->ps ? pass->n - n0 : pass->ps;
+
+		run_part(pass->m, p, n0, cnt, pass->backward, pass->m->cols[th->t],
+				 pass->m->convbuf[th->t]);
+	}
 	return NULL;
 }
 
 /*
- * Run a pass split across the workers: worker 0 in the calling thread,
- * the others in new threads with every signal blocked (so a host such as
- * PostgreSQL keeps receiving its signals in its own thread).  A worker
- * whose thread cannot be created runs inline instead; each part writes
- * only its own buffers, so the result is the same either way.
+ * Run a pass over the parts of a batch of n: the calling thread and
+ * threads - 1 new ones take parts from a shared counter, so a thread slowed
+ * by other load on its core just takes fewer.  New threads start with
+ * every signal blocked (so a host such as PostgreSQL keeps receiving its
+ * signals in its own thread); if one cannot be created the others do its
+ * share.  Each part writes only its own buffers and the part gradients
+ * are summed in part order, so the result does not depend on which
+ * thread ran what, nor on how many there were.
  */
 static void
 run_parallel(NnModel *m, int n, bool backward)
 {
-	int			nw = workers_for(m, n);
-	NnJob		jobs[NN_MAX_THREADS];
+	NnPass		pass;
+	NnThread	th[NN_MAX_THREADS];
 	pthread_t	tids[NN_MAX_THREADS];
 	bool		started[NN_MAX_THREADS];
+	int			nt;
 	sigset_t	all,
 				old;
 
-	for (int w = 0; w < nw; w++)
+	pass.m = m;
+	pass.n = n;
+	pass.ps = part_size(n);
+	pass.parts = (n + pass.ps - 1) / pass.ps;
+	pass.backward = backward;
+	atomic_init(&pass.next, 0);
+	nt = m->threads < pass.parts ? m->threads : pass.parts;
+	for (int t = 0; t < nt; t++)
 	{
-		jobs[w].m = m;
-		jobs[w].w = w;
-		jobs[w].n0 = (int) ((long) n * w / nw);
-		jobs[w].cnt = (int) ((long) n * (w + 1) / nw) - jobs[w].n0;
-		jobs[w].backward = backward;
-		started[w] = false;
+		th[t].pass = &pass;
+		th[t].t = t;
+		started[t] = false;
 	}
-	if (nw > 1)
+	if (nt > 1)
 	{
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
-		for (int w = 1; w < nw; w++)
-			started[w] = pthread_create(&tids[w], NULL, run_job, &jobs[w]) == 0;
+		for (int t = 1; t < nt; t++)
+			started[t] = pthread_create(&tids[t], NULL, run_thread, &th[t]) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	run_job(&jobs[0]);
-	for (int w = 1; w < nw; w++)
-	{
-		if (started[w])
-			pthread_join(tids[w], NULL);
-		else
-			run_job(&jobs[w]);
-	}
-	/* sum the workers' gradients in a fixed order */
+	run_thread(&th[0]);
+	for (int t = 1; t < nt; t++)
+		if (started[t])
+			pthread_join(tids[t], NULL);
+	/* sum the parts' gradients in part order */
 	if (backward)
-		for (int w = 1; w < nw; w++)
+		for (int p = 1; p < pass.parts; p++)
 		{
-			const float *g = m->work[w].grads;
+			const float *g = m->work[p].grads;
 
 			for (size_t i = 0; i < m->n_params; i++)
 				m->grads[i] += g[i];

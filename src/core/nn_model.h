@@ -15,11 +15,12 @@
  *	nn_backward(model, targets, w, &loss, err)	loss and gradients
  *	nn_sgd_step(model, &sgd, lr)		update (nn_optim.h)
  * The model owns a workspace sized for the largest batch seen so far, so
- * the loop allocates nothing after the first batch.  With threads > 1
- * (nn_set_threads) each batch is split into that many contiguous parts
- * run by as many POSIX threads, each calling a single-threaded sgemm: the
- * caller must then keep OpenBLAS at one thread.  Results are deterministic
- * for a fixed seed and thread count.
+ * the loop allocates nothing after the first batch.  Each batch is cut
+ * into parts of a size that depends only on the batch size; with threads
+ * > 1 (nn_set_threads) that many POSIX threads take parts as they come,
+ * each calling single-threaded sgemm (the caller must keep OpenBLAS at one
+ * thread).  Results are bit-for-bit deterministic for a fixed seed,
+ * whatever the thread count.
  */
 #ifndef HACK_CORE_NN_MODEL_H
 #define HACK_CORE_NN_MODEL_H
@@ -88,19 +89,18 @@ typedef struct NnLayer
 	int			chunk;			/* conv: images per im2col block */
 } NnLayer;
 
-/* One worker's share of the workspace: its images' activations. */
+/* One part of a batch: the activations and gradients of its images. */
 typedef struct NnWork
 {
-	int			capacity;		/* images it can hold */
 	float	   *act[NN_MAX_LAYERS + 1];
 	float	   *dact[NN_MAX_LAYERS + 1];
 	uint8_t    *argmax[NN_MAX_LAYERS];
-	float	   *cols;			/* im2col block */
-	float	   *convbuf;		/* convolution output block */
-	float	   *grads;			/* private gradients (workers > 0) */
+	float	   *grads;			/* private gradients (parts > 0) */
 } NnWork;
 
 #define NN_MAX_THREADS 64
+#define NN_MAX_PARTS 64			/* a batch is cut into at most this many parts */
+#define NN_PART_MIN 32			/* ... of at least this many images */
 
 typedef struct NnModel
 {
@@ -113,13 +113,18 @@ typedef struct NnModel
 	float	   *params;			/* all weights and biases */
 	float	   *grads;			/* same layout */
 	float	   *velocity;		/* SGD momentum buffer, same layout */
-	int			threads;		/* workers a batch is split across */
+	int			threads;		/* threads a batch is run on */
 
 	/* workspace for batches of up to capacity images */
 	int			capacity;
+	int			part_cap;		/* images each part can hold */
+	int			parts_ready;	/* parts allocated */
+	int			scratch_ready;	/* per-thread scratch buffers allocated */
 	int			batch;			/* images in the last forward pass */
 	const float *input;			/* raw images of the current pass */
-	NnWork		work[NN_MAX_THREADS];
+	NnWork		work[NN_MAX_PARTS];
+	float	   *cols[NN_MAX_THREADS];	/* per-thread im2col block */
+	float	   *convbuf[NN_MAX_THREADS];	/* per-thread convolution output */
 	float	   *vout;			/* last layer's outputs, n x dim */
 	float	   *dvout;			/* their gradients */
 	double	   *tangent;		/* capped tangent vectors u */
