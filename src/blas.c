@@ -2,9 +2,10 @@
  * blas.c
  *	  Threads of the encoder network and OpenBLAS inside PostgreSQL.
  *
- * The engine (src/core/nn_model.c) splits every batch across
- * hack.blas_threads threads of its own, each calling a single-threaded
- * sgemm; OpenBLAS's own thread pool is kept at one thread.  Reasons:
+ * The engine (src/core/nn_model.c) cuts every batch into parts that
+ * hack.blas_threads threads of its own take in turn, each calling
+ * single-threaded sgemm; OpenBLAS's own thread pool is kept at one thread.
+ * Reasons:
  *
  *	- at lenet's matrix sizes OpenBLAS's threading gains little (at batch
  *	  128 two OpenBLAS threads were slower than one), while splitting the
