@@ -20,7 +20,7 @@ HACK_WARNINGS = -Wall -Wextra -Werror -Wno-unused-parameter \
 PG_CFLAGS = $(HACK_WARNINGS) -Isrc
 SHLIB_LINK = -lopenblas -lm -lpthread
 
-EXTRA_CLEAN = test/unit/run_unit test/fuzz/fuzz_model_blob results regression.diffs regression.out
+EXTRA_CLEAN = test/unit/run_unit test/fuzz/bin results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -45,9 +45,10 @@ unitcheck-valgrind: test/unit/run_unit
 
 # libFuzzer target for the encoder loader (not run in CI)
 FUZZ_CC = clang
-test/fuzz/fuzz_model_blob: test/fuzz/fuzz_model_blob.c $(CORE_SRCS) $(wildcard src/core/*.h)
+test/fuzz/bin/fuzz_model_blob: test/fuzz/fuzz_model_blob.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	mkdir -p test/fuzz/bin
 	$(FUZZ_CC) -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -Isrc/core \
 		-o $@ test/fuzz/fuzz_model_blob.c $(CORE_SRCS) -lopenblas -lm -lpthread
 
 .PHONY: fuzz
-fuzz: test/fuzz/fuzz_model_blob
+fuzz: test/fuzz/bin/fuzz_model_blob

@@ -26,6 +26,11 @@
  * are summed in part order.  So every result is bit-for-bit reproducible
  * for a fixed seed, on any number of threads.
  */
+/* pthread_sigmask and sigset_t, also under -std=c11 */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include "nn_model.h"
 
 #include <cblas.h>

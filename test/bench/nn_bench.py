@@ -51,6 +51,22 @@ def poincare_dist(x, y):
     return torch.acosh(1 + 2 * d2 / (a * b))
 
 
+def best_rate(step, n):
+    """Images per second of step() on n images: best of three runs of secs."""
+    best = 0.0
+    for _ in range(3):  # best of three, as nn_bench.c
+        steps = 0
+        t0 = time.perf_counter()
+        while True:
+            step()
+            steps += 1
+            el = time.perf_counter() - t0
+            if el >= secs:
+                break
+        best = max(best, steps * n / el)
+    return best
+
+
 def main():
     model = LeNet()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.0)
@@ -59,41 +75,21 @@ def main():
     print("threads", threads)
     for n in (128, 1024):
         xb, tb = x[:n], t[:n]
-        for _ in range(3):
+
+        def train_step():
             opt.zero_grad()
             poincare_dist(expmap0(model(xb)), tb).mean().backward()
             opt.step()
-        best = 0.0
-        for _ in range(3):  # best of three, as nn_bench.c
-            steps = 0
-            t0 = time.perf_counter()
-            while True:
-                opt.zero_grad()
-                loss = poincare_dist(expmap0(model(xb)), tb).mean()
-                loss.backward()
-                opt.step()
-                steps += 1
-                el = time.perf_counter() - t0
-                if el >= secs:
-                    break
-            best = max(best, steps * n / el)
-        print("train_%d_img_per_s %.0f" % (n, best))
+
+        for _ in range(3):
+            train_step()
+        print("train_%d_img_per_s %.0f" % (n, best_rate(train_step, n)))
     with torch.no_grad():
         for n in (128, 1024):
             xb = x[:n]
             expmap0(model(xb))
-            best = 0.0
-            for _ in range(3):
-                steps = 0
-                t0 = time.perf_counter()
-                while True:
-                    expmap0(model(xb))
-                    steps += 1
-                    el = time.perf_counter() - t0
-                    if el >= secs:
-                        break
-                best = max(best, steps * n / el)
-            print("infer_%d_img_per_s %.0f" % (n, best))
+            print("infer_%d_img_per_s %.0f"
+                  % (n, best_rate(lambda: expmap0(model(xb)), n)))
 
 if __name__ == "__main__":
     main()

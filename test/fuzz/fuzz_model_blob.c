@@ -3,7 +3,7 @@
  *	  libFuzzer target for the encoder loader (nn_model_read).
  *
  * Build with `make fuzz` (clang -fsanitize=fuzzer,address,undefined) and
- * run test/fuzz/fuzz_model_blob [corpus dir].  Every input must either be
+ * run test/fuzz/bin/fuzz_model_blob [corpus dir].  Every input must either be
  * rejected with HACK_ERR_CORRUPT or load a model that serialises back to
  * the same bytes and runs a forward pass; anything else aborts.  Since
  * random bytes almost never pass the checksum, half of the inputs get
