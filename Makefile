@@ -18,13 +18,15 @@ REGRESS_OPTS = --inputdir=. --load-extension=hack
 HACK_WARNINGS = -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
 PG_CFLAGS = $(HACK_WARNINGS) -Isrc
-SHLIB_LINK = -lopenblas -lpng -lm
+# libraries of src/core, for the extension, the unit tests and the fuzzers
+CORE_LIBS = -lopenblas -lpng -lm -lpthread
+SHLIB_LINK = $(CORE_LIBS)
 
 # the libpq client, installed next to psql
 CLIENT = src/client/hack-load
 SCRIPTS_built = $(CLIENT)
 
-EXTRA_CLEAN = test/unit/run_unit $(CLIENT) results regression.diffs regression.out
+EXTRA_CLEAN = test/unit/run_unit test/fuzz/bin $(CLIENT) results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -36,12 +38,29 @@ $(CLIENT): $(CLIENT_SRCS) $(wildcard src/client/*.h) src/core/tensor.h src/core/
 		-o $@ $(CLIENT_SRCS) -L$(shell $(PG_CONFIG) --libdir) -lpq -lz -lm
 
 # C unit tests of src/core: plain C11, no server, no PostgreSQL headers
-UNIT_CFLAGS = -std=c11 -O2 -g -Wall -Wextra -Werror -Wdeclaration-after-statement -Isrc/core $(UNIT_EXTRA_CFLAGS)
+UNIT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -Wall -Wextra -Werror \
+	-Wdeclaration-after-statement -Isrc/core $(UNIT_EXTRA_CFLAGS)
 UNIT_SRCS = $(sort $(wildcard test/unit/*.c))
 
 test/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard src/core/*.h) test/unit/unit.h
-	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lpng -lm
+	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(CORE_LIBS)
 
 .PHONY: unitcheck
 unitcheck: test/unit/run_unit
 	test/unit/run_unit
+
+# the unit tests under valgrind (small sizes), failing on any memory error
+.PHONY: unitcheck-valgrind
+unitcheck-valgrind: test/unit/run_unit
+	HACK_UNIT_SMALL=1 OPENBLAS_NUM_THREADS=1 valgrind -q --error-exitcode=1 \
+		--leak-check=full --errors-for-leak-kinds=definite test/unit/run_unit
+
+# libFuzzer target for the encoder loader (not run in CI)
+FUZZ_CC = clang
+test/fuzz/bin/fuzz_model_blob: test/fuzz/fuzz_model_blob.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	mkdir -p test/fuzz/bin
+	$(FUZZ_CC) -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -Isrc/core \
+		-o $@ test/fuzz/fuzz_model_blob.c $(CORE_SRCS) $(CORE_LIBS)
+
+.PHONY: fuzz
+fuzz: test/fuzz/bin/fuzz_model_blob

@@ -432,3 +432,13 @@ COMMENT ON FUNCTION poincare_gist_distance(internal, poincare_point, smallint, o
 COMMENT ON FUNCTION poincare_gist_sortsupport(internal) IS 'GiST support: Hilbert (2-D) or Z-order curve order for sorted builds';
 COMMENT ON OPERATOR FAMILY poincare_point_gist_ops USING gist IS 'GiST support of poincare_point: KNN by <-> and ball search by <@';
 COMMENT ON OPERATOR CLASS poincare_point_gist_ops USING gist IS 'R-tree on ball coordinates: exact KNN by hyperbolic distance (ORDER BY <->) and hyperbolic-ball search (<@ hball)';
+-- ---------------------------------------------------------------------------
+-- Encoder engine (the CNN that HACK trains; see doc/encoder.md)
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION hack_nn_selftest()
+	RETURNS float8
+	AS 'MODULE_PATHNAME', 'hack_nn_selftest'
+	LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION hack_nn_selftest() IS 'smoke test of the encoder engine: a seeded lenet forward and backward pass through OpenBLAS with hack.blas_threads threads, a serialisation round trip and one SGD step; returns the initial loss';

@@ -1,0 +1,22 @@
+/*
+ * nn_augment.h
+ *	  Input normalisation statistics and seeded data augmentation.
+ */
+#ifndef HACK_CORE_NN_AUGMENT_H
+#define HACK_CORE_NN_AUGMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nn_ops.h"
+
+typedef struct NnAugment
+{
+	double		min_scale;		/* random resized crop: area in [min_scale, 1]; 1 = no crop */
+	bool		flip;			/* horizontal flip with probability 1/2 */
+} NnAugment;
+
+extern void nn_augment(const float *x, float *out, size_t n, int c, int h,
+					   int w, const NnAugment *opt, NnRng *rng);
+
+#endif							/* HACK_CORE_NN_AUGMENT_H */

@@ -1,0 +1,162 @@
+/*
+ * nn_model.h
+ *	  The encoder network: architectures, batch training API, inference.
+ *
+ * A model maps images (float32, NCHW, raw pixel values) to points of the
+ * Poincaré ball of curvature -c: the input is normalised with the mean and
+ * standard deviation stored in the model, runs through the layers of its
+ * architecture, and the last linear layer's output v (the tangent vector)
+ * goes through the hyperbolic head: its norm is capped at clip_r, then the
+ * exponential map at the origin (hyp_expmap0, clipped as HYP_CLIP_EPS
+ * says) puts it in the ball.
+ *
+ * The trainer calls, per batch:
+ *	nn_forward(model, x, n, emb, err)	embeddings (may be NULL)
+ *	nn_backward(model, targets, w, &loss, err)	loss and gradients
+ *	nn_sgd_step(model, &sgd, lr)		update (nn_optim.h)
+ * The model owns a workspace sized for the largest batch seen so far, so
+ * the loop allocates nothing after the first batch.  Each batch is cut
+ * into parts of a size that depends only on the batch size; with threads
+ * > 1 (nn_set_threads) that many POSIX threads take parts as they come,
+ * each calling single-threaded sgemm (the caller must keep OpenBLAS at one
+ * thread).  Results are bit-for-bit deterministic for a fixed seed,
+ * whatever the thread count.
+ */
+#ifndef HACK_CORE_NN_MODEL_H
+#define HACK_CORE_NN_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn_ops.h"
+#include "status.h"
+
+#define NN_MAX_LAYERS 16
+#define NN_MAX_HIDDEN 8
+#define NN_MAX_CHANNELS 4
+#define NN_MAX_SIDE 1024
+#define NN_MAX_WIDTH 65536		/* largest hidden or input feature count */
+#define NN_MAX_PARAMS (64 * 1024 * 1024)	/* floats */
+
+/* default cap of the tangent norm before expmap0 (Guo et al. 2022) */
+#define NN_DEFAULT_CLIP_R 2.3
+
+typedef enum NnArch
+{
+	NN_ARCH_LENET = 1,
+	NN_ARCH_MLP = 2
+} NnArch;
+
+/* Everything that defines a model's shape; stored with its weights. */
+typedef struct NnConfig
+{
+	NnArch		arch;
+	int			channels;		/* C */
+	int			height;			/* H */
+	int			width;			/* W */
+	int			dim;			/* dimension of the ball */
+	double		curvature;		/* c > 0: the ball has curvature -c */
+	double		clip_r;			/* tangent norm cap; 0 = none */
+	int			n_hidden;		/* mlp only */
+	int			hidden[NN_MAX_HIDDEN];	/* mlp only */
+} NnConfig;
+
+typedef enum NnLayerKind
+{
+	NN_LAYER_CONV,				/* valid 2-D convolution, stride 1, 2x2 max-pool, bias */
+	NN_LAYER_FLATTEN,			/* CNHW -> one row per image */
+	NN_LAYER_LINEAR				/* y = x W^T + b, optional ReLU */
+} NnLayerKind;
+
+typedef struct NnLayer
+{
+	NnLayerKind kind;
+	int			cin,
+				cout,
+				k;				/* conv */
+	int			h,
+				w;				/* conv input plane */
+	int			oh,
+				ow;				/* conv output plane, before pooling */
+	int			in,
+				out;			/* linear */
+	bool		relu;			/* linear: ReLU after */
+	size_t		in_size;		/* floats per image in */
+	size_t		out_size;		/* floats per image out */
+	size_t		weight;			/* offset of W in the parameter array */
+	size_t		bias;			/* offset of b */
+	int			chunk;			/* conv: images per im2col block */
+} NnLayer;
+
+/* One part of a batch: the activations and gradients of its images. */
+typedef struct NnWork
+{
+	float	   *act[NN_MAX_LAYERS + 1];
+	float	   *dact[NN_MAX_LAYERS + 1];
+	uint8_t    *argmax[NN_MAX_LAYERS];
+	float	   *grads;			/* private gradients (parts > 0) */
+} NnWork;
+
+#define NN_MAX_THREADS 64
+#define NN_MAX_PARTS 64			/* a batch is cut into at most this many parts */
+#define NN_PART_MIN 32			/* ... of at least this many images */
+
+typedef struct NnModel
+{
+	NnConfig	cfg;
+	float		mean[NN_MAX_CHANNELS];	/* input normalisation */
+	float		std[NN_MAX_CHANNELS];
+	int			n_layers;
+	NnLayer		layers[NN_MAX_LAYERS];
+	size_t		n_params;
+	float	   *params;			/* all weights and biases */
+	float	   *grads;			/* same layout */
+	float	   *velocity;		/* SGD momentum buffer, same layout */
+	int			threads;		/* threads a batch is run on */
+
+	/* workspace for batches of up to capacity images */
+	int			capacity;
+	int			part_cap;		/* images each part can hold */
+	int			parts_ready;	/* parts allocated */
+	int			scratch_ready;	/* per-thread scratch buffers allocated */
+	int			batch;			/* images in the last forward pass */
+	const float *input;			/* raw images of the current pass */
+	NnWork		work[NN_MAX_PARTS];
+	float	   *cols[NN_MAX_THREADS];	/* per-thread im2col block */
+	float	   *convbuf[NN_MAX_THREADS];	/* per-thread convolution output */
+	float	   *vout;			/* last layer's outputs, n x dim */
+	float	   *dvout;			/* their gradients */
+	double	   *tangent;		/* capped tangent vectors u */
+	double	   *emb;			/* embeddings z = expmap0(u) */
+	double	   *gemb;			/* dLoss/dz */
+} NnModel;
+
+extern const char *nn_arch_name(NnArch arch);
+extern HackStatus nn_arch_from_name(const char *name, NnArch *arch,
+									HackError *err);
+extern HackStatus nn_config_check(const NnConfig *cfg, HackError *err);
+extern HackStatus nn_model_create(const NnConfig *cfg, NnModel **model,
+								  HackError *err);
+extern void nn_model_init(NnModel *model, uint64_t seed);
+extern void nn_model_free(NnModel *model);
+extern HackStatus nn_set_normalisation(NnModel *model, const float *mean,
+									   const float *std, HackError *err);
+extern HackStatus nn_fit_normalisation(NnModel *model, const float *x,
+									   size_t n, HackError *err);
+extern size_t nn_input_size(const NnModel *model);
+extern HackStatus nn_set_threads(NnModel *model, int threads, HackError *err);
+
+extern HackStatus nn_forward(NnModel *model, const float *x, int n,
+							 double *emb, HackError *err);
+extern HackStatus nn_backward(NnModel *model, const double *targets,
+							  double consistency, double *loss,
+							  HackError *err);
+extern HackStatus nn_embed(NnModel *model, const float *x, size_t n,
+						   int batch, double *emb, HackProgressFn progress,
+						   void *progress_arg, HackError *err);
+
+/* internal to the nn_*.c files */
+extern HackStatus nn_reserve(NnModel *model, int n, HackError *err);
+
+#endif							/* HACK_CORE_NN_MODEL_H */
