@@ -42,11 +42,11 @@ q "UPDATE imgs SET img = (SELECT img FROM imgs WHERE id = 7) WHERE id = 3" >/dev
 # 2. a job cancelled by statement_timeout stops quickly and leaves the previous results
 q "SET client_min_messages = warning; CALL hack_train(model => 'cancel', source => 'imgs', epochs => 1, seed => 1)" >/dev/null
 before=$(q "SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) FROM hack.embeddings WHERE model = 'cancel'")
-start=$(date +%s.%N)
+start=$(date +%s%N)
 out=$(q "SET statement_timeout = '1500ms'; SET client_min_messages = warning; CALL hack_train(model => 'cancel', source => 'imgs', epochs => 500, seed => 2)")
-took=$(echo "$(date +%s.%N) - $start" | bc)
+took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "statement_timeout cancels training" "ERROR:  canceling statement due to statement timeout" "$(echo "$out" | head -1)"
-check "cancel takes effect within about a second" "1" "$(echo "$took < 3.5" | bc)"
+check "cancel takes effect within about a second of the timeout" "yes" "$([ "$took_ms" -lt 3500 ] && echo yes || echo "no ($took_ms ms)")"
 check "cancelled job leaves the previous embeddings" "$before" \
 	"$(q "SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) FROM hack.embeddings WHERE model = 'cancel'")"
 
@@ -85,6 +85,6 @@ rm -f "$dump"
 
 dropdb "${DB}_restored"
 dropdb "$DB"
-q "DROP ROLE IF EXISTS hack_nobody" >/dev/null 2>&1 || psql -X -q -c "DROP ROLE IF EXISTS hack_nobody" >/dev/null
+psql -X -q -c "DROP ROLE IF EXISTS hack_nobody" >/dev/null
 echo "train: $passed passed, $failed failed"
 [ "$failed" = 0 ]
