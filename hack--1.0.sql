@@ -348,3 +348,20 @@ FROM pg_catalog.pg_stat_activity a,
 WHERE a.query LIKE 'hack\_train progress: %';
 GRANT SELECT ON hack.training_progress TO PUBLIC;
 COMMENT ON VIEW hack.training_progress IS 'live progress of running hack_train jobs (visible as pg_stat_activity is)';
+-- Pictures
+------------------------------------------------------------------------
+
+CREATE FUNCTION hack_plot(
+	points poincare_point[],
+	groups integer[] DEFAULT NULL,
+	images bytea[] DEFAULT NULL,
+	size integer DEFAULT 800,
+	color_by text DEFAULT 'group',
+	rays integer DEFAULT 12,
+	rings integer DEFAULT 4,
+	height integer DEFAULT 28,
+	width integer DEFAULT 28,
+	channels integer DEFAULT 1) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION hack_plot(poincare_point[], integer[], bytea[], integer, text, integer, integer, integer, integer, integer) IS
+	'PNG picture of 2-D embeddings in the Poincaré disc, coloured by group or norm, with optional image thumbnails at sampled positions';

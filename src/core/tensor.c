@@ -157,33 +157,34 @@ npy_shape(NpyScan *s, HackNpyHeader *h)
 	}
 }
 
-/* The 'descr' value: u1 with any byte order, f4/f8 little- or big-endian. */
+/* The 'descr' value: an unsigned or signed integer or a float, either byte order. */
 static int
 npy_descr(const char *d, HackNpyHeader *h)
 {
+	static const struct
+	{
+		const char *code;
+		HackNpyType type;
+		int			size;
+	}			types[] = {
+		{"u1", HACK_NPY_U1, 1}, {"i1", HACK_NPY_I1, 1}, {"u2", HACK_NPY_U2, 2},
+		{"i2", HACK_NPY_I2, 2}, {"u4", HACK_NPY_U4, 4}, {"i4", HACK_NPY_I4, 4},
+		{"u8", HACK_NPY_U8, 8}, {"i8", HACK_NPY_I8, 8}, {"f4", HACK_NPY_F4, 4},
+		{"f8", HACK_NPY_F8, 8},
+	};
 	char		order = d[0];
 
 	if (order != '<' && order != '>' && order != '|' && order != '=')
 		return 0;
-	h->big_endian = (order == '>');
-	if (strcmp(d + 1, "u1") == 0)
-	{
-		h->type = HACK_NPY_U1;
-		h->elem_size = 1;
-	}
-	else if (strcmp(d + 1, "f4") == 0 && order != '|')
-	{
-		h->type = HACK_NPY_F4;
-		h->elem_size = 4;
-	}
-	else if (strcmp(d + 1, "f8") == 0 && order != '|')
-	{
-		h->type = HACK_NPY_F8;
-		h->elem_size = 8;
-	}
-	else
-		return 0;
-	return 1;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(d + 1, types[i].code) == 0 && (order != '|' || types[i].size == 1))
+		{
+			h->type = types[i].type;
+			h->elem_size = types[i].size;
+			h->big_endian = (order == '>');
+			return 1;
+		}
+	return 0;
 }
 
 static HackStatus
@@ -192,10 +193,14 @@ npy_error(HackError *err, const char *detail)
 	return hack_error_set(err, HACK_ERR_BINARY, detail, "corrupt .npy image blob");
 }
 
-/* Parse and check an .npy header; the data must fill the rest of the blob exactly. */
+/*
+ * Parse an .npy preamble and header from the first `avail` bytes of a file
+ * or blob; the data that follows is not looked at (see
+ * hack_npy_parse_header for a whole blob).
+ */
 HackStatus
-hack_npy_parse_header(const uint8_t *data, size_t len, HackNpyHeader *h,
-					  HackError *err)
+hack_npy_read_header(const uint8_t *data, size_t len, HackNpyHeader *h,
+					 HackError *err)
 {
 	size_t		hlen,
 				pre;
@@ -241,7 +246,7 @@ hack_npy_parse_header(const uint8_t *data, size_t len, HackNpyHeader *h,
 		if (strcmp(key, "descr") == 0 && !seen_descr++)
 		{
 			if (!npy_string(&s, val, sizeof(val)) || !npy_descr(val, h))
-				return npy_error(err, "Only dtypes u1, f4 and f8 are supported.");
+				return npy_error(err, "Only integer and float dtypes (u1 to i8, f4, f8) are supported.");
 		}
 		else if (strcmp(key, "fortran_order") == 0 && !seen_order++)
 		{
@@ -274,46 +279,69 @@ hack_npy_parse_header(const uint8_t *data, size_t len, HackNpyHeader *h,
 	h->count = 1;
 	for (int i = 0; i < h->ndim; i++)
 	{
-		if (h->shape[i] != 0 && h->count > (int64_t) (len / (size_t) h->shape[i]))
-			return npy_error(err, "The .npy data is shorter than its shape says.");
+		if (h->shape[i] != 0 && h->count > (INT64_C(1) << 56) / h->shape[i])
+			return npy_error(err, "The .npy shape is too large.");
 		h->count *= h->shape[i];
 	}
-	if ((size_t) h->count > (len - h->data_offset) / h->elem_size ||
+	return HACK_OK;
+}
+
+/* Parse and check an .npy blob's header; the data must fill the rest of the blob exactly. */
+HackStatus
+hack_npy_parse_header(const uint8_t *data, size_t len, HackNpyHeader *h,
+					  HackError *err)
+{
+	HackStatus	st = hack_npy_read_header(data, len, h, err);
+
+	if (st != HACK_OK)
+		return st;
+	if ((uint64_t) h->count > (len - h->data_offset) / h->elem_size ||
 		(size_t) h->count * h->elem_size != len - h->data_offset)
 		return npy_error(err, "The .npy data length does not match its shape and dtype.");
 	return HACK_OK;
 }
 
-/* Read element i of raw data as a double, whatever its dtype and byte order. */
-static double
-read_elem(const uint8_t *d, int64_t i, HackNpyType type, int big_endian)
+/* Element i of .npy data (any supported dtype and byte order) as a double. */
+double
+hack_npy_elem(const uint8_t *d, int64_t i, const HackNpyHeader *h)
 {
-	uint8_t		b[8];
-	int			size = type == HACK_NPY_U1 ? 1 : type == HACK_NPY_F4 ? 4 : 8;
+	int			size = h->elem_size;
+	uint64_t	u = 0;
 
-	if (type == HACK_NPY_U1)
-		return d[i];
 	for (int k = 0; k < size; k++)
-		b[k] = d[i * size + (big_endian ? size - 1 - k : k)];
-	if (type == HACK_NPY_F4)
+		u |= (uint64_t) d[i * size + (h->big_endian ? size - 1 - k : k)] << (8 * k);
+	switch (h->type)
 	{
-		float		f;
-		uint32_t	u = (uint32_t) b[0] | (uint32_t) b[1] << 8 |
-			(uint32_t) b[2] << 16 | (uint32_t) b[3] << 24;
+		case HACK_NPY_U1:
+		case HACK_NPY_U2:
+		case HACK_NPY_U4:
+		case HACK_NPY_U8:
+			return (double) u;
+		case HACK_NPY_I1:
+			return (double) (int8_t) u;
+		case HACK_NPY_I2:
+			return (double) (int16_t) u;
+		case HACK_NPY_I4:
+			return (double) (int32_t) u;
+		case HACK_NPY_I8:
+			return (double) (int64_t) u;
+		case HACK_NPY_F4:
+			{
+				uint32_t	w = (uint32_t) u;
+				float		f;
 
-		memcpy(&f, &u, 4);
-		return f;
-	}
-	else
-	{
-		double		v;
-		uint64_t	u = 0;
+				memcpy(&f, &w, 4);
+				return f;
+			}
+		case HACK_NPY_F8:
+			{
+				double		v;
 
-		for (int k = 7; k >= 0; k--)
-			u = u << 8 | b[k];
-		memcpy(&v, &u, 8);
-		return v;
+				memcpy(&v, &u, 8);
+				return v;
+			}
 	}
+	return NAN;
 }
 
 /*
@@ -321,7 +349,7 @@ read_elem(const uint8_t *d, int64_t i, HackNpyType type, int big_endian)
  * (hwc = 1) order, rejecting values float32 cannot hold.
  */
 static HackStatus
-convert(const uint8_t *d, HackNpyType type, int big_endian, int hwc,
+convert(const uint8_t *d, const HackNpyHeader *h, int hwc,
 		const HackImageShape *shape, float *out, HackError *err)
 {
 	int			C = shape->channels,
@@ -334,7 +362,7 @@ convert(const uint8_t *d, HackNpyType type, int big_endian, int hwc,
 			{
 				int64_t		src = hwc ? ((int64_t) y * W + x) * C + c
 					: ((int64_t) c * H + y) * W + x;
-				double		v = read_elem(d, src, type, big_endian);
+				double		v = hack_npy_elem(d, src, h);
 
 				if (!isfinite(v) || fabs(v) > FLT_MAX)
 					return hack_error_set(err, HACK_ERR_OUT_OF_RANGE,
@@ -377,10 +405,12 @@ decode_npy(const uint8_t *data, size_t len, const HackImageShape *shape,
 
 	if ((st = hack_npy_parse_header(data, len, &h, err)) != HACK_OK)
 		return st;
+	if (h.type != HACK_NPY_U1 && h.type != HACK_NPY_F4 && h.type != HACK_NPY_F8)
+		return npy_error(err, "Image .npy blobs must have dtype u1, f4 or f8.");
 	if (shape_is(&h, chw, 3) || (shape->channels == 1 && shape_is(&h, chw + 1, 2)))
-		return convert(data + h.data_offset, h.type, h.big_endian, 0, shape, out, err);
+		return convert(data + h.data_offset, &h, 0, shape, out, err);
 	if (shape_is(&h, hwc, 3))
-		return convert(data + h.data_offset, h.type, h.big_endian, 1, shape, out, err);
+		return convert(data + h.data_offset, &h, 1, shape, out, err);
 	n += snprintf(detail, sizeof(detail), "The blob has shape (");
 	for (int i = 0; i < h.ndim && n < (int) sizeof(detail) - 24; i++)
 		n += snprintf(detail + n, sizeof(detail) - n, i ? ", %lld" : "%lld",
@@ -409,6 +439,7 @@ hack_image_decode(const uint8_t *data, size_t len, HackImageFormat format,
 		case HACK_IMAGE_F32:
 			{
 				int			f32 = (format == HACK_IMAGE_F32);
+				HackNpyHeader raw;
 
 				if (len != (f32 ? 4 * n : n))
 				{
@@ -422,8 +453,10 @@ hack_image_decode(const uint8_t *data, size_t len, HackImageFormat format,
 										  "image has %zu bytes, expected %zu",
 										  len, f32 ? 4 * n : n);
 				}
-				return convert(data, f32 ? HACK_NPY_F4 : HACK_NPY_U1, 0, 0,
-							   shape, out, err);
+				memset(&raw, 0, sizeof(raw));
+				raw.type = f32 ? HACK_NPY_F4 : HACK_NPY_U1;
+				raw.elem_size = f32 ? 4 : 1;
+				return convert(data, &raw, 0, shape, out, err);
 			}
 		case HACK_IMAGE_AUTO:
 			break;

@@ -32,6 +32,13 @@ typedef enum HackImageFormat
 typedef enum HackNpyType
 {
 	HACK_NPY_U1,
+	HACK_NPY_I1,
+	HACK_NPY_U2,
+	HACK_NPY_I2,
+	HACK_NPY_U4,
+	HACK_NPY_I4,
+	HACK_NPY_U8,
+	HACK_NPY_I8,
 	HACK_NPY_F4,
 	HACK_NPY_F8
 } HackNpyType;
@@ -40,7 +47,7 @@ typedef enum HackNpyType
 typedef struct HackNpyHeader
 {
 	HackNpyType type;
-	int			elem_size;		/* 1, 4 or 8 */
+	int			elem_size;		/* 1, 2, 4 or 8 */
 	int			big_endian;		/* data stored big-endian */
 	int			ndim;
 	int64_t		shape[HACK_NPY_MAX_DIMS];
@@ -62,8 +69,12 @@ extern HackStatus hack_image_format_parse(const char *name,
 										  HackImageFormat *format,
 										  HackError *err);
 extern int	hack_is_npy(const uint8_t *data, size_t len);
+extern HackStatus hack_npy_read_header(const uint8_t *data, size_t avail,
+									   HackNpyHeader *header, HackError *err);
 extern HackStatus hack_npy_parse_header(const uint8_t *data, size_t len,
 										HackNpyHeader *header, HackError *err);
+extern double hack_npy_elem(const uint8_t *data, int64_t i,
+							const HackNpyHeader *header);
 extern HackStatus hack_image_decode(const uint8_t *data, size_t len,
 									HackImageFormat format,
 									const HackImageShape *shape, float *out,

@@ -2,3 +2,4 @@
 SUITE(hyperbolic)
 SUITE(point_text)
 SUITE(tensor)
+SUITE(plot)

@@ -140,6 +140,7 @@ static void
 test_npy_rejects(void)
 {
 	static const char *const bad[] = {
+		"{'descr': '<c8', 'fortran_order': False, 'shape': (2, 2), }",
 		"{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }",
 		"{'descr': '|f4', 'fortran_order': False, 'shape': (2, 2), }",
 		"{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }",
@@ -210,6 +211,32 @@ test_npy_truncations_and_flips(void)
 }
 
 static void
+test_npy_integer_elements(void)
+{
+	uint8_t		blob[512];
+	int64_t		i8[3] = {-5, 7, 1234567890123LL};
+	uint8_t		be[6] = {0xff, 0xfe, 0x00, 0x09, 0x80, 0x00};
+	HackNpyHeader h;
+	HackError	err;
+	size_t		n;
+
+	n = make_npy(blob, "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }", i8, 24);
+	CHECK(hack_npy_parse_header(blob, n, &h, &err) == HACK_OK);
+	CHECK(h.ndim == 1 && h.count == 3 && h.elem_size == 8);
+	CHECK(hack_npy_elem(blob + h.data_offset, 0, &h) == -5.0);
+	CHECK(hack_npy_elem(blob + h.data_offset, 2, &h) == 1234567890123.0);
+	n = make_npy(blob, "{'descr': '>i2', 'fortran_order': False, 'shape': (3,), }", be, 6);
+	CHECK(hack_npy_parse_header(blob, n, &h, &err) == HACK_OK);
+	CHECK(hack_npy_elem(blob + h.data_offset, 0, &h) == -2.0);
+	CHECK(hack_npy_elem(blob + h.data_offset, 1, &h) == 9.0);
+	CHECK(hack_npy_elem(blob + h.data_offset, 2, &h) == -32768.0);
+	/* the header alone is enough for hack_npy_read_header */
+	CHECK(hack_npy_read_header(blob, h.data_offset, &h, &err) == HACK_OK);
+	CHECK(hack_npy_parse_header(blob, h.data_offset, &h, &err) == HACK_ERR_BINARY);
+	CHECK(hack_npy_read_header(blob, h.data_offset - 1, &h, &err) == HACK_ERR_BINARY);
+}
+
+static void
 test_shape_and_format_names(void)
 {
 	HackImageShape ok = {3, 32, 32},
@@ -236,5 +263,6 @@ suite_tensor(void)
 	RUN(test_npy_dtypes);
 	RUN(test_npy_rejects);
 	RUN(test_npy_truncations_and_flips);
+	RUN(test_npy_integer_elements);
 	RUN(test_shape_and_format_names);
 }

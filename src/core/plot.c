@@ -1,0 +1,264 @@
+/*
+ * plot.c
+ *	  Rendering the Poincaré disc to an RGB buffer.
+ *
+ * The picture: a white square, the unit circle, faint rings at hyperbolic
+ * norms 1, 2, 3, ... (Euclidean radius tanh(rho / 2)), one dot per
+ * embedding coloured by its group (a ten-colour categorical palette) or by
+ * its hyperbolic norm (a viridis-like ramp), and optionally thumbnails:
+ * `rays` rays at equal angles and `rings` radii along each (equal steps of
+ * hyperbolic norm up to the outermost embedding), each showing the image of
+ * the embedding nearest to that sample, as the HACK paper's figures do.
+ * Thumbnails are drawn last, centred on the embedding they show, with a
+ * thin frame, and a sample whose nearest image is already shown is
+ * skipped.
+ */
+#include "plot.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hyperbolic.h"
+
+#define PLOT_PI 3.14159265358979323846
+
+/* Tableau's ten categorical colours */
+static const uint8_t palette[10][3] = {
+	{31, 119, 180}, {255, 127, 14}, {44, 160, 44}, {214, 39, 40}, {148, 103, 189},
+	{140, 86, 75}, {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207},
+};
+
+/* Five stops of viridis, interpolated */
+static const uint8_t ramp[5][3] = {
+	{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37},
+};
+
+typedef struct Canvas
+{
+	int			size;
+	uint8_t    *rgb;
+} Canvas;
+
+static void
+pixel(Canvas *c, int x, int y, const uint8_t *col, double alpha)
+{
+	uint8_t    *p;
+
+	if (x < 0 || y < 0 || x >= c->size || y >= c->size)
+		return;
+	p = c->rgb + ((size_t) y * c->size + x) * 3;
+	for (int k = 0; k < 3; k++)
+		p[k] = (uint8_t) lround(p[k] * (1.0 - alpha) + col[k] * alpha);
+}
+
+/* Disc coordinates (unit disc, y up) to pixel coordinates. */
+static void
+to_pixel(const Canvas *c, double x, double y, double *px, double *py)
+{
+	double		half = c->size / 2.0;
+	double		scale = half - 4.0;
+
+	*px = half + x * scale;
+	*py = half - y * scale;
+}
+
+/* An anti-aliased circle outline of pixel radius r around (cx, cy). */
+static void
+circle(Canvas *c, double cx, double cy, double r, const uint8_t *col, double alpha)
+{
+	int			x0 = (int) floor(cx - r - 2),
+				x1 = (int) ceil(cx + r + 2);
+	int			y0 = (int) floor(cy - r - 2),
+				y1 = (int) ceil(cy + r + 2);
+
+	for (int y = y0; y <= y1; y++)
+		for (int x = x0; x <= x1; x++)
+		{
+			double		d = fabs(hypot(x + 0.5 - cx, y + 0.5 - cy) - r);
+
+			if (d < 1.0)
+				pixel(c, x, y, col, alpha * (1.0 - d));
+		}
+}
+
+/* A filled anti-aliased dot. */
+static void
+dot(Canvas *c, double cx, double cy, double r, const uint8_t *col)
+{
+	for (int y = (int) floor(cy - r - 1); y <= (int) ceil(cy + r + 1); y++)
+		for (int x = (int) floor(cx - r - 1); x <= (int) ceil(cx + r + 1); x++)
+		{
+			double		d = hypot(x + 0.5 - cx, y + 0.5 - cy) - r;
+
+			if (d < 1.0)
+				pixel(c, x, y, col, d <= 0.0 ? 0.85 : 0.85 * (1.0 - d));
+		}
+}
+
+/* Colour of norm t in [0, 1] on the ramp. */
+static void
+ramp_color(double t, uint8_t *col)
+{
+	double		s = (t < 0 ? 0 : t > 1 ? 1 : t) * 4.0;
+	int			i = s >= 4.0 ? 3 : (int) s;
+	double		f = s - i;
+
+	for (int k = 0; k < 3; k++)
+		col[k] = (uint8_t) lround(ramp[i][k] * (1 - f) + ramp[i + 1][k] * f);
+}
+
+/* Draw image `img` (CHW uint8) as a side x side thumbnail centred at (cx, cy). */
+static void
+thumbnail(Canvas *c, const HackPlotInput *in, const uint8_t *img, double cx,
+		  double cy, int side)
+{
+	static const uint8_t frame[3] = {60, 60, 60};
+	int			x0 = (int) lround(cx - side / 2.0),
+				y0 = (int) lround(cy - side / 2.0);
+	int			H = in->img_height,
+				W = in->img_width;
+	int			C = in->img_channels;
+
+	for (int y = -1; y <= side; y++)
+		for (int x = -1; x <= side; x++)
+		{
+			uint8_t		col[3];
+
+			if (x < 0 || y < 0 || x == side || y == side)
+			{
+				pixel(c, x0 + x, y0 + y, frame, 1.0);
+				continue;
+			}
+			for (int k = 0; k < 3; k++)
+			{
+				int			ch = C >= 3 ? k : 0;
+				int			sy = y * H / side,
+							sx = x * W / side;
+
+				col[k] = img[((size_t) ch * H + sy) * W + sx];
+			}
+			pixel(c, x0 + x, y0 + y, col, 1.0);
+		}
+}
+
+/* Pick and draw the thumbnails. */
+static HackStatus
+draw_thumbnails(Canvas *c, const HackPlotInput *in, HackError *err)
+{
+	double		max_norm = 0.0;
+	int			side = c->size / 16 > 8 ? c->size / 16 : 8;
+	char	   *shown = calloc(in->n, 1);
+
+	if (shown == NULL)
+		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory drawing thumbnails");
+	for (int i = 0; i < in->n; i++)
+		if (in->images[i] != NULL)
+		{
+			double		h = hyp_norm(in->xy + 2 * i, 2, 1.0);
+
+			if (h > max_norm)
+				max_norm = h;
+		}
+	for (int ring = 0; ring <= in->rings; ring++)
+	{
+		/* ring 0 is the centre; then equal steps of hyperbolic norm */
+		double		rho = max_norm * ring / (in->rings > 0 ? in->rings : 1);
+		double		r = tanh(rho / 2.0);
+		int			rays = ring == 0 ? 1 : in->rays;
+
+		for (int a = 0; a < rays; a++)
+		{
+			double		theta = 2.0 * PLOT_PI * a / rays;
+			double		s[2] = {r * cos(theta), r * sin(theta)};
+			int			best = -1;
+			double		best_d = INFINITY;
+			double		px,
+						py;
+
+			for (int i = 0; i < in->n; i++)
+			{
+				double		d;
+
+				if (in->images[i] == NULL)
+					continue;
+				d = hyp_distance(s, in->xy + 2 * i, 2, 1.0);
+				if (d < best_d)
+				{
+					best_d = d;
+					best = i;
+				}
+			}
+			if (best < 0 || shown[best])
+				continue;
+			shown[best] = 1;
+			to_pixel(c, in->xy[2 * best], in->xy[2 * best + 1], &px, &py);
+			thumbnail(c, in, in->images[best], px, py, side);
+		}
+	}
+	free(shown);
+	return HACK_OK;
+}
+
+/* Render the picture to a new size x size RGB buffer (malloc'd). */
+HackStatus
+hack_plot_render(const HackPlotInput *in, uint8_t **rgb, HackError *err)
+{
+	static const uint8_t black[3] = {0, 0, 0};
+	static const uint8_t grey[3] = {150, 150, 150};
+	Canvas		c;
+	double		half,
+				max_norm = 0.0;
+	HackStatus	st;
+
+	*rgb = NULL;
+	if (in->size < HACK_PLOT_MIN_SIZE || in->size > HACK_PLOT_MAX_SIZE)
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "picture size must be between %d and %d pixels, got %d",
+							  HACK_PLOT_MIN_SIZE, HACK_PLOT_MAX_SIZE, in->size);
+	if (in->images && (in->rays < 1 || in->rays > 64 || in->rings < 0 || in->rings > 16))
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "thumbnails need 1 to 64 rays and 0 to 16 rings");
+	for (int i = 0; i < in->n; i++)
+	{
+		HackStatus	pst = hyp_check_point(in->xy + 2 * i, 2, 1.0, err);
+
+		if (pst != HACK_OK)
+			return pst;
+		if (hyp_norm(in->xy + 2 * i, 2, 1.0) > max_norm)
+			max_norm = hyp_norm(in->xy + 2 * i, 2, 1.0);
+	}
+	c.size = in->size;
+	c.rgb = malloc((size_t) in->size * in->size * 3);
+	if (c.rgb == NULL)
+		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory drawing a picture");
+	memset(c.rgb, 255, (size_t) in->size * in->size * 3);
+	half = in->size / 2.0;
+	for (int rho = 1; rho < 12; rho++)
+		circle(&c, half, half, tanh(rho / 2.0) * (half - 4.0), grey, 0.35);
+	circle(&c, half, half, half - 4.0, black, 1.0);
+	for (int i = 0; i < in->n; i++)
+	{
+		uint8_t		col[3];
+		double		px,
+					py;
+
+		if (in->color == HACK_PLOT_BY_NORM)
+			ramp_color(max_norm > 0 ? hyp_norm(in->xy + 2 * i, 2, 1.0) / max_norm : 0.0, col);
+		else
+		{
+			int			g = in->groups ? in->groups[i] : 0;
+
+			memcpy(col, palette[((g % 10) + 10) % 10], 3);
+		}
+		to_pixel(&c, in->xy[2 * i], in->xy[2 * i + 1], &px, &py);
+		dot(&c, px, py, in->size >= 800 ? 2.0 : 1.5, col);
+	}
+	if (in->images && (st = draw_thumbnails(&c, in, err)) != HACK_OK)
+	{
+		free(c.rgb);
+		return st;
+	}
+	*rgb = c.rgb;
+	return HACK_OK;
+}

@@ -1,0 +1,46 @@
+/*
+ * plot.h
+ *	  Pictures of the Poincaré disc: embeddings as coloured points, rings of
+ *	  equal hyperbolic norm, and image thumbnails at sampled positions (the
+ *	  layout of the HACK paper's figures), rendered to RGB and PNG.
+ */
+#ifndef HACK_CORE_PLOT_H
+#define HACK_CORE_PLOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#define HACK_PLOT_MIN_SIZE 64
+#define HACK_PLOT_MAX_SIZE 4096
+
+typedef enum HackPlotColor
+{
+	HACK_PLOT_BY_GROUP,			/* categorical palette by group number */
+	HACK_PLOT_BY_NORM			/* sequential colour map by hyperbolic norm */
+} HackPlotColor;
+
+typedef struct HackPlotInput
+{
+	int			n;				/* points */
+	const double *xy;			/* n x 2 coordinates in the unit disc */
+	const int  *groups;			/* n group numbers, or NULL */
+	HackPlotColor color;
+	/* thumbnails: n images (entries may be NULL), CHW uint8, or images == NULL */
+	const uint8_t *const *images;
+	int			img_channels,
+				img_height,
+				img_width;
+	int			rays;			/* thumbnail rays at equal angles (e.g. 12) */
+	int			rings;			/* thumbnail radii per ray (e.g. 4) */
+	int			size;			/* picture is size x size pixels */
+} HackPlotInput;
+
+extern HackStatus hack_plot_render(const HackPlotInput *in, uint8_t **rgb,
+								   HackError *err);
+extern HackStatus hack_png_encode(const uint8_t *rgb, int width, int height,
+								  uint8_t **png, size_t *png_len,
+								  HackError *err);
+
+#endif							/* HACK_CORE_PLOT_H */

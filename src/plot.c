@@ -1,0 +1,174 @@
+/*
+ * plot.c
+ *	  hack_plot(points, ...): a PNG picture of embeddings in the Poincaré
+ *	  disc, with optional image thumbnails (core/plot.c draws it).
+ */
+#include "hack.h"
+#include "poincare.h"
+
+#include <float.h>
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "core/plot.h"
+#include "core/tensor.h"
+
+PG_FUNCTION_INFO_V1(hack_plot);
+
+/* Arguments, as declared in hack--1.0.sql */
+enum
+{
+	P_POINTS, P_GROUPS, P_IMAGES, P_SIZE, P_COLOR, P_RAYS, P_RINGS,
+	P_HEIGHT, P_WIDTH, P_CHANNELS
+};
+
+/* An array argument's elements, or NULL when the argument is NULL. */
+static Datum *
+array_arg(FunctionCallInfo fcinfo, int i, bool **nulls, int *n)
+{
+	ArrayType  *a;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *elems;
+
+	if (PG_ARGISNULL(i))
+		return NULL;
+	a = PG_GETARG_ARRAYTYPE_P(i);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hack_plot arrays must be 1-D")));
+	get_typlenbyvalalign(ARR_ELEMTYPE(a), &typlen, &typbyval, &typalign);
+	deconstruct_array(a, ARR_ELEMTYPE(a), typlen, typbyval, typalign, &elems, nulls, n);
+	return elems;
+}
+
+/* An image blob as a CHW uint8 thumbnail, contrast-stretched to 0..255. */
+static uint8_t *
+thumbnail_pixels(bytea *b, const HackImageShape *shape)
+{
+	size_t		n = (size_t) shape->channels * shape->height * shape->width;
+	float	   *x = palloc(sizeof(float) * n);
+	uint8_t    *out = palloc(n);
+	float		lo = FLT_MAX,
+				hi = -FLT_MAX;
+	HackError	err;
+
+	if (hack_image_decode((const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
+						  HACK_IMAGE_AUTO, shape, x, &err) != HACK_OK)
+		hack_raise(&err);
+	for (size_t i = 0; i < n; i++)
+	{
+		lo = Min(lo, x[i]);
+		hi = Max(hi, x[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = hi > lo ? (uint8_t) (255.0f * (x[i] - lo) / (hi - lo) + 0.5f) : 0;
+	pfree(x);
+	return out;
+}
+
+Datum
+hack_plot(PG_FUNCTION_ARGS)
+{
+	HackPlotInput in;
+	bool	   *pnulls,
+			   *gnulls = NULL,
+			   *inulls = NULL;
+	int			n,
+				ng = 0,
+				ni = 0;
+	Datum	   *pts,
+			   *grp,
+			   *img;
+	char	   *color;
+	HackImageShape shape;
+	uint8_t    *rgb,
+			   *png;
+	size_t		png_len;
+	bytea	   *result;
+	HackError	err;
+	HackStatus	st;
+
+	for (int i = P_SIZE; i <= P_CHANNELS; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("hack_plot options must not be NULL")));
+	if (PG_ARGISNULL(P_POINTS))
+		PG_RETURN_NULL();
+	memset(&in, 0, sizeof(in));
+	pts = array_arg(fcinfo, P_POINTS, &pnulls, &n);
+	grp = array_arg(fcinfo, P_GROUPS, &gnulls, &ng);
+	img = array_arg(fcinfo, P_IMAGES, &inulls, &ni);
+	if ((grp && ng != n) || (img && ni != n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hack_plot needs as many groups and images as points (%d points, %d groups, %d images)",
+						n, grp ? ng : n, img ? ni : n)));
+	in.xy = palloc(sizeof(double) * 2 * Max(n, 1));
+	in.groups = grp ? palloc(sizeof(int) * Max(n, 1)) : NULL;
+	for (int i = 0; i < n; i++)
+	{
+		PoincarePoint *p;
+
+		if (pnulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("hack_plot points must not be NULL")));
+		p = DatumGetPoincarePointP(pts[i]);
+		if (p->dim != 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("hack_plot draws 2-D points, got a point of dimension %d", p->dim)));
+		((double *) in.xy)[2 * i] = p->x[0];
+		((double *) in.xy)[2 * i + 1] = p->x[1];
+		if (grp)
+			((int *) in.groups)[i] = gnulls[i] ? 7 : DatumGetInt32(grp[i]);	/* NULL: grey */
+	}
+	in.n = n;
+	in.size = PG_GETARG_INT32(P_SIZE);
+	color = text_to_cstring(PG_GETARG_TEXT_PP(P_COLOR));
+	if (strcmp(color, "group") == 0)
+		in.color = HACK_PLOT_BY_GROUP;
+	else if (strcmp(color, "norm") == 0)
+		in.color = HACK_PLOT_BY_NORM;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("color_by must be \"group\" or \"norm\", not \"%s\"", color)));
+	in.rays = PG_GETARG_INT32(P_RAYS);
+	in.rings = PG_GETARG_INT32(P_RINGS);
+	if (img)
+	{
+		const uint8_t **thumbs = palloc0(sizeof(uint8_t *) * Max(n, 1));
+
+		shape.height = PG_GETARG_INT32(P_HEIGHT);
+		shape.width = PG_GETARG_INT32(P_WIDTH);
+		shape.channels = PG_GETARG_INT32(P_CHANNELS);
+		hack_check(hack_image_shape_check(&shape, &err), &err);
+		for (int i = 0; i < n; i++)
+			if (!inulls[i])
+				thumbs[i] = thumbnail_pixels(DatumGetByteaPP(img[i]), &shape);
+		in.images = thumbs;
+		in.img_channels = shape.channels;
+		in.img_height = shape.height;
+		in.img_width = shape.width;
+	}
+	st = hack_plot_render(&in, &rgb, &err);
+	if (st != HACK_OK)
+		hack_raise(&err);
+	st = hack_png_encode(rgb, in.size, in.size, &png, &png_len, &err);
+	free(rgb);
+	if (st != HACK_OK)
+		hack_raise(&err);
+	result = palloc(VARHDRSZ + png_len);
+	SET_VARSIZE(result, VARHDRSZ + png_len);
+	memcpy(VARDATA(result), png, png_len);
+	free(png);
+	PG_RETURN_BYTEA_P(result);
+}
