@@ -365,3 +365,70 @@ CREATE FUNCTION hack_plot(
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION hack_plot(poincare_point[], integer[], bytea[], integer, text, integer, integer, integer, integer, integer) IS
 	'PNG picture of 2-D embeddings in the Poincaré disc, coloured by group or norm, with optional image thumbnails at sampled positions';
+
+------------------------------------------------------------------------
+-- Selection helpers
+------------------------------------------------------------------------
+
+CREATE FUNCTION hack_select(model text, fraction double precision, mode text DEFAULT 'typical')
+	RETURNS TABLE (group_key text, id bigint, norm double precision, rank integer)
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF model IS NULL OR fraction IS NULL OR mode IS NULL THEN
+		RAISE EXCEPTION 'hack_select arguments must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	IF NOT (fraction > 0 AND fraction <= 1) THEN
+		RAISE EXCEPTION 'fraction must be in (0, 1], got %', fraction USING ERRCODE = '22023';
+	END IF;
+	IF mode NOT IN ('typical', 'atypical', 'diverse') THEN
+		RAISE EXCEPTION 'mode must be typical, atypical or diverse, not "%"', mode USING ERRCODE = '22023';
+	END IF;
+	IF NOT EXISTS (SELECT FROM hack.models m WHERE m.model = hack_select.model) THEN
+		RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704';
+	END IF;
+	IF mode IN ('typical', 'atypical') THEN
+		RETURN QUERY
+		SELECT s.group_key, s.id, s.norm, s.r::integer FROM (
+			SELECT e.group_key, e.id, e.norm,
+				row_number() OVER (PARTITION BY e.group_key ORDER BY
+					CASE WHEN mode = 'typical' THEN e.norm ELSE -e.norm END, e.id) AS r,
+				count(*) OVER (PARTITION BY e.group_key) AS n
+			FROM hack.embeddings e WHERE e.model = hack_select.model) s
+		WHERE s.r <= ceil(fraction * s.n)
+		ORDER BY s.group_key, s.r;
+	ELSE
+		-- diverse: k = ceil(fraction n) equal sectors of angle; the largest-norm row
+		-- of each sector first, then the largest-norm rows left
+		RETURN QUERY
+		WITH e AS (
+			SELECT e.group_key, e.id, e.norm,
+				count(*) OVER (PARTITION BY e.group_key) AS n,
+				atan2(x[2], x[1]) AS angle
+			FROM hack.embeddings e,
+				LATERAL (SELECT e.embedding::double precision[] AS x) c
+			WHERE e.model = hack_select.model),
+		s AS (
+			SELECT e.*, ceil(fraction * e.n) AS k,
+				row_number() OVER (PARTITION BY e.group_key,
+					floor((e.angle + pi()) / (2 * pi()) * ceil(fraction * e.n))
+					ORDER BY e.norm DESC, e.id) AS in_sector
+			FROM e),
+		o AS (
+			SELECT s.*, row_number() OVER (PARTITION BY s.group_key
+				ORDER BY (s.in_sector > 1), s.norm DESC, s.id) AS r
+			FROM s)
+		SELECT o.group_key, o.id, o.norm, o.r::integer FROM o WHERE o.r <= o.k
+		ORDER BY o.group_key, o.r;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION hack_select(text, double precision, text) IS
+	'the fraction of each group''s rows that are most typical (smallest norm), most atypical (largest norm) or atypical and diverse (largest norm per angular sector)';
+
+CREATE FUNCTION hack_knn_density(model text, k integer DEFAULT 10)
+	RETURNS TABLE (group_key text, id bigint, norm double precision, knn_radius double precision, density double precision)
+	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION hack_knn_density(text, integer) IS
+	'k-nearest-neighbour density k / (n V(r_k)) of each embedding of a model, by group (r_k: hyperbolic distance to the k-th neighbour)';
