@@ -19,9 +19,8 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
+#include "nodes/makefuncs.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -29,7 +28,6 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 
 #include "core/nn_serial.h"
 
@@ -46,16 +44,18 @@ typedef struct CachedModel
 static HTAB *model_cache = NULL;
 static Oid	models_relid = InvalidOid;
 
-/* The OID of poincare_point, wherever the extension was installed. */
+/*
+ * The OID of poincare_point, wherever the extension was installed: the
+ * type of hack.embeddings.embedding (PostgreSQL 15 has no public lookup of
+ * an extension's schema).
+ */
 Oid
 hack_poincare_type_oid(void)
 {
-	Oid			ext = get_extension_oid("hack", false);
-	Oid			nsp = get_extension_schema(ext);
+	Oid			relid = RangeVarGetRelid(makeRangeVar("hack", "embeddings", -1),
+										 AccessShareLock, false);
 
-	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-						   CStringGetDatum("poincare_point"),
-						   ObjectIdGetDatum(nsp));
+	return get_atttype(relid, get_attnum(relid, "embedding"));
 }
 
 /* Forget every cached network. */
