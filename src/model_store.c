@@ -144,8 +144,9 @@ model_store_save(const StoredModel *sm)
 	Datum	   *pids = palloc(sizeof(Datum) * n);
 	Datum	   *norms = palloc(sizeof(Datum) * n);
 	StringInfoData norm;
-	Oid			mtypes[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, TEXTOID, TEXTOID, INT8OID};
-	Datum		mvals[8];
+	Oid			mtypes[9] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, TEXTOID, TEXTOID,
+	TEXTOID, INT8OID};
+	Datum		mvals[9];
 	Oid			etypes[7];
 	Datum		evals[7];
 
@@ -178,7 +179,8 @@ model_store_save(const StoredModel *sm)
 	mvals[4] = PointerGetDatum(blob);
 	mvals[5] = CStringGetTextDatum(norm.data);
 	mvals[6] = CStringGetTextDatum(sm->metrics_json);
-	mvals[7] = Int64GetDatum((int64) n);
+	mvals[7] = CStringGetTextDatum(sm->source);
+	mvals[8] = Int64GetDatum((int64) n);
 	run("INSERT INTO hack.models AS m (model, group_key, architecture, params, weights,"
 		" normalisation, metrics, source, n_rows, trained_at)"
 		" VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8, $9, now())"
@@ -186,7 +188,7 @@ model_store_save(const StoredModel *sm)
 		" params = EXCLUDED.params, weights = EXCLUDED.weights,"
 		" normalisation = EXCLUDED.normalisation, metrics = EXCLUDED.metrics,"
 		" source = EXCLUDED.source, n_rows = EXCLUDED.n_rows, trained_at = EXCLUDED.trained_at",
-		8, mtypes, mvals, SPI_OK_INSERT);
+		9, mtypes, mvals, SPI_OK_INSERT);
 	run("DELETE FROM hack.embeddings WHERE model = $1 AND group_key = $2",
 		2, mtypes, mvals, SPI_OK_DELETE);
 	etypes[0] = TEXTOID;
