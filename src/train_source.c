@@ -85,7 +85,7 @@ train_source_groups(const TrainSource *src)
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT DISTINCT (%s)::text FROM %s ORDER BY 1",
 					 src->group_col, src->relname);
-	if (SPI_execute(q.data, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute(q.data, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the groups of %s", src->relname);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -153,8 +153,12 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 		appendStringInfo(&q, " WHERE (%s)::text = $1", src->group_col);
 	appendStringInfoString(&q, " ORDER BY 1");
 	args[0] = CStringGetTextDatum(group);
+	/*
+	 * read_only = false: after the commit of a previous group there is no
+	 * active snapshot, and a non-read-only cursor takes a fresh one
+	 */
 	portal = SPI_cursor_open_with_args(NULL, q.data, src->group_col ? 1 : 0,
-									   argtypes, args, NULL, true, 0);
+									   argtypes, args, NULL, false, 0);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, FETCH_ROWS);
