@@ -94,7 +94,7 @@ for c in $(seq 0 9); do
 done
 
 # 4. a picture of the disc, with thumbnails
-sql -At -c "SELECT encode(hack_plot(array_agg(e.embedding), array_agg(e.group_key::int), array_agg(f.img), size => 1000, rays => 16, rings => 5))
+sql -At -c "SELECT encode(hack_plot(array_agg(e.embedding), array_agg(e.group_key::int), array_agg(f.img), size => 1000, rays => 16, rings => 5), 'base64')
 	FROM hack.embeddings e JOIN fashion f USING (id) WHERE e.model = 'fashion_demo'" | base64 -d > "$OUT/fashion_disc.png"
 echo
 echo "Wrote the Poincaré disc of all classes to $OUT/fashion_disc.png"

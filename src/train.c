@@ -232,6 +232,9 @@ train_group(TrainArgs *a, TrainRun *run)
 	HackTrainResult result;
 	HackError	err;
 	HackStatus	st;
+	const char *where = run->group[0]
+		? psprintf("group \"%s\" of %s", run->group, a->src.relname)
+		: a->src.relname;
 
 	memset(&result, 0, sizeof(result));
 	train_source_read(&a->src, run->group, &g);
@@ -242,13 +245,11 @@ train_group(TrainArgs *a, TrainRun *run)
 	if (g.n < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("group \"%s\" of %s has %d usable rows; HACK needs at least 2",
-						run->group, a->src.relname, g.n)));
+				 errmsg("%s has %d usable rows; HACK needs at least 2", where, g.n)));
 	if (a->params.batch_size > g.n)
 		ereport(NOTICE,
-				(errmsg("batch_size %d exceeds the %d rows of %s; using the whole group as one batch",
-						a->params.batch_size, g.n,
-						run->group[0] ? psprintf("group \"%s\"", run->group) : "the table")));
+				(errmsg("batch_size %d exceeds the %d rows of %s; using them all as one batch",
+						a->params.batch_size, g.n, where)));
 	run->n = g.n;
 	PG_TRY();
 	{

@@ -36,7 +36,7 @@ column_type(Oid relid, const char *name, const char *role)
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
 						name, get_rel_name(relid)),
-				 errhint("Give the %s column with %s => 'name'.", role, role)));
+				 errhint("Name the column with %s => 'name'.", role)));
 	return get_atttype(relid, att);
 }
 

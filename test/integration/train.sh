@@ -14,7 +14,8 @@ check() {	# check NAME EXPECTED ACTUAL
 		failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"
 	fi
 }
-q() { psql -X -q -At -d "$DB" -c "$1" 2>&1; }
+# one statement per -c: a multi-statement string would make CALL atomic
+q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -d "$DB" -c "$1" 2>&1; }
 
 dropdb --if-exists "$DB" >/dev/null 2>&1
 createdb "$DB"
@@ -30,20 +31,20 @@ SQL
 # 1. outside a transaction block, each group is committed on its own: make
 #    group 3 fail (a NULL image) and groups 0-2 stay
 q "UPDATE imgs SET img = NULL WHERE id = 3" >/dev/null
-q "SET client_min_messages = warning; CALL hack_train(model => 'pergroup', source => 'imgs', group_column => 'label', epochs => 1, seed => 1)" >/dev/null
+q "CALL hack_train(model => 'pergroup', source => 'imgs', group_column => 'label', epochs => 1, seed => 1)" >/dev/null
 check "commit per group keeps groups before the failure" "0,1,2" \
 	"$(q "SELECT string_agg(group_key, ',' ORDER BY group_key) FROM hack.models WHERE model = 'pergroup'")"
 # inside a transaction block it is all or nothing
-q "BEGIN; SET client_min_messages = warning; CALL hack_train(model => 'atomic', source => 'imgs', group_column => 'label', epochs => 1); COMMIT" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d "$DB" -c "BEGIN" -c "CALL hack_train(model => 'atomic', source => 'imgs', group_column => 'label', epochs => 1)" -c "COMMIT" >/dev/null 2>&1
 check "inside a transaction block nothing is kept" "0" \
 	"$(q "SELECT count(*) FROM hack.models WHERE model = 'atomic'")"
 q "UPDATE imgs SET img = (SELECT img FROM imgs WHERE id = 7) WHERE id = 3" >/dev/null
 
 # 2. a job cancelled by statement_timeout stops quickly and leaves the previous results
-q "SET client_min_messages = warning; CALL hack_train(model => 'cancel', source => 'imgs', epochs => 1, seed => 1)" >/dev/null
+q "CALL hack_train(model => 'cancel', source => 'imgs', epochs => 1, seed => 1)" >/dev/null
 before=$(q "SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) FROM hack.embeddings WHERE model = 'cancel'")
 start=$(date +%s%N)
-out=$(q "SET statement_timeout = '1500ms'; SET client_min_messages = warning; CALL hack_train(model => 'cancel', source => 'imgs', epochs => 500, seed => 2)")
+out=$(PGOPTIONS="-c statement_timeout=1500 -c client_min_messages=warning" psql -X -q -At -d "$DB" -c "CALL hack_train(model => 'cancel', source => 'imgs', epochs => 500, seed => 2)" 2>&1)
 took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "statement_timeout cancels training" "ERROR:  canceling statement due to statement timeout" "$(echo "$out" | head -1)"
 check "cancel takes effect within about a second of the timeout" "yes" "$([ "$took_ms" -lt 3500 ] && echo yes || echo "no ($took_ms ms)")"
@@ -51,7 +52,7 @@ check "cancelled job leaves the previous embeddings" "$before" \
 	"$(q "SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) FROM hack.embeddings WHERE model = 'cancel'")"
 
 # 3. live progress is readable from another session
-psql -X -q -d "$DB" -c "SET client_min_messages = warning; CALL hack_train(model => 'live', source => 'imgs', epochs => 400, seed => 3)" >/dev/null 2>&1 &
+q "CALL hack_train(model => 'live', source => 'imgs', epochs => 400, seed => 3)" >/dev/null 2>&1 &
 job=$!
 seen=""
 for i in $(seq 1 60); do
