@@ -85,7 +85,10 @@ CREATE TABLE dup AS SELECT * FROM imgs UNION ALL SELECT * FROM imgs WHERE id = 5
 CALL hack_train(model => 'x', source => 'dup');
 CREATE TABLE withnull AS SELECT * FROM imgs WHERE id <= 20 UNION ALL SELECT 999, 0, NULL;
 CALL hack_train(model => 'x', source => 'withnull');
+SET client_min_messages = warning;
 CALL hack_train(model => 'withnull', source => 'withnull', skip_invalid => true, epochs => 1);
+RESET client_min_messages;
+SELECT n_rows, metrics->>'skipped' AS skipped FROM hack.models WHERE model = 'withnull';
 CREATE TABLE short AS SELECT id, substr(img, 1, 700) AS img FROM imgs WHERE id <= 3;
 CALL hack_train(model => 'x', source => 'short');
 CREATE TABLE badnpy AS SELECT id, '\x934e554d5059010010007b7d'::bytea AS img FROM imgs WHERE id <= 3;
