@@ -1,4 +1,5 @@
 -- selection helpers on the models trained by train.sql
+\set SHOW_CONTEXT never
 SELECT mode, count(*), count(DISTINCT id) FROM unnest(ARRAY['typical', 'atypical', 'diverse']) mode,
 	LATERAL hack_select('synth', 0.1, mode) GROUP BY mode ORDER BY mode;
 -- typical rows are the smallest norms, atypical the largest, in rank order
