@@ -3,11 +3,11 @@
 hack_train in PostgreSQL against a PyTorch implementation of the same
 algorithm, in the same run on the same machine (not part of CI).
 
-    /usr/bin/python3 test/bench/train_bench.py [--epochs 200] [--threads 2]
+    bash test/bench/train_bench.sh [--epochs 200] [--threads 2]
 
-Needs a running cluster with hack installed (PGHOST, PGPORT, PGUSER set, as
-test/bench/train_bench.sh arranges), Debian's python3-torch, python3-scipy
-and dataset-fashion-mnist.  Both sides: pack one particle per image (radius
+which runs this script twice: "hack" against a throwaway cluster with hack
+installed, then "torch" with the cluster stopped (Debian's python3-torch,
+python3-scipy and dataset-fashion-mnist).  Both sides: pack one particle per image (radius
 0.76, k 1.55), random one-to-one assignment, LeNet encoder to 2-D with
 expmap0 (tangent norm capped at 2.3), loss = mean Poincare distance, plain
 SGD lr 0.1 with a cosine schedule, batch 256, Hungarian re-assignment inside
@@ -16,6 +16,7 @@ pairwise distances, SGD on tangent coordinates).
 """
 import argparse
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -131,8 +132,34 @@ def torch_hack(images, epochs, batch, pack_epochs, seed=0):
 
 
 # ----------------------------------------------------------------------- main
+def run_hack(args, images):
+    """Load the images and time CALL hack_train; returns the figures."""
+    with tempfile.NamedTemporaryFile("w", suffix=".copy", delete=False) as f:
+        for i, im in enumerate(images):
+            f.write("%d\t\\\\x%s\n" % (i + 1, im.tobytes().hex()))
+        path = f.name
+    psql("DROP TABLE IF EXISTS bench_images; CREATE TABLE bench_images (id bigint, img bytea)")
+    subprocess.run(["psql", "-X", "-q", "-c", "\\copy bench_images FROM '%s'" % path], check=True)
+    os.unlink(path)
+    t0 = time.time()
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                    "-c", "SET hack.blas_threads = %d" % args.threads,
+                    "-c", "SET client_min_messages = warning",
+                    "-c", "CALL hack_train(model => 'bench', source => 'bench_images', epochs => %d, "
+                          "batch_size => %d, pack_epochs => %d, seed => 1)"
+                          % (args.epochs, args.batch, args.pack_epochs)], check=True)
+    total = time.time() - t0
+    pack, train, loss = psql("SELECT metrics->>'pack_seconds', metrics->>'train_seconds', "
+                             "metrics->>'final_loss' FROM hack.models WHERE model = 'bench'").strip().split("|")
+    return {"total": total, "pack": float(pack), "train": float(train), "loss": float(loss)}
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("phase", choices=["hack", "torch"],
+                    help="hack: time hack_train (needs the cluster) and write the figures to --result; "
+                         "torch: time PyTorch and print both")
+    ap.add_argument("--result", default="/tmp/hack_train_bench.json")
     ap.add_argument("--label", type=int, default=0)
     ap.add_argument("--n", type=int, default=6000)
     ap.add_argument("--epochs", type=int, default=200)
@@ -143,36 +170,22 @@ def main():
     torch.set_num_threads(args.threads)
     images = load_class(args.label, args.n)
     n = len(images)
-
-    with tempfile.NamedTemporaryFile("w", suffix=".copy", delete=False) as f:
-        for i, im in enumerate(images):
-            f.write("%d\t\\\\x%s\n" % (i + 1, im.tobytes().hex()))
-        path = f.name
-    psql("DROP TABLE IF EXISTS bench_images; CREATE TABLE bench_images (id bigint, img bytea)")
-    subprocess.run(["psql", "-X", "-q", "-c", "\\copy bench_images FROM '%s'" % path], check=True)
-    os.unlink(path)
-
-    psql("SET hack.blas_threads = %d" % args.threads)
-    t0 = time.time()
-    psql("SET hack.blas_threads = %d; SET client_min_messages = warning; CALL hack_train(model => 'bench', "
-         "source => 'bench_images', epochs => %d, batch_size => %d, pack_epochs => %d, seed => 1)"
-         % (args.threads, args.epochs, args.batch, args.pack_epochs))
-    ours = time.time() - t0
-    metrics = psql("SELECT metrics->>'pack_seconds', metrics->>'train_seconds', metrics->>'final_loss' "
-                   "FROM hack.models WHERE model = 'bench'").strip().split("|")
-
+    if args.phase == "hack":
+        json.dump(run_hack(args, images), open(args.result, "w"))
+        return 0
+    ours = json.load(open(args.result))
     t0 = time.time()
     t_pack, t_train, loss = torch_hack(images, args.epochs, args.batch, args.pack_epochs)
     theirs = time.time() - t0
-
-    print("images: %d (class %d), epochs %d, batch %d, threads %d"
-          % (n, args.label, args.epochs, args.batch, args.threads))
-    print("hack_train (SQL, end to end):  %8.1f s  (packing %s s, training %s s, %.0f images/s, loss %s)"
-          % (ours, metrics[0], metrics[1], n * args.epochs / float(metrics[1]), metrics[2]))
-    print("PyTorch + scipy:               %8.1f s  (packing %.1f s, training %.1f s, %.0f images/s, loss %.4f)"
+    print("images: %d (class %d), epochs %d, batch %d, packing epochs %d, threads %d"
+          % (n, args.label, args.epochs, args.batch, args.pack_epochs, args.threads))
+    print("hack_train (SQL, end to end): %8.1f s  (packing %.1f s, training %.1f s, %.0f images/s, loss %.4f)"
+          % (ours["total"], ours["pack"], ours["train"], n * args.epochs / ours["train"], ours["loss"]))
+    print("PyTorch + scipy:              %8.1f s  (packing %.1f s, training %.1f s, %.0f images/s, loss %.4f)"
           % (theirs, t_pack, t_train, n * args.epochs / t_train, loss))
-    print("ratio end to end (PyTorch / hack): %.2f   training only: %.2f"
-          % (theirs / ours, t_train / float(metrics[1])))
+    print("ratio PyTorch / hack: end to end %.2f, packing %.2f, training %.2f"
+          % (theirs / ours["total"], t_pack / ours["pack"], t_train / ours["train"]))
+    return 0
 
 
 if __name__ == "__main__":
