@@ -256,6 +256,62 @@ COMMENT ON OPERATOR CLASS poincare_point_btree_ops USING btree IS 'total order f
 COMMENT ON OPERATOR CLASS poincare_point_hash_ops USING hash IS 'hashing for hash joins and hash aggregation';
 
 ------------------------------------------------------------------------
+-- Pictures
+------------------------------------------------------------------------
+
+CREATE FUNCTION hack_plot(
+	points poincare_point[],
+	groups integer[] DEFAULT NULL,
+	images bytea[] DEFAULT NULL,
+	size integer DEFAULT 800,
+	color_by text DEFAULT 'group',
+	rays integer DEFAULT 12,
+	rings integer DEFAULT 4,
+	height integer DEFAULT 28,
+	width integer DEFAULT 28,
+	channels integer DEFAULT 1) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION hack_plot(poincare_point[], integer[], bytea[], integer, text, integer, integer, integer, integer, integer) IS
+	'PNG picture of 2-D embeddings in the Poincaré disc, coloured by group or norm, with optional image thumbnails at sampled positions';
+
+------------------------------------------------------------------------
+-- Assignment (Hungarian problem)
+------------------------------------------------------------------------
+
+CREATE TYPE hack_match AS (row_key bigint, col_key bigint, cost double precision);
+
+CREATE FUNCTION hungarian(cost_matrix double precision[], maximize boolean DEFAULT false)
+	RETURNS TABLE(row_index integer, col_index integer, cost double precision)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+
+CREATE FUNCTION hungarian_agg_accum(internal, bigint, bigint, double precision) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION hungarian_agg_final(internal) RETURNS hack_match[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE hungarian_agg(row_key bigint, col_key bigint, cost double precision) (
+	SFUNC = hungarian_agg_accum,
+	STYPE = internal,
+	FINALFUNC = hungarian_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	PARALLEL = SAFE
+);
+
+CREATE FUNCTION hack_assign(points poincare_point[], targets poincare_point[])
+	RETURNS TABLE(point_index integer, target_index integer, distance double precision)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+
+COMMENT ON TYPE hack_match IS 'one matched pair of hungarian_agg: row key, column key and its cost';
+COMMENT ON FUNCTION hungarian(double precision[], boolean) IS
+	'optimal one-to-one assignment of the rows and columns of a cost matrix (Infinity forbids a pair); one row per matched pair, by array subscripts';
+COMMENT ON FUNCTION hungarian_agg_accum(internal, bigint, bigint, double precision) IS 'transition function of hungarian_agg';
+COMMENT ON FUNCTION hungarian_agg_final(internal) IS 'final function of hungarian_agg';
+COMMENT ON AGGREGATE hungarian_agg(bigint, bigint, double precision) IS
+	'optimal one-to-one assignment over an edge list (row_key, col_key, cost); missing pairs are forbidden';
+COMMENT ON FUNCTION hack_assign(poincare_point[], poincare_point[]) IS
+	'matches points to targets one-to-one with the least total Poincaré distance (1-based positions)';
+
+------------------------------------------------------------------------
 -- Training: the model catalogue, the embeddings, hack_train, hack_embed
 ------------------------------------------------------------------------
 
@@ -348,23 +404,6 @@ FROM pg_catalog.pg_stat_activity a,
 WHERE a.query LIKE 'hack\_train progress: %';
 GRANT SELECT ON hack.training_progress TO PUBLIC;
 COMMENT ON VIEW hack.training_progress IS 'live progress of running hack_train jobs (visible as pg_stat_activity is)';
--- Pictures
-------------------------------------------------------------------------
-
-CREATE FUNCTION hack_plot(
-	points poincare_point[],
-	groups integer[] DEFAULT NULL,
-	images bytea[] DEFAULT NULL,
-	size integer DEFAULT 800,
-	color_by text DEFAULT 'group',
-	rays integer DEFAULT 12,
-	rings integer DEFAULT 4,
-	height integer DEFAULT 28,
-	width integer DEFAULT 28,
-	channels integer DEFAULT 1) RETURNS bytea
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION hack_plot(poincare_point[], integer[], bytea[], integer, text, integer, integer, integer, integer, integer) IS
-	'PNG picture of 2-D embeddings in the Poincaré disc, coloured by group or norm, with optional image thumbnails at sampled positions';
 
 ------------------------------------------------------------------------
 -- Selection helpers

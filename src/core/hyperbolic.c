@@ -27,6 +27,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* largest tanh() value kept before a Möbius sum, so 1 - c|y|^2 stays > 0 */
@@ -199,12 +200,11 @@ artanh_of_norm(const double *x, int dim, double c)
 	return log1p(t) - 0.5 * log(hyp_one_minus_c_sqnorm(x, dim, c));
 }
 
-/* Poincaré distance d_c(x, y) = acosh(1 + 2c|x-y|^2/((1-c|x|^2)(1-c|y|^2)))/sqrt(c). */
-double
-hyp_distance(const double *x, const double *y, int dim, double c)
+/* |x - y|^2 */
+static inline double
+sqdist(const double *x, const double *y, int dim)
 {
 	double		diff2 = 0.0;
-	double		den;
 
 	for (int i = 0; i < dim; i++)
 	{
@@ -212,12 +212,74 @@ hyp_distance(const double *x, const double *y, int dim, double c)
 
 		diff2 += d * d;
 	}
-	if (diff2 == 0.0)
-		return 0.0;
-	den = hyp_one_minus_c_sqnorm(x, dim, c) * hyp_one_minus_c_sqnorm(y, dim, c);
+	return diff2;
+}
+
+/* The distance from |x-y|^2 > 0 and the denominators 1-c|x|^2, 1-c|y|^2. */
+static inline double
+distance_from_parts(double diff2, double ax, double ay, double c)
+{
+	double		den = ax * ay;
+
 	if (c == 1.0)
 		return hyp_acosh1p(2.0 * diff2 / den);
 	return hyp_acosh1p(2.0 * c * diff2 / den) / sqrt(c);
+}
+
+/* Poincaré distance d_c(x, y) = acosh(1 + 2c|x-y|^2/((1-c|x|^2)(1-c|y|^2)))/sqrt(c). */
+double
+hyp_distance(const double *x, const double *y, int dim, double c)
+{
+	double		diff2 = sqdist(x, y, dim);
+
+	if (diff2 == 0.0)
+		return 0.0;
+	return distance_from_parts(diff2, hyp_one_minus_c_sqnorm(x, dim, c),
+							   hyp_one_minus_c_sqnorm(y, dim, c), c);
+}
+
+/*
+ * All distances between n points x and m points y (each `dim` doubles,
+ * contiguous), row-major into out (n x m): the same values as
+ * hyp_distance, with each denominator computed once per point rather than
+ * once per pair.  This is the cost matrix of hack_assign.  progress is
+ * called after every row (it may be NULL).
+ */
+HackStatus
+hyp_distance_matrix(const double *x, int n, const double *y, int m, int dim,
+					double c, double *out, HackProgressFn progress,
+					void *progress_arg, HackError *err)
+{
+	double	   *ax = malloc(sizeof(double) * ((size_t) n + m + 1));
+	double	   *ay = ax + n;
+
+	if (ax == NULL)
+		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL,
+							  "out of memory for %d x %d distances", n, m);
+	for (int i = 0; i < n; i++)
+		ax[i] = hyp_one_minus_c_sqnorm(x + (size_t) i * dim, dim, c);
+	for (int j = 0; j < m; j++)
+		ay[j] = hyp_one_minus_c_sqnorm(y + (size_t) j * dim, dim, c);
+	for (int i = 0; i < n; i++)
+	{
+		const double *xi = x + (size_t) i * dim;
+		double	   *oi = out + (size_t) i * m;
+
+		for (int j = 0; j < m; j++)
+		{
+			double		diff2 = sqdist(xi, y + (size_t) j * dim, dim);
+
+			oi[j] = diff2 == 0.0 ? 0.0 : distance_from_parts(diff2, ax[i], ay[j], c);
+		}
+		if (progress != NULL && !progress(progress_arg, i + 1, n))
+		{
+			free(ax);
+			return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL,
+								  "distance computation interrupted");
+		}
+	}
+	free(ax);
+	return HACK_OK;
 }
 
 /* Distance to the origin, 2 artanh(sqrt(c)|x|)/sqrt(c): the prototypicality score. */

@@ -33,6 +33,10 @@ extern double hyp_euclid_norm(const double *v, int dim);
 extern double hyp_one_minus_c_sqnorm(const double *x, int dim, double c);
 
 extern double hyp_distance(const double *x, const double *y, int dim, double c);
+extern HackStatus hyp_distance_matrix(const double *x, int n, const double *y,
+									  int m, int dim, double c, double *out,
+									  HackProgressFn progress,
+									  void *progress_arg, HackError *err);
 extern double hyp_norm(const double *x, int dim, double c);
 extern double hyp_acosh1p(double z);
 
