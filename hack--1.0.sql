@@ -312,6 +312,128 @@ COMMENT ON FUNCTION hack_assign(poincare_point[], poincare_point[]) IS
 	'matches points to targets one-to-one with the least total Poincaré distance (1-based positions)';
 
 ------------------------------------------------------------------------
+-- Sphere packing (uniform targets in the Poincaré ball)
+------------------------------------------------------------------------
+
+CREATE FUNCTION hack_pack(n integer, dim integer DEFAULT 2, radius float8 DEFAULT 0.76,
+		k float8 DEFAULT 1.55, epochs integer DEFAULT 1000, lr float8 DEFAULT 0.01,
+		seed bigint DEFAULT 0)
+	RETURNS TABLE (particle_id integer, point poincare_point)
+	AS 'MODULE_PATHNAME', 'packing_pack' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	COST 1000000 ROWS 1000;
+
+CREATE FUNCTION hack_packing_stats(points poincare_point[], radius float8 DEFAULT 0.76,
+		OUT n integer, OUT dim integer, OUT annulus_counts bigint[],
+		OUT annulus_max_deviation float8, OUT outside bigint, OUT nn_mean float8,
+		OUT nn_cv float8, OUT nn_min float8, OUT nn_max float8, OUT max_norm float8,
+		OUT coincident_pairs bigint)
+	AS 'MODULE_PATHNAME', 'packing_stats' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	COST 10000;
+
+COMMENT ON FUNCTION hack_pack(integer, integer, float8, float8, integer, float8, bigint) IS
+	'n particles packed uniformly in the Poincaré ball of Euclidean radius radius (HACK, section 4.3); deterministic for a seed';
+COMMENT ON FUNCTION hack_packing_stats(poincare_point[], float8) IS
+	'uniformity of a packing: counts in 10 shells of equal hyperbolic volume, nearest-neighbour hyperbolic distances, largest norm, coincident pairs';
+
+------------------------------------------------------------------------
+-- Type hball and the GiST index on poincare_point
+------------------------------------------------------------------------
+
+CREATE TYPE hball;
+
+CREATE FUNCTION hball_in(cstring) RETURNS hball
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION hball_out(hball) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION hball_recv(internal) RETURNS hball
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION hball_send(hball) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE hball (
+	INPUT = hball_in,
+	OUTPUT = hball_out,
+	RECEIVE = hball_recv,
+	SEND = hball_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = external
+);
+
+CREATE FUNCTION hball(center poincare_point, radius double precision) RETURNS hball
+	AS 'MODULE_PATHNAME', 'hball_make' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION hball_center(hball) RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION hball_radius(hball) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_point_in_hball(poincare_point, hball) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION hball_contains_point(hball, poincare_point) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR <@ (
+	LEFTARG = poincare_point, RIGHTARG = hball, FUNCTION = poincare_point_in_hball,
+	COMMUTATOR = '@>', RESTRICT = contsel, JOIN = contjoinsel
+);
+CREATE OPERATOR @> (
+	LEFTARG = hball, RIGHTARG = poincare_point, FUNCTION = hball_contains_point,
+	COMMUTATOR = '<@', RESTRICT = contsel, JOIN = contjoinsel
+);
+
+COMMENT ON TYPE hball IS
+	'a hyperbolic ball: centre poincare_point and hyperbolic radius >= 0 (curvature -1), text form <(x1,...,xn),r>';
+COMMENT ON FUNCTION hball_in(cstring) IS 'text input of hball';
+COMMENT ON FUNCTION hball_out(hball) IS 'text output of hball';
+COMMENT ON FUNCTION hball_recv(internal) IS 'binary input of hball (re-validated)';
+COMMENT ON FUNCTION hball_send(hball) IS 'binary output of hball';
+COMMENT ON FUNCTION hball(poincare_point, double precision) IS 'the hyperbolic ball of the given centre and radius';
+COMMENT ON FUNCTION hball_center(hball) IS 'centre of a hyperbolic ball';
+COMMENT ON FUNCTION hball_radius(hball) IS 'hyperbolic radius of a hyperbolic ball';
+COMMENT ON FUNCTION poincare_point_in_hball(poincare_point, hball) IS 'implementation of <@: the point is within the radius of the centre';
+COMMENT ON FUNCTION hball_contains_point(hball, poincare_point) IS 'implementation of @>: the ball contains the point';
+COMMENT ON OPERATOR <@ (poincare_point, hball) IS 'point lies in the hyperbolic ball (distance to the centre <= radius)';
+COMMENT ON OPERATOR @> (hball, poincare_point) IS 'hyperbolic ball contains the point';
+
+-- like core's point_ops, support functions declare the indexed type for the query
+-- argument (amvalidate requires it); the query of consistent is an hball
+CREATE FUNCTION poincare_gist_consistent(internal, poincare_point, smallint, oid, internal) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_gist_union(internal, internal) RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_gist_penalty(internal, internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_gist_picksplit(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_gist_same(poincare_point, poincare_point, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_gist_distance(internal, poincare_point, smallint, oid, internal) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_gist_sortsupport(internal) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR CLASS poincare_point_gist_ops
+	DEFAULT FOR TYPE poincare_point USING gist AS
+	OPERATOR 8 <@ (poincare_point, hball),
+	OPERATOR 15 <-> (poincare_point, poincare_point) FOR ORDER BY float_ops,
+	FUNCTION 1 poincare_gist_consistent(internal, poincare_point, smallint, oid, internal),
+	FUNCTION 2 poincare_gist_union(internal, internal),
+	FUNCTION 5 poincare_gist_penalty(internal, internal, internal),
+	FUNCTION 6 poincare_gist_picksplit(internal, internal),
+	FUNCTION 7 poincare_gist_same(poincare_point, poincare_point, internal),
+	FUNCTION 8 poincare_gist_distance(internal, poincare_point, smallint, oid, internal),
+	FUNCTION 11 poincare_gist_sortsupport(internal);
+
+COMMENT ON FUNCTION poincare_gist_consistent(internal, poincare_point, smallint, oid, internal) IS 'GiST support: can a subtree hold points of the hyperbolic ball (exact on leaves)';
+COMMENT ON FUNCTION poincare_gist_union(internal, internal) IS 'GiST support: Euclidean bounding box of keys';
+COMMENT ON FUNCTION poincare_gist_penalty(internal, internal, internal) IS 'GiST support: growth of the box margin on insertion';
+COMMENT ON FUNCTION poincare_gist_picksplit(internal, internal) IS 'GiST support: R*-tree page split';
+COMMENT ON FUNCTION poincare_gist_same(poincare_point, poincare_point, internal) IS 'GiST support: key equality';
+COMMENT ON FUNCTION poincare_gist_distance(internal, poincare_point, smallint, oid, internal) IS 'GiST support: exact hyperbolic distance on leaves, a proven lower bound on boxes';
+COMMENT ON FUNCTION poincare_gist_sortsupport(internal) IS 'GiST support: Hilbert (2-D) or Z-order curve order for sorted builds';
+COMMENT ON OPERATOR FAMILY poincare_point_gist_ops USING gist IS 'GiST support of poincare_point: KNN by <-> and ball search by <@';
+COMMENT ON OPERATOR CLASS poincare_point_gist_ops USING gist IS 'R-tree on ball coordinates: exact KNN by hyperbolic distance (ORDER BY <->) and hyperbolic-ball search (<@ hball)';
+
+------------------------------------------------------------------------
 -- Training: the model catalogue, the embeddings, hack_train, hack_embed
 ------------------------------------------------------------------------
 

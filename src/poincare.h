@@ -39,6 +39,7 @@ extern void poincare_check_typmod(int dim, int32 typmod);
 extern double poincare_getarg_curvature(FunctionCallInfo fcinfo, int argno);
 extern void poincare_check_in_ball(const PoincarePoint *p, double c);
 extern Datum poincare_float8_array(const double *x, int n);
+extern char *poincare_coords_out(const double *x, int dim);
 extern double *poincare_array_values(ArrayType *array, int *n);
 
 #endif							/* HACK_POINCARE_H */

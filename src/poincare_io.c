@@ -216,30 +216,40 @@ poincare_point_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINCARE_P(poincare_from_coords(x, dim));
 }
 
-/* Text form "(x1,...,xn)" with float8out's digits: shortest exact by default. */
-Datum
-poincare_point_out(PG_FUNCTION_ARGS)
+/*
+ * Text form "(x1,...,xn)" of coordinates with float8out's digits: shortest
+ * exact by default.  Shared by the output of every type holding a point.
+ */
+char *
+poincare_coords_out(const double *x, int dim)
 {
-	PoincarePoint *p = PG_GETARG_POINCARE_P(0);
 	int			ndig = DBL_DIG + extra_float_digits;
-	char	   *buf = palloc(p->dim * (DOUBLE_SHORTEST_DECIMAL_LEN + 8) + 3);
+	char	   *buf = palloc(dim * (DOUBLE_SHORTEST_DECIMAL_LEN + 8) + 3);
 	char	   *ptr = buf;
 
 	if (ndig < 1)
 		ndig = 1;
 	*ptr++ = '(';
-	for (int i = 0; i < p->dim; i++)
+	for (int i = 0; i < dim; i++)
 	{
 		if (i > 0)
 			*ptr++ = ',';
 		if (extra_float_digits > 0)
-			ptr += double_to_shortest_decimal_bufn(p->x[i], ptr);
+			ptr += double_to_shortest_decimal_bufn(x[i], ptr);
 		else
-			ptr += sprintf(ptr, "%.*g", ndig, p->x[i]);
+			ptr += sprintf(ptr, "%.*g", ndig, x[i]);
 	}
 	*ptr++ = ')';
 	*ptr = '\0';
-	PG_RETURN_CSTRING(buf);
+	return buf;
+}
+
+Datum
+poincare_point_out(PG_FUNCTION_ARGS)
+{
+	PoincarePoint *p = PG_GETARG_POINCARE_P(0);
+
+	PG_RETURN_CSTRING(poincare_coords_out(p->x, p->dim));
 }
 
 /* poincare_point(n): 1 <= n <= HACK_MAX_DIM */

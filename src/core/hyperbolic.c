@@ -226,6 +226,22 @@ distance_from_parts(double diff2, double ax, double ay, double c)
 	return hyp_acosh1p(2.0 * c * diff2 / den) / sqrt(c);
 }
 
+/*
+ * cosh(d(x, y)) - 1 = 2|x-y|^2 / ((1-|x|^2)(1-|y|^2)) for curvature -1, given
+ * ay = hyp_one_minus_c_sqnorm(y, dim, 1).  hyp_distance() is acosh1p of this
+ * very value, so ordering by it orders exactly as by the distance; an index
+ * computes ay once per query and skips the acosh.
+ */
+double
+hyp_cosh_distance_m1(const double *x, const double *y, int dim, double ay)
+{
+	double		diff2 = sqdist(x, y, dim);
+
+	if (diff2 == 0.0)
+		return 0.0;
+	return 2.0 * diff2 / (hyp_one_minus_c_sqnorm(x, dim, 1.0) * ay);
+}
+
 /* Poincaré distance d_c(x, y) = acosh(1 + 2c|x-y|^2/((1-c|x|^2)(1-c|y|^2)))/sqrt(c). */
 double
 hyp_distance(const double *x, const double *y, int dim, double c)

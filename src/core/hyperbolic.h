@@ -37,6 +37,8 @@ extern HackStatus hyp_distance_matrix(const double *x, int n, const double *y,
 									  int m, int dim, double c, double *out,
 									  HackProgressFn progress,
 									  void *progress_arg, HackError *err);
+extern double hyp_cosh_distance_m1(const double *x, const double *y, int dim,
+								   double ay);
 extern double hyp_norm(const double *x, int dim, double c);
 extern double hyp_acosh1p(double z);
 

@@ -28,8 +28,8 @@ hack_skip_space(const char *s)
 }
 
 /* Report a syntax error with its character position (1-based) in detail. */
-static HackStatus
-syntax_error(HackError *err, const char *start, const char *at,
+HackStatus
+hack_syntax_error(HackError *err, const char *start, const char *at,
 			 const char *what)
 {
 	char		detail[HACK_MSG_LEN];
@@ -52,7 +52,7 @@ hack_parse_float8(const char *s, double *value, const char **end,
 	errno = 0;
 	v = strtod(s, &stop);
 	if (stop == s)
-		return syntax_error(err, s, s, "Expected a number");
+		return hack_syntax_error(err, s, s, "Expected a number");
 	if (errno == ERANGE && (v == 0.0 || v >= HUGE_VAL || v <= -HUGE_VAL))
 	{
 		int			len = (int) (stop - s);
@@ -83,10 +83,10 @@ hack_parse_coords(const char *str, double *coords, int maxdim, int *dim,
 	int			n = 0;
 
 	if (*p != '(')
-		return syntax_error(err, str, p, "Expected \"(\"");
+		return hack_syntax_error(err, str, p, "Expected \"(\"");
 	p = hack_skip_space(p + 1);
 	if (*p == ')')
-		return syntax_error(err, str, p,
+		return hack_syntax_error(err, str, p,
 							"A poincare_point needs at least one coordinate; expected a number");
 	for (;;)
 	{
@@ -99,7 +99,7 @@ hack_parse_coords(const char *str, double *coords, int maxdim, int *dim,
 								  maxdim);
 		st = hack_parse_float8(p, &coords[n], &after, err);
 		if (st == HACK_ERR_SYNTAX)
-			return syntax_error(err, str, p, "Expected a number");
+			return hack_syntax_error(err, str, p, "Expected a number");
 		if (st != HACK_OK)
 			return st;
 		n++;
@@ -107,7 +107,7 @@ hack_parse_coords(const char *str, double *coords, int maxdim, int *dim,
 		if (*p == ')')
 			break;
 		if (*p != ',')
-			return syntax_error(err, str, p, "Expected \",\" or \")\"");
+			return hack_syntax_error(err, str, p, "Expected \",\" or \")\"");
 		p = hack_skip_space(p + 1);
 	}
 	*dim = n;
@@ -126,6 +126,6 @@ hack_parse_point(const char *str, double *coords, int *dim, HackError *err)
 		return st;
 	end = hack_skip_space(end);
 	if (*end != '\0')
-		return syntax_error(err, str, end, "Junk after closing parenthesis");
+		return hack_syntax_error(err, str, end, "Junk after closing parenthesis");
 	return hyp_check_point(coords, *dim, 1.0, err);
 }

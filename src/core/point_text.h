@@ -28,6 +28,14 @@ extern const char *hack_skip_space(const char *s);
 extern HackStatus hack_parse_float8(const char *s, double *value,
 									const char **end, HackError *err);
 
+/*
+ * Fill err with a syntax error ("malformed literal") whose detail is
+ * "<what> at character N." (N is the 1-based position of at in start) or
+ * "<what> at end of input."; returns HACK_ERR_SYNTAX.
+ */
+extern HackStatus hack_syntax_error(HackError *err, const char *start,
+									const char *at, const char *what);
+
 /* Parse a whole poincare_point literal and check it lies in the unit ball. */
 extern HackStatus hack_parse_point(const char *str, double *coords, int *dim,
 								   HackError *err);
