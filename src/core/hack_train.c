@@ -153,12 +153,15 @@ reassign_batch(Loop *l, const int *idx, int b, int *assignment,
 	HackStatus	st;
 
 	for (int i = 0; i < b; i++)
+	{
 		l->old[i] = assignment[idx[i]];
-	for (int i = 0; i < b; i++)
-		for (int j = 0; j < b; j++)
-			l->cost[(size_t) i * b + j] =
-				hyp_distance(l->emb + (size_t) i * dim,
-							 particles + (size_t) l->old[j] * dim, dim, c);
+		memcpy(l->targets + (size_t) i * dim,
+			   particles + (size_t) l->old[i] * dim, sizeof(double) * dim);
+	}
+	st = hyp_distance_matrix(l->emb, b, l->targets, b, dim, c, l->cost,
+							 NULL, NULL, err);
+	if (st != HACK_OK)
+		return st;
 	st = hungarian_solve(l->cost, b, b, false, l->perm, &total, NULL, NULL,
 						 progress, arg, err);
 	if (st != HACK_OK)
