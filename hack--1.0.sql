@@ -442,3 +442,164 @@ CREATE FUNCTION hack_nn_selftest()
 	LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION hack_nn_selftest() IS 'smoke test of the encoder engine: a seeded lenet forward and backward pass through OpenBLAS with hack.blas_threads threads, a serialisation round trip and one SGD step; returns the initial loss';
+
+------------------------------------------------------------------------
+-- Training: the model catalogue, the embeddings, hack_train, hack_embed
+------------------------------------------------------------------------
+
+CREATE SCHEMA hack;
+COMMENT ON SCHEMA hack IS 'tables of the hack extension: trained models and embeddings';
+GRANT USAGE ON SCHEMA hack TO PUBLIC;
+
+CREATE TABLE hack.models (
+	model			text NOT NULL,
+	group_key		text NOT NULL DEFAULT '',
+	architecture	text NOT NULL,
+	params			jsonb NOT NULL,
+	weights			bytea NOT NULL,
+	normalisation	jsonb NOT NULL,
+	metrics			jsonb NOT NULL,
+	source			text NOT NULL,
+	n_rows			bigint NOT NULL,
+	trained_at		timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (model, group_key)
+);
+CREATE TABLE hack.embeddings (
+	model			text NOT NULL,
+	group_key		text NOT NULL DEFAULT '',
+	id				bigint NOT NULL,
+	embedding		poincare_point NOT NULL,
+	particle		poincare_point NOT NULL,
+	particle_id		integer NOT NULL,
+	norm			double precision NOT NULL,
+	PRIMARY KEY (model, group_key, id),
+	FOREIGN KEY (model, group_key) REFERENCES hack.models ON DELETE CASCADE
+);
+CREATE INDEX embeddings_norm_idx ON hack.embeddings (model, group_key, norm);
+CREATE INDEX embeddings_embedding_idx ON hack.embeddings USING gist (embedding);
+SELECT pg_catalog.pg_extension_config_dump('hack.models', '');
+SELECT pg_catalog.pg_extension_config_dump('hack.embeddings', '');
+
+COMMENT ON TABLE hack.models IS 'one row per trained (model, group): architecture, parameters, weights, normalisation, metrics';
+COMMENT ON TABLE hack.embeddings IS 'one row per trained image: its embedding, assigned particle and hyperbolic norm (small = typical)';
+
+CREATE FUNCTION hack_models_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+CREATE TRIGGER models_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON hack.models
+	FOR EACH STATEMENT EXECUTE FUNCTION hack_models_changed();
+COMMENT ON FUNCTION hack_models_changed() IS 'trigger: makes every backend drop its cached models when hack.models changes';
+COMMENT ON TRIGGER models_changed ON hack.models IS 'invalidates the model caches of hack_embed';
+
+CREATE PROCEDURE hack_train(
+	model text,
+	source regclass,
+	id_column name DEFAULT 'id',
+	image_column name DEFAULT 'img',
+	group_column name DEFAULT NULL,
+	height integer DEFAULT 28,
+	width integer DEFAULT 28,
+	channels integer DEFAULT 1,
+	format text DEFAULT 'auto',
+	architecture text DEFAULT 'lenet',
+	hidden integer[] DEFAULT '{256,128}',
+	dim integer DEFAULT 2,
+	epochs integer DEFAULT 200,
+	batch_size integer DEFAULT 256,
+	lr double precision DEFAULT 0.1,
+	momentum double precision DEFAULT 0,
+	weight_decay double precision DEFAULT 0,
+	reassign_every integer DEFAULT 2,
+	radius double precision DEFAULT 0.76,
+	k double precision DEFAULT 1.55,
+	pack_epochs integer DEFAULT 1000,
+	pack_lr double precision DEFAULT 0.01,
+	clip_r double precision DEFAULT 2.3,
+	seed bigint DEFAULT 0,
+	skip_invalid boolean DEFAULT false)
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+COMMENT ON PROCEDURE hack_train(text, regclass, name, name, name, integer, integer, integer, text, text, integer[], integer, integer, integer, double precision, double precision, double precision, integer, double precision, double precision, integer, double precision, double precision, bigint, boolean) IS
+	'trains HACK on the images of a table (per group) and writes hack.models and hack.embeddings; commits after each group when called outside a transaction block';
+
+CREATE FUNCTION hack_embed(model text, image bytea, group_key text DEFAULT '') RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION hack_embed(text, bytea, text) IS 'embeds a new image with a stored model (cached per backend)';
+
+CREATE VIEW hack.training_progress AS
+SELECT a.pid, a.usename, a.query_start AS started_at, p.model, p."group", p.group_no, p.groups,
+	p.rows, p.epoch, p.epochs, p.loss, p.images_per_second, p.eta_seconds
+FROM pg_catalog.pg_stat_activity a,
+	LATERAL pg_catalog.jsonb_to_record(CASE WHEN a.query LIKE 'hack\_train progress: %'
+		THEN pg_catalog.substr(a.query, 22)::jsonb END)
+		AS p(model text, "group" text, group_no integer, groups integer, rows integer,
+			epoch integer, epochs integer, loss double precision,
+			images_per_second double precision, eta_seconds double precision)
+WHERE a.query LIKE 'hack\_train progress: %';
+GRANT SELECT ON hack.training_progress TO PUBLIC;
+COMMENT ON VIEW hack.training_progress IS 'live progress of running hack_train jobs (visible as pg_stat_activity is)';
+
+------------------------------------------------------------------------
+-- Selection helpers
+------------------------------------------------------------------------
+
+CREATE FUNCTION hack_select(model text, fraction double precision, mode text DEFAULT 'typical')
+	RETURNS TABLE (group_key text, id bigint, norm double precision, rank integer)
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF model IS NULL OR fraction IS NULL OR mode IS NULL THEN
+		RAISE EXCEPTION 'hack_select arguments must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	IF NOT (fraction > 0 AND fraction <= 1) THEN
+		RAISE EXCEPTION 'fraction must be in (0, 1], got %', fraction USING ERRCODE = '22023';
+	END IF;
+	IF mode NOT IN ('typical', 'atypical', 'diverse') THEN
+		RAISE EXCEPTION 'mode must be typical, atypical or diverse, not "%"', mode USING ERRCODE = '22023';
+	END IF;
+	IF NOT EXISTS (SELECT FROM hack.models m WHERE m.model = hack_select.model) THEN
+		RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704';
+	END IF;
+	IF mode IN ('typical', 'atypical') THEN
+		RETURN QUERY
+		SELECT s.group_key, s.id, s.norm, s.r::integer FROM (
+			SELECT e.group_key, e.id, e.norm,
+				row_number() OVER (PARTITION BY e.group_key ORDER BY
+					CASE WHEN mode = 'typical' THEN e.norm ELSE -e.norm END, e.id) AS r,
+				count(*) OVER (PARTITION BY e.group_key) AS n
+			FROM hack.embeddings e WHERE e.model = hack_select.model) s
+		WHERE s.r <= ceil(fraction * s.n)
+		ORDER BY s.group_key, s.r;
+	ELSE
+		-- diverse: k = ceil(fraction n) equal sectors of angle; the largest-norm row
+		-- of each sector first, then the largest-norm rows left
+		RETURN QUERY
+		WITH e AS (
+			SELECT e.group_key, e.id, e.norm,
+				count(*) OVER (PARTITION BY e.group_key) AS n,
+				atan2(x[2], x[1]) AS angle
+			FROM hack.embeddings e,
+				LATERAL (SELECT e.embedding::double precision[] AS x) c
+			WHERE e.model = hack_select.model),
+		s AS (
+			SELECT e.*, ceil(fraction * e.n) AS k,
+				row_number() OVER (PARTITION BY e.group_key,
+					floor((e.angle + pi()) / (2 * pi()) * ceil(fraction * e.n))
+					ORDER BY e.norm DESC, e.id) AS in_sector
+			FROM e),
+		o AS (
+			SELECT s.*, row_number() OVER (PARTITION BY s.group_key
+				ORDER BY (s.in_sector > 1), s.norm DESC, s.id) AS r
+			FROM s)
+		SELECT o.group_key, o.id, o.norm, o.r::integer FROM o WHERE o.r <= o.k
+		ORDER BY o.group_key, o.r;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION hack_select(text, double precision, text) IS
+	'the fraction of each group''s rows that are most typical (smallest norm), most atypical (largest norm) or atypical and diverse (largest norm per angular sector)';
+
+CREATE FUNCTION hack_knn_density(model text, k integer DEFAULT 10)
+	RETURNS TABLE (group_key text, id bigint, norm double precision, knn_radius double precision, density double precision)
+	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION hack_knn_density(text, integer) IS
+	'k-nearest-neighbour density k / (n V(r_k)) of each embedding of a model, by group (r_k: hyperbolic distance to the k-th neighbour)';

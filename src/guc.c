@@ -7,10 +7,11 @@
 #include "utils/guc.h"
 
 #include "blas.h"
+#include "train.h"
 
 void		_PG_init(void);
 
-/* Define the GUCs, reserve the prefix and tame OpenBLAS's threads. */
+/* Define the GUCs, reserve the prefix, tame OpenBLAS's threads, watch hack.models. */
 void
 _PG_init(void)
 {
@@ -24,4 +25,5 @@ _PG_init(void)
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("hack");
 	hack_blas_init();
+	model_store_register_callbacks();
 }

@@ -1,0 +1,317 @@
+/*
+ * hack_train.c
+ *	  The HACK loop: pack, assign at random, train, re-assign per batch.
+ *
+ * One epoch visits the images in a fresh random order, in batches.  For
+ * each batch the encoder runs forward once; on a re-assignment epoch the
+ * b x b matrix of Poincaré distances between the batch's embeddings and
+ * the particles currently assigned to the batch is solved with the
+ * Hungarian algorithm and the particles are handed out again among the
+ * batch's images (so the global assignment stays a permutation), and the
+ * backward pass then uses the new targets: the forward activations are
+ * still those of the current weights, so one forward pass serves both.
+ * The learning rate follows a cosine schedule over all steps.
+ *
+ * Memory: the images (n x C x H x W floats, given), the particles, the
+ * assignment and the embeddings (n x dim doubles), one batch of inputs
+ * and targets, and a b x b cost matrix: nothing grows with the epochs.
+ */
+#include "hack_train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hungarian.h"
+#include "hyperbolic.h"
+
+/* seconds on a monotonic-enough clock (C11 timespec_get) */
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	timespec_get(&ts, TIME_UTC);
+	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* SplitMix64, the loop's only source of randomness. */
+static uint64_t
+rng_next(uint64_t *state)
+{
+	uint64_t	z = (*state += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* Fisher-Yates shuffle of a[0..n-1]. */
+static void
+shuffle(int *a, int n, uint64_t *state)
+{
+	for (int i = n - 1; i > 0; i--)
+	{
+		int			j = (int) (rng_next(state) % (uint64_t) (i + 1));
+		int			t = a[i];
+
+		a[i] = a[j];
+		a[j] = t;
+	}
+}
+
+/* The reference settings (see doc/training.md). */
+void
+hack_train_defaults(HackTrainParams *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->epochs = 200;
+	p->batch_size = 256;
+	p->reassign_every = 2;
+	p->lr = 0.1;
+	p->lr_min = 0.0;
+	p->sgd.momentum = 0.0;
+	p->sgd.weight_decay = 0.0;
+	hack_pack_defaults(&p->pack);
+	p->seed = 0;
+}
+
+/* Check the parameters that do not depend on the data. */
+HackStatus
+hack_train_check(const HackTrainParams *p, HackError *err)
+{
+	HackStatus	st;
+
+	if (p->epochs < 1 || p->epochs > HACK_TRAIN_MAX_EPOCHS)
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "epochs must be between 1 and %d, got %d",
+							  HACK_TRAIN_MAX_EPOCHS, p->epochs);
+	if (p->batch_size < 1 || p->batch_size > HACK_TRAIN_MAX_BATCH)
+		return hack_error_set(err, HACK_ERR_PARAMETER,
+							  "Each batch solves a batch x batch assignment problem.",
+							  "batch_size must be between 1 and %d, got %d",
+							  HACK_TRAIN_MAX_BATCH, p->batch_size);
+	if (p->reassign_every < 0)
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "reassign_every must be 0 (never) or positive, got %d",
+							  p->reassign_every);
+	if (!(p->lr > 0.0) || !isfinite(p->lr) || !(p->lr_min >= 0.0) ||
+		!(p->lr_min <= p->lr))
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "learning rates must satisfy 0 <= lr_min <= lr, lr > 0 and finite");
+	if ((st = nn_sgd_check(&p->sgd, err)) != HACK_OK)
+		return st;
+	return HACK_OK;
+}
+
+/* Free what a result holds. */
+void
+hack_train_result_free(HackTrainResult *r)
+{
+	free(r->embeddings);
+	free(r->particles);
+	free(r->assignment);
+	r->embeddings = r->particles = NULL;
+	r->assignment = NULL;
+}
+
+/* Working memory of one run. */
+typedef struct Loop
+{
+	int		   *order;			/* visiting order of images */
+	float	   *x;				/* batch inputs */
+	double	   *emb;			/* batch embeddings */
+	double	   *targets;		/* batch targets */
+	double	   *cost;			/* b x b distances */
+	int		   *perm;			/* Hungarian result */
+	int		   *old;			/* particles of the batch before re-assignment */
+} Loop;
+
+static void
+loop_free(Loop *l)
+{
+	free(l->order);
+	free(l->x);
+	free(l->emb);
+	free(l->targets);
+	free(l->cost);
+	free(l->perm);
+	free(l->old);
+}
+
+/*
+ * Re-solve the assignment of one batch: image idx[i] takes particle
+ * old[perm[i]], where perm minimises the total distance to the embeddings.
+ */
+static HackStatus
+reassign_batch(Loop *l, const int *idx, int b, int *assignment,
+			   const double *particles, int dim, double c,
+			   HackProgressFn progress, void *arg, HackError *err)
+{
+	double		total;
+	HackStatus	st;
+
+	for (int i = 0; i < b; i++)
+	{
+		l->old[i] = assignment[idx[i]];
+		memcpy(l->targets + (size_t) i * dim,
+			   particles + (size_t) l->old[i] * dim, sizeof(double) * dim);
+	}
+	st = hyp_distance_matrix(l->emb, b, l->targets, b, dim, c, l->cost,
+							 NULL, NULL, err);
+	if (st != HACK_OK)
+		return st;
+	st = hungarian_solve(l->cost, b, b, false, l->perm, &total, NULL, NULL,
+						 progress, arg, err);
+	if (st != HACK_OK)
+		return st;
+	for (int i = 0; i < b; i++)
+		assignment[idx[i]] = l->old[l->perm[i]];
+	return HACK_OK;
+}
+
+/* Train `model` on n images (NCHW floats); see the file header. */
+HackStatus
+hack_train_group(NnModel *model, const float *images, int n,
+				 const HackTrainParams *p, HackTrainResult *r,
+				 HackEpochFn on_epoch, HackProgressFn progress, void *arg,
+				 HackError *err)
+{
+	int			dim = model->cfg.dim;
+	double		c = model->cfg.curvature;
+	size_t		in = nn_input_size(model);
+	int			b = p->batch_size < n ? p->batch_size : n;
+	int			steps_per_epoch = (n + b - 1) / b;
+	long		total_steps = (long) steps_per_epoch * p->epochs;
+	long		step = 0;
+	uint64_t	rng = p->seed ^ 0x4841434BULL;	/* "HACK" */
+	HackPackParams pack = p->pack;
+	Loop		l;
+	HackStatus	st;
+	double		t0,
+				t_train;
+
+	memset(r, 0, sizeof(*r));
+	memset(&l, 0, sizeof(l));
+	if ((st = hack_train_check(p, err)) != HACK_OK)
+		return st;
+	if (n < 2)
+		return hack_error_set(err, HACK_ERR_PARAMETER,
+							  "HACK spreads images over the ball relative to each other.",
+							  "a group needs at least 2 images, got %d", n);
+	r->n = n;
+	r->dim = dim;
+	r->embeddings = malloc(sizeof(double) * n * dim);
+	r->particles = malloc(sizeof(double) * n * dim);
+	r->assignment = malloc(sizeof(int) * n);
+	l.order = malloc(sizeof(int) * n);
+	l.x = malloc(sizeof(float) * in * b);
+	l.emb = malloc(sizeof(double) * b * dim);
+	l.targets = malloc(sizeof(double) * b * dim);
+	l.cost = malloc(sizeof(double) * b * b);
+	l.perm = malloc(sizeof(int) * b);
+	l.old = malloc(sizeof(int) * b);
+	if (!r->embeddings || !r->particles || !r->assignment || !l.order ||
+		!l.x || !l.emb || !l.targets || !l.cost || !l.perm || !l.old)
+	{
+		st = hack_error_set(err, HACK_ERR_NO_MEMORY, NULL,
+							"out of memory training a group of %d images", n);
+		goto fail;
+	}
+
+	/* 1. one particle per image, packed uniformly */
+	t0 = now_seconds();
+	pack.n = n;
+	pack.dim = dim;
+	pack.seed = p->seed;
+	if ((st = hack_pack(&pack, r->particles, progress, arg, err)) != HACK_OK)
+		goto fail;
+	r->pack_seconds = now_seconds() - t0;
+	if ((st = hack_packing_stats(r->particles, n, dim, pack.radius,
+								 &r->pack_stats, progress, arg, err)) != HACK_OK)
+		goto fail;
+
+	/* 2. a random one-to-one assignment */
+	for (int i = 0; i < n; i++)
+		r->assignment[i] = l.order[i] = i;
+	shuffle(r->assignment, n, &rng);
+
+	/* 3. epochs of batches */
+	t_train = now_seconds();
+	for (int epoch = 1; epoch <= p->epochs; epoch++)
+	{
+		int			reassign = p->reassign_every > 0 && epoch % p->reassign_every == 0;
+		double		loss_sum = 0.0;
+		HackEpochReport rep;
+
+		shuffle(l.order, n, &rng);
+		for (int s = 0; s < n; s += b)
+		{
+			int			cnt = n - s < b ? n - s : b;
+			const int  *idx = l.order + s;
+			double		loss;
+
+			for (int i = 0; i < cnt; i++)
+				memcpy(l.x + (size_t) i * in, images + (size_t) idx[i] * in,
+					   sizeof(float) * in);
+			if ((st = nn_forward(model, l.x, cnt, l.emb, err)) != HACK_OK)
+				goto fail;
+			if (reassign &&
+				(st = reassign_batch(&l, idx, cnt, r->assignment, r->particles,
+									 dim, c, progress, arg, err)) != HACK_OK)
+				goto fail;
+			for (int i = 0; i < cnt; i++)
+				memcpy(l.targets + (size_t) i * dim,
+					   r->particles + (size_t) r->assignment[idx[i]] * dim,
+					   sizeof(double) * dim);
+			if ((st = nn_backward(model, l.targets, 0.0, &loss, err)) != HACK_OK)
+				goto fail;
+			nn_sgd_step(model, &p->sgd,
+						nn_cosine_lr(p->lr, p->lr_min, step++, total_steps));
+			loss_sum += loss * cnt;
+			if (progress && !progress(arg, (double) step, (double) total_steps))
+			{
+				st = hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
+				goto fail;
+			}
+		}
+		rep.epoch = epoch;
+		rep.epochs = p->epochs;
+		rep.loss = loss_sum / n;
+		rep.elapsed = now_seconds() - t_train;
+		rep.images_per_sec = rep.elapsed > 0 ? (double) n * epoch / rep.elapsed : 0.0;
+		rep.eta = rep.elapsed / epoch * (p->epochs - epoch);
+		rep.reassigned = reassign;
+		if (!isfinite(rep.loss))
+		{
+			st = hack_error_set(err, HACK_ERR_OUT_OF_RANGE,
+								"Lower the learning rate, or the momentum if there is one.",
+								"training diverged at epoch %d (loss is not finite)", epoch);
+			goto fail;
+		}
+		if (epoch == 1)
+			r->first_loss = rep.loss;
+		r->final_loss = rep.loss;
+		if (on_epoch && !on_epoch(arg, &rep))
+		{
+			st = hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
+			goto fail;
+		}
+	}
+	r->train_seconds = now_seconds() - t_train;
+	r->images_per_sec = r->train_seconds > 0
+		? (double) n * p->epochs / r->train_seconds : 0.0;
+
+	/* 4. the final embedding of every image */
+	st = nn_embed(model, images, n, b, r->embeddings, progress, arg, err);
+	if (st != HACK_OK)
+		goto fail;
+	loop_free(&l);
+	return HACK_OK;
+
+fail:
+	loop_free(&l);
+	hack_train_result_free(r);
+	return st;
+}

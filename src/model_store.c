@@ -1,0 +1,284 @@
+/*
+ * model_store.c
+ *	  hack.models and hack.embeddings: writing a trained group, and a
+ *	  per-backend cache of decoded models for hack_embed.
+ *
+ * A group's model row and its embeddings are replaced in one transaction
+ * (upsert of the model, delete and re-insert of the embeddings), so
+ * readers see either the old or the new group, never a mix.
+ *
+ * The cache maps (model, group) to a decoded network.  It is dropped
+ * whenever hack.models changes: a statement trigger on the table
+ * (hack_models_changed) queues a relcache invalidation of hack.models,
+ * which reaches every backend at commit, and this backend's relcache
+ * callback then frees the cached networks.
+ */
+#include "hack.h"
+#include "poincare.h"
+#include "train.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "core/nn_serial.h"
+
+PG_FUNCTION_INFO_V1(hack_models_changed);
+
+#define CACHE_KEY_LEN 256
+
+typedef struct CachedModel
+{
+	char		key[CACHE_KEY_LEN];	/* model \x1f group */
+	NnModel    *net;			/* malloc'd by the core */
+} CachedModel;
+
+static HTAB *model_cache = NULL;
+static Oid	models_relid = InvalidOid;
+
+/*
+ * The OID of poincare_point, wherever the extension was installed: the
+ * type of hack.embeddings.embedding (PostgreSQL 15 has no public lookup of
+ * an extension's schema).
+ */
+Oid
+hack_poincare_type_oid(void)
+{
+	Oid			relid = RangeVarGetRelid(makeRangeVar("hack", "embeddings", -1),
+										 AccessShareLock, false);
+
+	return get_atttype(relid, get_attnum(relid, "embedding"));
+}
+
+/* Forget every cached network. */
+static void
+cache_reset(void)
+{
+	HASH_SEQ_STATUS seq;
+	CachedModel *e;
+
+	if (model_cache == NULL)
+		return;
+	hash_seq_init(&seq, model_cache);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		nn_model_free(e->net);
+	hash_destroy(model_cache);
+	model_cache = NULL;
+}
+
+/* Relcache callback: hack.models changed (or everything was invalidated). */
+static void
+models_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == models_relid)
+		cache_reset();
+}
+
+/* Called once from _PG_init. */
+void
+model_store_register_callbacks(void)
+{
+	CacheRegisterRelcacheCallback(models_relcache_callback, (Datum) 0);
+}
+
+/*
+ * Trigger on hack.models, AFTER each statement: make every backend drop
+ * its cached networks when the transaction commits.
+ */
+Datum
+hack_models_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("hack_models_changed must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	PG_RETURN_POINTER(NULL);
+}
+
+/* Wrap n datums of type typid as an array. */
+static Datum
+make_array(Datum *elems, int n, Oid typid)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(typid, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(elems, n, typid, typlen, typbyval, typalign));
+}
+
+/* Run one statement with arguments, expecting `expected` from SPI. */
+static void
+run(const char *sql, int nargs, Oid *types, Datum *values, int expected)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "hack: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
+}
+
+/* Replace the model row and the embeddings of one (model, group). */
+void
+model_store_save(const StoredModel *sm)
+{
+	const HackTrainResult *r = sm->result;
+	int			n = r->n;
+	int			dim = r->dim;
+	Oid			pt = hack_poincare_type_oid();
+	size_t		blob_len = nn_model_blob_size(sm->net);
+	bytea	   *blob = palloc(VARHDRSZ + blob_len);
+	Datum	   *ids = palloc(sizeof(Datum) * n);
+	Datum	   *embs = palloc(sizeof(Datum) * n);
+	Datum	   *parts = palloc(sizeof(Datum) * n);
+	Datum	   *pids = palloc(sizeof(Datum) * n);
+	Datum	   *norms = palloc(sizeof(Datum) * n);
+	StringInfoData norm;
+	Oid			mtypes[9] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, TEXTOID, TEXTOID,
+	TEXTOID, INT8OID};
+	Datum		mvals[9];
+	Oid			etypes[7];
+	Datum		evals[7];
+
+	SET_VARSIZE(blob, VARHDRSZ + blob_len);
+	nn_model_write(sm->net, (uint8_t *) VARDATA(blob));
+	for (int i = 0; i < n; i++)
+	{
+		const double *e = r->embeddings + (size_t) i * dim;
+		int			p = r->assignment[i];
+
+		ids[i] = Int64GetDatum(sm->images->ids[i]);
+		embs[i] = PointerGetDatum(poincare_from_coords(e, dim));
+		parts[i] = PointerGetDatum(poincare_from_coords(r->particles + (size_t) p * dim, dim));
+		pids[i] = Int32GetDatum(p + 1);
+		norms[i] = Float8GetDatum(hyp_norm(e, dim, sm->net->cfg.curvature));
+	}
+	initStringInfo(&norm);
+	appendStringInfoString(&norm, "{\"mean\": [");
+	for (int c = 0; c < sm->net->cfg.channels; c++)
+		appendStringInfo(&norm, "%s%.9g", c ? ", " : "", sm->net->mean[c]);
+	appendStringInfoString(&norm, "], \"std\": [");
+	for (int c = 0; c < sm->net->cfg.channels; c++)
+		appendStringInfo(&norm, "%s%.9g", c ? ", " : "", sm->net->std[c]);
+	appendStringInfoString(&norm, "]}");
+
+	mvals[0] = CStringGetTextDatum(sm->model);
+	mvals[1] = CStringGetTextDatum(sm->group);
+	mvals[2] = CStringGetTextDatum(nn_arch_name(sm->net->cfg.arch));
+	mvals[3] = CStringGetTextDatum(sm->params_json);
+	mvals[4] = PointerGetDatum(blob);
+	mvals[5] = CStringGetTextDatum(norm.data);
+	mvals[6] = CStringGetTextDatum(sm->metrics_json);
+	mvals[7] = CStringGetTextDatum(sm->source);
+	mvals[8] = Int64GetDatum((int64) n);
+	run("INSERT INTO hack.models AS m (model, group_key, architecture, params, weights,"
+		" normalisation, metrics, source, n_rows, trained_at)"
+		" VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8, $9, now())"
+		" ON CONFLICT (model, group_key) DO UPDATE SET architecture = EXCLUDED.architecture,"
+		" params = EXCLUDED.params, weights = EXCLUDED.weights,"
+		" normalisation = EXCLUDED.normalisation, metrics = EXCLUDED.metrics,"
+		" source = EXCLUDED.source, n_rows = EXCLUDED.n_rows, trained_at = EXCLUDED.trained_at",
+		9, mtypes, mvals, SPI_OK_INSERT);
+	run("DELETE FROM hack.embeddings WHERE model = $1 AND group_key = $2",
+		2, mtypes, mvals, SPI_OK_DELETE);
+	etypes[0] = TEXTOID;
+	etypes[1] = TEXTOID;
+	etypes[2] = INT8ARRAYOID;
+	etypes[3] = etypes[4] = get_array_type(pt);
+	etypes[5] = INT4ARRAYOID;
+	etypes[6] = FLOAT8ARRAYOID;
+	evals[0] = mvals[0];
+	evals[1] = mvals[1];
+	evals[2] = make_array(ids, n, INT8OID);
+	evals[3] = make_array(embs, n, pt);
+	evals[4] = make_array(parts, n, pt);
+	evals[5] = make_array(pids, n, INT4OID);
+	evals[6] = make_array(norms, n, FLOAT8OID);
+	run("INSERT INTO hack.embeddings (model, group_key, id, embedding, particle, particle_id, norm)"
+		" SELECT $1, $2, u.* FROM unnest($3, $4, $5, $6, $7) u",
+		7, etypes, evals, SPI_OK_INSERT);
+}
+
+/* The cache key of (model, group). */
+static void
+cache_key(char *key, const char *model, const char *group)
+{
+	if (strlen(model) + strlen(group) + 2 > CACHE_KEY_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("model and group names are too long together")));
+	snprintf(key, CACHE_KEY_LEN, "%s\x1f%s", model, group);
+}
+
+/*
+ * The decoded network of (model, group), from the cache or from
+ * hack.models.  Unknown models are an error (42704).
+ */
+NnModel *
+model_store_get(const char *model, const char *group)
+{
+	char		key[CACHE_KEY_LEN];
+	CachedModel *e;
+	bool		found;
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		vals[2];
+	NnModel    *net = NULL;
+	HackError	err;
+	HackStatus	st;
+	bytea	   *blob;
+	bool		isnull;
+
+	cache_key(key, model, group);
+	if (model_cache != NULL)
+	{
+		e = hash_search(model_cache, key, HASH_FIND, NULL);
+		if (e != NULL)
+			return e->net;
+	}
+	vals[0] = CStringGetTextDatum(model);
+	vals[1] = CStringGetTextDatum(group);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT weights, 'hack.models'::regclass::oid FROM hack.models"
+							  " WHERE model = $1 AND group_key = $2",
+							  2, types, vals, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read hack.models");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\"%s%s%s does not exist", model,
+						group[0] ? " (group \"" : "", group, group[0] ? "\")" : ""),
+				 errhint("Train it with CALL hack_train(model => '%s', ...), or list models with SELECT model, group_key FROM hack.models.", model)));
+	models_relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	blob = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	st = nn_model_read((const uint8_t *) VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &net, &err);
+	SPI_finish();
+	if (st != HACK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("stored weights of model \"%s\" are unreadable: %s", model, err.message),
+				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
+				 errhint("Retrain the model.")));
+	if (model_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = CACHE_KEY_LEN;
+		ctl.entrysize = sizeof(CachedModel);
+		ctl.hcxt = TopMemoryContext;
+		model_cache = hash_create("hack model cache", 16, &ctl,
+								  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	e = hash_search(model_cache, key, HASH_ENTER, &found);
+	e->net = net;
+	return net;
+}

@@ -1,0 +1,345 @@
+/*
+ * train.c
+ *	  CALL hack_train(...): HACK on the images of a table, group by group.
+ *
+ * For each group (each distinct value of group_column, or the whole table)
+ * the procedure reads the images (train_source.c), builds and initialises
+ * the encoder, runs the HACK loop in the core (core/hack_train.c), and
+ * replaces the group's model and embeddings (model_store.c).
+ *
+ * Transactions.  Called outside a transaction block (CALL is then
+ * non-atomic), it commits after each group, so a ten-class job that fails
+ * in class seven keeps classes one to six.  Inside a transaction block it
+ * cannot commit and is all-or-nothing.  Either way a group is written in
+ * one transaction, so an interrupted group leaves its previous results.
+ *
+ * Progress.  A NOTICE per epoch, and the backend's pg_stat_activity query
+ * text is set to "hack_train progress: {json}" so that another session can
+ * follow the job through the hack.training_progress view (other users see
+ * it only with pg_read_all_stats, as for any query text).
+ *
+ * The core allocates with malloc; everything it holds is freed in a
+ * PG_FINALLY block so that an error or a cancel leaks nothing.
+ */
+#include "hack.h"
+#include "train.h"
+
+#include <math.h>
+
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "pgstat.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "blas.h"
+#include "core/nn_serial.h"
+
+PG_FUNCTION_INFO_V1(hack_train);
+
+/* Everything the caller passed, checked. */
+typedef struct TrainArgs
+{
+	char	   *model;
+	char	   *format_name;	/* as given: auto, u8, f32 or npy */
+	TrainSource src;
+	NnConfig	cfg;
+	HackTrainParams params;
+} TrainArgs;
+
+/* State the callbacks need. */
+typedef struct TrainRun
+{
+	const char *model;
+	const char *group;
+	int			group_no;
+	int			groups;
+	int			n;
+} TrainRun;
+
+/* Argument positions, as declared in hack--1.0.sql. */
+enum
+{
+	A_MODEL, A_SOURCE, A_ID, A_IMAGE, A_GROUP, A_HEIGHT, A_WIDTH, A_CHANNELS,
+	A_FORMAT, A_ARCH, A_HIDDEN, A_DIM, A_EPOCHS, A_BATCH, A_LR, A_MOMENTUM,
+	A_WEIGHT_DECAY, A_REASSIGN, A_RADIUS, A_K, A_PACK_EPOCHS, A_PACK_LR,
+	A_CLIP_R, A_SEED, A_SKIP_INVALID, A_NARGS
+};
+
+/* An argument that must not be NULL. */
+static Datum
+required(FunctionCallInfo fcinfo, int i, const char *name)
+{
+	if (PG_ARGISNULL(i))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("hack_train parameter %s must not be NULL", name)));
+	return PG_GETARG_DATUM(i);
+}
+
+/* Read and check every argument. */
+static void
+parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
+{
+	HackError	err;
+	char	   *fmt;
+	char	   *arch;
+
+	memset(a, 0, sizeof(*a));
+	a->model = TextDatumGetCString(required(fcinfo, A_MODEL, "model"));
+	if (a->model[0] == '\0' || strlen(a->model) > 63)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model name must have 1 to 63 characters")));
+	a->src.shape.height = DatumGetInt32(required(fcinfo, A_HEIGHT, "height"));
+	a->src.shape.width = DatumGetInt32(required(fcinfo, A_WIDTH, "width"));
+	a->src.shape.channels = DatumGetInt32(required(fcinfo, A_CHANNELS, "channels"));
+	hack_check(hack_image_shape_check(&a->src.shape, &err), &err);
+	fmt = TextDatumGetCString(required(fcinfo, A_FORMAT, "format"));
+	hack_check(hack_image_format_parse(fmt, &a->src.format, &err), &err);
+	a->format_name = fmt;
+	a->src.skip_invalid = DatumGetBool(required(fcinfo, A_SKIP_INVALID, "skip_invalid"));
+	train_source_open(&a->src, DatumGetObjectId(required(fcinfo, A_SOURCE, "source")),
+					  NameStr(*DatumGetName(required(fcinfo, A_ID, "id_column"))),
+					  NameStr(*DatumGetName(required(fcinfo, A_IMAGE, "image_column"))),
+					  PG_ARGISNULL(A_GROUP) ? NULL : NameStr(*PG_GETARG_NAME(A_GROUP)));
+
+	arch = TextDatumGetCString(required(fcinfo, A_ARCH, "architecture"));
+	hack_check(nn_arch_from_name(arch, &a->cfg.arch, &err), &err);
+	a->cfg.channels = a->src.shape.channels;
+	a->cfg.height = a->src.shape.height;
+	a->cfg.width = a->src.shape.width;
+	a->cfg.dim = DatumGetInt32(required(fcinfo, A_DIM, "dim"));
+	a->cfg.curvature = 1.0;
+	a->cfg.clip_r = DatumGetFloat8(required(fcinfo, A_CLIP_R, "clip_r"));
+	if (a->cfg.arch == NN_ARCH_MLP)
+	{
+		ArrayType  *h = DatumGetArrayTypeP(required(fcinfo, A_HIDDEN, "hidden"));
+		int			nh = ArrayGetNItems(ARR_NDIM(h), ARR_DIMS(h));
+
+		if (ARR_NDIM(h) > 1 || ARR_HASNULL(h) || nh > NN_MAX_HIDDEN)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("hidden must be a 1-D integer array of at most %d sizes without NULLs",
+							NN_MAX_HIDDEN)));
+		a->cfg.n_hidden = nh;
+		memcpy(a->cfg.hidden, ARR_DATA_PTR(h), sizeof(int) * nh);
+	}
+	hack_check(nn_config_check(&a->cfg, &err), &err);
+
+	hack_train_defaults(&a->params);
+	a->params.epochs = DatumGetInt32(required(fcinfo, A_EPOCHS, "epochs"));
+	a->params.batch_size = DatumGetInt32(required(fcinfo, A_BATCH, "batch_size"));
+	a->params.lr = DatumGetFloat8(required(fcinfo, A_LR, "lr"));
+	a->params.sgd.momentum = DatumGetFloat8(required(fcinfo, A_MOMENTUM, "momentum"));
+	a->params.sgd.weight_decay = DatumGetFloat8(required(fcinfo, A_WEIGHT_DECAY, "weight_decay"));
+	a->params.reassign_every = DatumGetInt32(required(fcinfo, A_REASSIGN, "reassign_every"));
+	a->params.pack.radius = DatumGetFloat8(required(fcinfo, A_RADIUS, "radius"));
+	a->params.pack.k = DatumGetFloat8(required(fcinfo, A_K, "k"));
+	a->params.pack.epochs = DatumGetInt32(required(fcinfo, A_PACK_EPOCHS, "pack_epochs"));
+	a->params.pack.lr = DatumGetFloat8(required(fcinfo, A_PACK_LR, "pack_lr"));
+	a->params.seed = (uint64) DatumGetInt64(required(fcinfo, A_SEED, "seed"));
+	hack_check(hack_train_check(&a->params, &err), &err);
+	{
+		/* the packing's own checks need a valid n; 2 is the smallest group */
+		HackPackParams pp = a->params.pack;
+
+		pp.n = 2;
+		pp.dim = a->cfg.dim;
+		hack_check(hack_pack_check(&pp, &err), &err);
+	}
+}
+
+/* The parameters as stored in hack.models.params. */
+static char *
+params_json(const TrainArgs *a)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfo(&s,
+					 "{\"architecture\": \"%s\", \"channels\": %d, \"height\": %d, \"width\": %d,"
+					 " \"dim\": %d, \"clip_r\": %.17g, \"epochs\": %d, \"batch_size\": %d,"
+					 " \"lr\": %.17g, \"momentum\": %.17g, \"weight_decay\": %.17g,"
+					 " \"reassign_every\": %d, \"radius\": %.17g, \"k\": %.17g,"
+					 " \"pack_epochs\": %d, \"pack_lr\": %.17g, \"seed\": " UINT64_FORMAT ","
+					 " \"format\": \"%s\"}",
+					 nn_arch_name(a->cfg.arch), a->cfg.channels, a->cfg.height, a->cfg.width,
+					 a->cfg.dim, a->cfg.clip_r, a->params.epochs, a->params.batch_size,
+					 a->params.lr, a->params.sgd.momentum, a->params.sgd.weight_decay,
+					 a->params.reassign_every, a->params.pack.radius, a->params.pack.k,
+					 a->params.pack.epochs, a->params.pack.lr, a->params.seed,
+					 a->format_name);
+	return s.data;
+}
+
+/* Training metrics as stored in hack.models.metrics. */
+static char *
+metrics_json(const HackTrainResult *r, const GroupImages *g)
+{
+	StringInfoData s;
+	const HackPackStats *p = &r->pack_stats;
+
+	initStringInfo(&s);
+	appendStringInfo(&s,
+					 "{\"rows\": %d, \"skipped\": " INT64_FORMAT ", \"first_loss\": %.9g,"
+					 " \"final_loss\": %.9g, \"pack_seconds\": %.3f, \"train_seconds\": %.3f,"
+					 " \"images_per_second\": %.1f, \"packing\": {\"nn_mean\": %.9g,"
+					 " \"nn_cv\": %.9g, \"nn_min\": %.9g, \"max_norm\": %.9g}}",
+					 r->n, g->skipped, r->first_loss, r->final_loss, r->pack_seconds,
+					 r->train_seconds, r->images_per_sec, p->nn_mean, p->nn_cv, p->nn_min,
+					 p->max_norm);
+	return s.data;
+}
+
+/* Per-epoch callback: NOTICE, live progress, and interrupts. */
+static bool
+on_epoch(void *arg, const HackEpochReport *rep)
+{
+	TrainRun   *run = (TrainRun *) arg;
+	StringInfoData activity;
+
+	ereport(NOTICE,
+			(errmsg("hack_train %s%s%s: epoch %d/%d, loss %.4f, %.0f images/s, ETA %.0f s",
+					run->model, run->group[0] ? " group " : "", run->group,
+					rep->epoch, rep->epochs, rep->loss, rep->images_per_sec, rep->eta)));
+	initStringInfo(&activity);
+	appendStringInfoString(&activity, "hack_train progress: {\"model\": ");
+	escape_json(&activity, run->model);
+	appendStringInfoString(&activity, ", \"group\": ");
+	escape_json(&activity, run->group);
+	appendStringInfo(&activity,
+					 ", \"group_no\": %d, \"groups\": %d, \"rows\": %d, \"epoch\": %d,"
+					 " \"epochs\": %d, \"loss\": %.6g, \"images_per_second\": %.1f,"
+					 " \"eta_seconds\": %.1f}",
+					 run->group_no, run->groups, run->n, rep->epoch, rep->epochs,
+					 rep->loss, rep->images_per_sec, rep->eta);
+	pgstat_report_activity(STATE_RUNNING, activity.data);
+	pfree(activity.data);
+	return hack_interrupt_callback(NULL, rep->epoch, rep->epochs);
+}
+
+/* Train one group and write its results; frees every core allocation. */
+static void
+train_group(TrainArgs *a, TrainRun *run)
+{
+	GroupImages g;
+	NnModel    *volatile net = NULL;
+	HackTrainResult result;
+	HackError	err;
+	HackStatus	st;
+	const char *where = run->group[0]
+		? psprintf("group \"%s\" of %s", run->group, a->src.relname)
+		: a->src.relname;
+
+	memset(&result, 0, sizeof(result));
+	train_source_read(&a->src, run->group, &g);
+	if (g.skipped > 0)
+		ereport(NOTICE,
+				(errmsg("hack_train %s: skipped " INT64_FORMAT " rows with NULL or invalid images",
+						run->model, g.skipped)));
+	if (g.n < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s has %d usable rows; HACK needs at least 2", where, g.n)));
+	if (a->params.batch_size > g.n)
+		ereport(NOTICE,
+				(errmsg("batch_size %d exceeds the %d rows of %s; using them all as one batch",
+						a->params.batch_size, g.n, where)));
+	run->n = g.n;
+	PG_TRY();
+	{
+		StoredModel sm;
+
+		st = nn_model_create(&a->cfg, (NnModel **) &net, &err);
+		if (st == HACK_OK)
+			st = nn_set_threads(net, hack_blas_prepare(), &err);
+		if (st == HACK_OK)
+		{
+			nn_model_init(net, a->params.seed);
+			st = nn_fit_normalisation(net, g.images, g.n, &err);
+		}
+		if (st == HACK_OK)
+			st = hack_train_group(net, g.images, g.n, &a->params, &result, on_epoch,
+								  hack_interrupt_callback, run, &err);
+		if (st != HACK_OK)
+			hack_raise(&err);
+		sm.model = a->model;
+		sm.group = run->group;
+		sm.params_json = params_json(a);
+		sm.metrics_json = metrics_json(&result, &g);
+		sm.source = a->src.relname;
+		sm.net = net;
+		sm.images = &g;
+		sm.result = &result;
+		model_store_save(&sm);
+	}
+	PG_FINALLY();
+	{
+		hack_train_result_free(&result);
+		if (net != NULL)
+			nn_model_free(net);
+	}
+	PG_END_TRY();
+}
+
+/* CALL hack_train(model => ..., source => ..., ...) */
+Datum
+hack_train(PG_FUNCTION_ARGS)
+{
+	bool		atomic = !(fcinfo->context && IsA(fcinfo->context, CallContext) &&
+						   !castNode(CallContext, fcinfo->context)->atomic);
+	MemoryContext job_cxt;
+	MemoryContext group_cxt;
+	MemoryContext old;
+	TrainArgs	a;
+	TrainRun	run;
+	List	   *groups;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (PG_NARGS() != A_NARGS)
+		elog(ERROR, "hack_train: expected %d arguments, got %d", A_NARGS, PG_NARGS());
+	/* lives across the commits between groups (the CALL's portal does) */
+	job_cxt = AllocSetContextCreate(atomic ? CurrentMemoryContext : PortalContext,
+									"hack_train", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(job_cxt);
+	SPI_connect_ext(atomic ? 0 : SPI_OPT_NONATOMIC);
+	MemoryContextSwitchTo(job_cxt);
+	group_cxt = AllocSetContextCreate(job_cxt, "hack_train group", ALLOCSET_DEFAULT_SIZES);
+	parse_args(fcinfo, &a);
+	groups = train_source_groups(&a.src);
+	if (groups == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s has no rows to train on", a.src.relname)));
+	run.model = a.model;
+	run.groups = list_length(groups);
+	foreach(lc, groups)
+	{
+		run.group = (const char *) lfirst(lc);
+		run.group_no = ++i;
+		MemoryContextSwitchTo(group_cxt);
+		train_group(&a, &run);
+		MemoryContextSwitchTo(job_cxt);
+		MemoryContextReset(group_cxt);
+		if (!atomic)
+		{
+			SPI_commit();
+			SPI_start_transaction();	/* a no-op where SPI_commit starts one */
+			ereport(NOTICE,
+					(errmsg("hack_train %s: committed group %d of %d (%s)", a.model, i,
+							run.groups, run.group[0] ? run.group : "all rows")));
+		}
+	}
+	SPI_finish();
+	pgstat_report_activity(STATE_RUNNING, debug_query_string ? debug_query_string : "CALL hack_train");
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(job_cxt);
+	PG_RETURN_VOID();
+}
