@@ -26,15 +26,6 @@
 #include "nn_optim.h"
 #include "nn_serial.h"
 
-/* true when running under valgrind: smaller cases */
-static bool
-small_run(void)
-{
-	const char *s = getenv("HACK_UNIT_SMALL");
-
-	return s != NULL && s[0] == '1';
-}
-
 /* Build and initialise a model, failing the test if that fails. */
 static NnModel *
 make_model(NnArch arch, int c, int h, int w, int dim, uint64_t seed)
@@ -197,7 +188,7 @@ test_nn_gradcheck_lenet(void)
 {
 	UnitRng		rng = {11};
 	NnModel    *m = make_model(NN_ARCH_LENET, 1, 20, 20, 3, 5);
-	int			n = small_run() ? 2 : 4;
+	int			n = unit_small() ? 2 : 4;
 	float	   *x = random_images(m, n, &rng);
 	double	   *t = random_targets(n, 3, &rng);
 	double		e = model_grad_error(m, x, n, t, 0.0, 1.0f, -1);
@@ -216,13 +207,13 @@ test_nn_gradcheck_lenet_rgb_blocks(void)
 {
 	UnitRng		rng = {12};
 	NnModel    *m = make_model(NN_ARCH_LENET, 3, 20, 20, 4, 6);
-	int			n = small_run() ? 4 : 6;
+	int			n = unit_small() ? 4 : 6;
 	float	   *x = random_images(m, n, &rng);
 	double	   *t = random_targets(n, 4, &rng);
 	double		e;
 
 	m->layers[0].chunk = 3;		/* several blocks, the last one short */
-	m->layers[1].chunk = small_run() ? 3 : 4;
+	m->layers[1].chunk = unit_small() ? 3 : 4;
 	e = model_grad_error(m, x, n, t, 0.5, 1.0f, -1);
 	CHECK(e < GRAD_TOL);
 	if (e >= GRAD_TOL)
@@ -489,8 +480,8 @@ test_nn_training_reduces_loss(void)
 	NnSgd		sgd = {0.0, 0.0};
 	double		first = 0.0,
 				loss = 0.0;
-	int			steps = small_run() ? 12 : 300;
-	double		goal = small_run() ? 0.95 : 0.5;
+	int			steps = unit_small() ? 12 : 300;
+	double		goal = unit_small() ? 0.95 : 0.5;
 
 	CHECK(nn_fit_normalisation(m, x, n, NULL) == HACK_OK);
 	for (int s = 0; s < steps; s++)
@@ -552,7 +543,7 @@ test_nn_threads(void)
 	NnModel    *b = make_model(NN_ARCH_LENET, 1, 20, 20, 3, 31);
 	NnModel    *c = make_model(NN_ARCH_LENET, 1, 20, 20, 3, 31);
 	UnitRng		rng = {32};
-	int			n = small_run() ? 40 : 70;	/* 2 or 3 parts */
+	int			n = unit_small() ? 40 : 70;	/* 2 or 3 parts */
 	float	   *x = random_images(a, n, &rng);
 	double	   *t = random_targets(n, 3, &rng);
 	double		la,
@@ -766,7 +757,7 @@ test_nn_serial_rejects_damage(void)
 	uint8_t    *blob = malloc(len),
 			   *copy = malloc(len);
 	HackError	err;
-	int			flips = small_run() ? 200 : 5000;
+	int			flips = unit_small() ? 200 : 5000;
 
 	nn_model_write(m, blob);
 	for (size_t cut = 0; cut < len; cut++)

@@ -485,6 +485,8 @@ suite_packing(void)
 	RUN(test_interrupt);
 	RUN(test_stats_brute_force);
 	RUN(test_stats_reject_random);
+	if (unit_small())
+		return;					/* the quality runs take hours under valgrind */
 	RUN(test_quality_2000);
 	RUN(test_quality_20000);
 	RUN(test_quality_other_dims);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 extern int	unit_current_failures;
 
@@ -35,6 +36,19 @@ extern void unit_run(const char *name, void (*fn) (void));
 			unit_fail(__FILE__, __LINE__, "%s = %.17g, expected %s = %.17g (tol %g)", \
 					  #a, a_, #b, b_, (double) (tol)); \
 	} while (0)
+
+/*
+ * True under `make unitcheck-valgrind` (HACK_UNIT_SMALL=1): suites shrink
+ * or skip their large statistical cases, which exercise no code the small
+ * cases do not, so that memcheck finishes in minutes.
+ */
+static inline bool
+unit_small(void)
+{
+	const char *s = getenv("HACK_UNIT_SMALL");
+
+	return s != NULL && s[0] == '1';
+}
 
 /* SplitMix64: small, seedable, good enough to draw test cases */
 typedef struct UnitRng
