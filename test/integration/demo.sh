@@ -23,8 +23,8 @@ check "demo exits 0" "$([ $rc = 0 ] && echo yes)"
 [ $rc = 0 ] || echo "$out" | tail -20
 check "demo prints 10 classes" "$([ "$(echo "$out" | grep -c '^== class ')" = 10 ] && echo yes)"
 check "demo prints typical and atypical ids" "$([ "$(echo "$out" | grep -cE '^(typical|atypical) +ids: [0-9]+( [0-9]+){9}$')" = 20 ] && echo yes)"
-png=demo/out/fashion_disc.png
-check "demo writes a PNG" "$(head -c 8 "$png" 2>/dev/null | od -An -tx1 | tr -d ' \n' | grep -q '^89504e470d0a1a0a$' && echo yes)"
+png=demo/out/disc_class_7.png
+check "demo writes a PNG per class" "$(head -c 8 "$png" 2>/dev/null | od -An -tx1 | tr -d ' \n' | grep -q '^89504e470d0a1a0a$' && echo yes)"
 check "demo prints the selection SQL" "$(echo "$out" | grep -q "hack_select('fashion_demo', 0.10, 'atypical')" && echo yes)"
 start=$(date +%s)
 out2=$(bash demo/run.sh 2>&1)
