@@ -58,6 +58,15 @@ CREATE TABLE imgs_npy AS SELECT id, '\x934e554d505901007600'::bytea
 CALL hack_train(model => 'npy', source => 'imgs_npy', epochs => 2, seed => 3);
 SELECT model, count(*) FROM hack.embeddings WHERE model IN ('f32', 'npy') GROUP BY 1 ORDER BY 1;
 
+-- hack_embed's cached model is dropped when the model is retrained
+SELECT count(hack_embed('npy', img)) AS cached FROM imgs_npy;
+SET client_min_messages = warning;
+CALL hack_train(model => 'npy', source => 'imgs_npy', epochs => 2, seed => 99);
+RESET client_min_messages;
+SELECT max(hack_embed('npy', i.img) <-> e.embedding) < 1e-6 AS cache_invalidated
+FROM imgs_npy i JOIN hack.embeddings e ON e.id = i.id AND e.model = 'npy';
+SET client_min_messages = warning;
+
 -- the mlp architecture
 CALL hack_train(model => 'mlp', source => 'imgs', architecture => 'mlp', hidden => '{64,32}', epochs => 3, seed => 4);
 SELECT architecture, count(*) FROM hack.models m JOIN hack.embeddings e USING (model, group_key)
