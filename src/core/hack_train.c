@@ -25,6 +25,7 @@
 
 #include "hungarian.h"
 #include "hyperbolic.h"
+#include "rng.h"
 
 /* seconds on a monotonic-enough clock (C11 timespec_get) */
 static double
@@ -36,24 +37,13 @@ now_seconds(void)
 	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* SplitMix64, the loop's only source of randomness. */
-static uint64_t
-rng_next(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
 /* Fisher-Yates shuffle of a[0..n-1]. */
 static void
 shuffle(int *a, int n, uint64_t *state)
 {
 	for (int i = n - 1; i > 0; i--)
 	{
-		int			j = (int) (rng_next(state) % (uint64_t) (i + 1));
+		int			j = (int) (hack_rng_next(state) % (uint64_t) (i + 1));
 		int			t = a[i];
 
 		a[i] = a[j];

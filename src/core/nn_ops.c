@@ -13,6 +13,8 @@
  */
 #include "nn_ops.h"
 
+#include "rng.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -38,22 +40,18 @@ nn_rng_seed(NnRng *rng, uint64_t seed)
 	rng->state = seed ^ 0x6A09E667F3BCC909ULL;
 }
 
-/* SplitMix64 (Steele, Lea, Flood 2014). */
+/* SplitMix64 (rng.h). */
 uint64_t
 nn_rng_next(NnRng *rng)
 {
-	uint64_t	z = (rng->state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
+	return hack_rng_next(&rng->state);
 }
 
 /* Uniform in [0, 1) with 53 random bits. */
 double
 nn_rng_uniform(NnRng *rng)
 {
-	return (nn_rng_next(rng) >> 11) * 0x1.0p-53;
+	return hack_rng_uniform(&rng->state);
 }
 
 /* Standard normal by Box-Muller (one draw per call, for simplicity). */

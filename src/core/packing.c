@@ -80,6 +80,8 @@
  */
 #include "packing.h"
 
+#include "rng.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,30 +106,13 @@
 #define PACK_PI 3.14159265358979323846
 #define PACK_LN2 0.69314718055994530942
 
-/* SplitMix64, seeded: the only source of randomness. */
-static uint64_t
-pack_rng_next(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [0, 1). */
-static double
-pack_rng_uniform(uint64_t *state)
-{
-	return (pack_rng_next(state) >> 11) * 0x1.0p-53;
-}
 
 /* Standard normal (Box-Muller). */
 static double
 pack_rng_normal(uint64_t *state)
 {
-	double		u = pack_rng_uniform(state);
-	double		v = pack_rng_uniform(state);
+	double		u = hack_rng_uniform(state);
+	double		v = hack_rng_uniform(state);
 
 	return sqrt(-2.0 * log(1.0 - u)) * cos(2.0 * PACK_PI * v);
 }
@@ -433,7 +418,7 @@ pack_initial(const HackPackParams *p, const HackPackGeometry *g,
 	uint64_t	rng = p->seed ^ 0x5DEECE66DULL;
 	int			dim = p->dim;
 	double		golden = PACK_PI * (3.0 - sqrt(5.0));
-	double		theta0 = 2.0 * PACK_PI * pack_rng_uniform(&rng);
+	double		theta0 = 2.0 * PACK_PI * hack_rng_uniform(&rng);
 	double		u[HACK_MAX_DIM];
 
 	for (int i = 0; i < p->n; i++)
@@ -464,7 +449,7 @@ pack_initial(const HackPackParams *p, const HackPackGeometry *g,
 
 		for (int d = 0; d < dim; d++)
 			u[d] = pack_rng_normal(&rng);
-		pack_move(xi, u, dim, PACK_JITTER * g->r_n * pack_rng_uniform(&rng));
+		pack_move(xi, u, dim, PACK_JITTER * g->r_n * hack_rng_uniform(&rng));
 		pack_project(xi, dim, g->wall);
 	}
 }

@@ -1,0 +1,30 @@
+/*
+ * rng.h
+ *	  SplitMix64 (Steele, Lea, Flood 2014): the core's one seedable source of
+ *	  randomness, identical on every platform, so results depend only on the
+ *	  seed.
+ */
+#ifndef HACK_CORE_RNG_H
+#define HACK_CORE_RNG_H
+
+#include <stdint.h>
+
+/* The next 64 random bits. */
+static inline uint64_t
+hack_rng_next(uint64_t *state)
+{
+	uint64_t	z = (*state += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, 1). */
+static inline double
+hack_rng_uniform(uint64_t *state)
+{
+	return (hack_rng_next(state) >> 11) * 0x1.0p-53;
+}
+
+#endif							/* HACK_CORE_RNG_H */
