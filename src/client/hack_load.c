@@ -387,9 +387,13 @@ main(int argc, char **argv)
 	if (bar)
 		progress(n, n, t0, 1);
 	if (!o.quiet)
+	{
+		double		elapsed = now() - t0;
+
 		printf("loaded %lld images of %d x %d x %d %s into %s in %.2f s (%.0f images/s)\n",
 			   n, img.channels, img.height, img.width, img.f32 ? "float32" : "uint8",
-			   o.table, now() - t0, n / (now() - t0 > 0 ? now() - t0 : 1e-9));
+			   o.table, elapsed, n / (elapsed > 0 ? elapsed : 1e-9));
+	}
 	dataset_close(&img);
 	if (o.labels)
 		dataset_close(&lab);
