@@ -55,12 +55,28 @@ unitcheck-valgrind: test/unit/run_unit
 	HACK_UNIT_SMALL=1 OPENBLAS_NUM_THREADS=1 valgrind -q --error-exitcode=1 \
 		--leak-check=full --errors-for-leak-kinds=definite test/unit/run_unit
 
-# libFuzzer target for the encoder loader (not run in CI)
+# libFuzzer targets, one per parser of src/core (test/fuzz/fuzz_NAME.c ->
+# test/fuzz/bin/fuzz_NAME); test/integration/fuzz.sh runs each briefly in CI
+# and doc/reliability.md says how to run them longer.  Their seed corpora in
+# test/fuzz/corpus are written by `make fuzz-seeds`.
 FUZZ_CC = clang
-test/fuzz/bin/fuzz_model_blob: test/fuzz/fuzz_model_blob.c $(CORE_SRCS) $(wildcard src/core/*.h)
+FUZZ_SRCS = $(sort $(wildcard test/fuzz/fuzz_*.c))
+FUZZ_BINS = $(patsubst test/fuzz/%.c,test/fuzz/bin/%,$(FUZZ_SRCS))
+
+test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard src/core/*.h)
 	mkdir -p test/fuzz/bin
-	$(FUZZ_CC) -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -Isrc/core \
-		-o $@ test/fuzz/fuzz_model_blob.c $(CORE_SRCS) $(CORE_LIBS)
+	$(FUZZ_CC) -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Wall -Wextra -Werror -Isrc/core -o $@ $< $(CORE_SRCS) $(CORE_LIBS)
 
 .PHONY: fuzz
-fuzz: test/fuzz/bin/fuzz_model_blob
+fuzz: $(FUZZ_BINS)
+
+test/fuzz/bin/make_seeds: test/fuzz/make_seeds.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	mkdir -p test/fuzz/bin
+	$(CC) $(UNIT_CFLAGS) -o $@ test/fuzz/make_seeds.c $(CORE_SRCS) $(CORE_LIBS)
+
+.PHONY: fuzz-seeds
+fuzz-seeds: test/fuzz/bin/make_seeds
+	rm -rf test/fuzz/corpus
+	test/fuzz/bin/make_seeds test/fuzz/corpus

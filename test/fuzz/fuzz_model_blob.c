@@ -9,14 +9,10 @@
  * random bytes almost never pass the checksum, half of the inputs get
  * their trailing CRC fixed up first so the fuzzer reaches the parser.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
 #include "nn_model.h"
 #include "nn_serial.h"
-
-int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -48,17 +44,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		double	   *emb = malloc(sizeof(double) * m->cfg.dim);
 
 		nn_model_write(m, again);
-		if (len != size || memcmp(again, buf, len) != 0)
-			abort();
-		if (in <= 4096 && nn_forward(m, x, 1, emb, &err) != HACK_OK)
-			abort();
+		FUZZ_ASSERT(len == size && memcmp(again, buf, len) == 0);
+		if (in <= 4096)
+			FUZZ_ASSERT(nn_forward(m, x, 1, emb, &err) == HACK_OK);
 		free(again);
 		free(x);
 		free(emb);
 		nn_model_free(m);
 	}
-	else if (st != HACK_ERR_CORRUPT && st != HACK_ERR_NO_MEMORY)
-		abort();
+	else
+		fuzz_check_error(st, &err, HACK_ERR_CORRUPT, HACK_ERR_NO_MEMORY,
+						 HACK_ERR_CORRUPT);
 	free(buf);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* One line per suite of test/unit; each is defined in test_NAME.c. */
 SUITE(hyperbolic)
 SUITE(point_text)
+SUITE(point_binary)
 SUITE(tensor)
 SUITE(plot)
 SUITE(hungarian)

@@ -1,0 +1,63 @@
+/*
+ * fuzz_hball_text.c
+ *	  libFuzzer target for the hball literal parser (hball_text.c).
+ *
+ * Any input either fails with a syntax, out-of-range or limit error and a
+ * message, or gives a centre inside the unit ball and a finite radius
+ * >= 0 (never -0) that print and parse back to the same bits.
+ */
+#include "fuzz.h"
+
+#include <math.h>
+
+#include "hball_text.h"
+#include "hyperbolic.h"
+
+/* "<(x1,...,xn),r>" with digits that read back exactly. */
+static char *
+print_hball(const double *x, int dim, double r)
+{
+	char	   *buf = malloc((size_t) (dim + 1) * (HACK_DOUBLE_BUF + 1) + 8);
+	char	   *p = buf;
+	char		num[HACK_DOUBLE_BUF];
+
+	p += sprintf(p, "<(");
+	for (int i = 0; i < dim; i++)
+		p += sprintf(p, i ? ",%s" : "%s", hack_fmt_double(num, sizeof(num), x[i]));
+	sprintf(p, "),%s>", hack_fmt_double(num, sizeof(num), r));
+	return buf;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char	   *s = fuzz_cstring(data, size);
+	double		x[HACK_MAX_DIM],
+				y[HACK_MAX_DIM];
+	double		r,
+				r2;
+	int			dim,
+				dim2;
+	HackError	err;
+	HackStatus	st;
+
+	st = hack_parse_hball(s, x, &dim, &r, &err);
+	if (st == HACK_OK)
+	{
+		char	   *again;
+
+		FUZZ_ASSERT(dim >= 1 && dim <= HACK_MAX_DIM);
+		FUZZ_ASSERT(hyp_check_point(x, dim, 1.0, &err) == HACK_OK);
+		FUZZ_ASSERT(isfinite(r) && r >= 0.0 && !signbit(r));
+		again = print_hball(x, dim, r);
+		FUZZ_ASSERT(hack_parse_hball(again, y, &dim2, &r2, &err) == HACK_OK);
+		FUZZ_ASSERT(dim2 == dim && memcmp(x, y, sizeof(double) * dim) == 0);
+		FUZZ_ASSERT(memcmp(&r, &r2, sizeof(double)) == 0);
+		free(again);
+	}
+	else
+		fuzz_check_error(st, &err, HACK_ERR_SYNTAX, HACK_ERR_OUT_OF_RANGE,
+						 HACK_ERR_LIMIT);
+	free(s);
+	return 0;
+}

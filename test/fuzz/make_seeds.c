@@ -1,0 +1,298 @@
+/*
+ * make_seeds.c
+ *	  Writes the seed corpora of the libFuzzer targets of test/fuzz.
+ *
+ * Usage: make_seeds DIR; writes DIR/<target>/<name> for every target.
+ * `make fuzz-seeds` rebuilds test/fuzz/corpus with it.  The seeds are a few
+ * valid inputs of each parser (so the fuzzer starts past the first check)
+ * and a few classic near misses; the model blobs are written by the core's
+ * own serialiser, so they follow the format whatever it becomes.  No data
+ * set is involved and the output is the same on every run.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "nn_model.h"
+#include "nn_serial.h"
+
+static const char *out_dir;
+
+/* Write len bytes as out_dir/target/name, creating the directories. */
+static void
+seed(const char *target, const char *name, const void *data, size_t len)
+{
+	char		path[1024];
+	FILE	   *f;
+
+	snprintf(path, sizeof(path), "%s/%s", out_dir, target);
+	if (mkdir(path, 0777) != 0 && errno != EEXIST)
+	{
+		perror(path);
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/%s/%s", out_dir, target, name);
+	if ((f = fopen(path, "wb")) == NULL || fwrite(data, 1, len, f) != len ||
+		fclose(f) != 0)
+	{
+		perror(path);
+		exit(1);
+	}
+}
+
+static void
+seed_text(const char *target, const char *name, const char *text)
+{
+	seed(target, name, text, strlen(text));
+}
+
+/* Literals of poincare_point and hball, good and bad. */
+static void
+text_seeds(void)
+{
+	static const char *const points[] = {
+		"(0.5,-0.25)", "(0)", " ( 0.1 ,\t-0.2\n) ", "(1e-300,5E-1)",
+		"(0.70710678118654746,0.70710678118654746)", "(-0,0x1p-3)",
+		"(0.1,0.2", "(1,0)", "(nan,0)", "(1e400)", "(0.1 0.2)", "()",
+		"(0.1,0.2) x", "(.5,-.5e-1,+0.25)",
+	};
+	static const char *const balls[] = {
+		"<(0.5,-0.25),1.5>", "<(0),0>", " < ( 0.1 , 0.2 ) , 1e-3 > ",
+		"<(0.1),-0>", "<(0.1),-1>", "<(0.1),inf>", "<(1,0),1>", "<(0.1) 1>",
+		"<(0.1),1> x", "<0.1,1>",
+	};
+	char		name[32];
+	char		big[1100 * 4];
+	char	   *p = big;
+
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
+	{
+		snprintf(name, sizeof(name), "point_%02zu", i);
+		seed_text("point_text", name, points[i]);
+	}
+	/* the dimension limit, 1024 coordinates, and one past it */
+	*p++ = '(';
+	for (int i = 0; i < 1025; i++)
+		p += sprintf(p, i ? ",0" : "0");
+	strcpy(p, ")");
+	seed_text("point_text", "point_1025", big);
+	big[strlen(big) - 3] = ')';
+	big[strlen(big) - 2] = '\0';
+	seed_text("point_text", "point_1024", big);
+	for (size_t i = 0; i < sizeof(balls) / sizeof(balls[0]); i++)
+	{
+		snprintf(name, sizeof(name), "hball_%02zu", i);
+		seed_text("hball_text", name, balls[i]);
+	}
+}
+
+/* Append v big-endian (network order, as pq_sendint16/pq_sendfloat8). */
+static uint8_t *
+put_be(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = bytes - 1; i >= 0; i--)
+		*p++ = (uint8_t) (v >> (8 * i));
+	return p;
+}
+
+/* The binary form of a point: int16 dim, int16 flags, dim float8. */
+static void
+point_recv_seed(const char *name, int dim, int flags, const double *x, int nx)
+{
+	uint8_t		buf[4 + 8 * 8];
+	uint8_t    *p = buf;
+
+	p = put_be(p, (uint16_t) dim, 2);
+	p = put_be(p, (uint16_t) flags, 2);
+	for (int i = 0; i < nx; i++)
+	{
+		uint64_t	u;
+
+		memcpy(&u, &x[i], 8);
+		p = put_be(p, u, 8);
+	}
+	seed("point_recv", name, buf, (size_t) (p - buf));
+}
+
+static void
+binary_seeds(void)
+{
+	double		x[4] = {0.5, -0.25, 0.125, 0.0};
+	double		out[2] = {1.5, 0.0};
+
+	point_recv_seed("ok_2", 2, 0, x, 2);
+	point_recv_seed("ok_4", 4, 0, x, 4);
+	point_recv_seed("short", 2, 0, x, 1);
+	point_recv_seed("flags", 1, 1, x, 1);
+	point_recv_seed("dim_0", 0, 0, x, 0);
+	point_recv_seed("outside", 1, 0, out, 1);
+}
+
+/*
+ * An .npy blob (a version 1 header for descr and shape, then len data
+ * bytes) after the byte that fuzz_npy.c reads as the expected image shape:
+ * channels = 1 + (b >> 6), height = 1 + ((b >> 3) & 7), width = 1 + (b & 7).
+ */
+static void
+npy_seed(const char *name, uint8_t shape_byte, const char *descr,
+		 const char *shape, const uint8_t *data, size_t len)
+{
+	char		dict[256];
+	uint8_t		buf[4096];
+	int			n = snprintf(dict, sizeof(dict),
+							 "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
+							 descr, shape);
+	int			hlen = (10 + n + 1 + 63) / 64 * 64 - 10;
+	uint8_t    *p = buf + 1;
+
+	buf[0] = shape_byte;
+	memcpy(p, "\x93NUMPY\x01\x00", 8);
+	p[8] = (uint8_t) hlen;
+	p[9] = (uint8_t) (hlen >> 8);
+	memcpy(p + 10, dict, n);
+	memset(p + 10 + n, ' ', hlen - n - 1);
+	p[10 + hlen - 1] = '\n';
+	memcpy(p + 10 + hlen, data, len);
+	seed("npy", name, buf, 1 + 10 + hlen + len);
+}
+
+static void
+tensor_seeds(void)
+{
+	static const int shapes[][3] = {{1, 3, 4}, {3, 2, 2}, {1, 1, 1}};
+	uint8_t		data[1024];
+	uint8_t		raw[1 + 1024];
+	float		f[12];
+	double		d[12];
+	uint8_t		s134 = (0 << 6) | (2 << 3) | 3;	/* 1 x 3 x 4 */
+	uint8_t		s322 = (2 << 6) | (1 << 3) | 1;	/* 3 x 2 x 2 */
+
+	for (int i = 0; i < 1024; i++)
+		data[i] = (uint8_t) (i * 37 + 11);
+	for (int i = 0; i < 12; i++)
+	{
+		f[i] = (float) i / 7.0f;
+		d[i] = -(double) i / 3.0;
+	}
+	npy_seed("u1_hw", s134, "|u1", "(3, 4)", data, 12);
+	npy_seed("f4_chw", s134, "<f4", "(1, 3, 4)", (uint8_t *) f, 48);
+	npy_seed("f8_hwc_be", s322, ">f8", "(2, 2, 3)", (uint8_t *) d, 96);
+	npy_seed("f4_chw3", s322, "<f4", "(1, 3, 2, 2)", (uint8_t *) f, 48);
+	npy_seed("i2_1d", s134, "<i2", "(12,)", data, 24);
+	npy_seed("u8_0d", s134, "<u8", "()", data, 8);
+	npy_seed("f4_bad_len", s134, "<f4", "(3, 4)", data, 7);
+
+	/*
+	 * Raw images: fuzz_image_raw.c reads byte 0 as the format (bits 6-7:
+	 * auto, u8, f32, f32) and channels, height, width - 1 (bits 4-5, 2-3,
+	 * 0-1).
+	 */
+	for (int fmt = 0; fmt < 3; fmt++)
+	{
+		char		name[32];
+		int			c = shapes[fmt][0],
+					h = shapes[fmt][1],
+					w = shapes[fmt][2];
+		size_t		n = (size_t) c * h * w;
+		size_t		len = fmt == 2 ? 4 * n : n;
+
+		raw[0] = (uint8_t) (fmt << 6 | (c - 1) << 4 | (h - 1) << 2 | (w - 1));
+		if (fmt == 2)
+		{
+			for (size_t i = 0; i < n; i++)
+			{
+				float		v = (float) i - 2.5f;
+
+				memcpy(raw + 1 + 4 * i, &v, 4);
+			}
+		}
+		else
+			memcpy(raw + 1, data, len);
+		snprintf(name, sizeof(name), "raw_%d", fmt);
+		seed("image_raw", name, raw, 1 + len);
+		snprintf(name, sizeof(name), "raw_%d_short", fmt);
+		seed("image_raw", name, raw, len);
+	}
+}
+
+/* A model blob of cfg, prefixed by the target's "fix the CRC" byte. */
+static void
+model_seed(const char *name, const NnConfig *cfg)
+{
+	NnModel    *m;
+	HackError	err;
+	size_t		len;
+	uint8_t    *buf;
+
+	if (nn_model_create(cfg, &m, &err) != HACK_OK)
+	{
+		fprintf(stderr, "make_seeds: %s\n", err.message);
+		exit(1);
+	}
+	nn_model_init(m, 42);
+	len = nn_model_blob_size(m);
+	buf = malloc(len + 1);
+	buf[0] = 1;
+	nn_model_write(m, buf + 1);
+	seed("model_blob", name, buf, len + 1);
+	free(buf);
+	nn_model_free(m);
+}
+
+static void
+model_seeds(void)
+{
+	NnConfig	cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.arch = NN_ARCH_MLP;
+	cfg.channels = 1;
+	cfg.height = 2;
+	cfg.width = 2;
+	cfg.dim = 2;
+	cfg.curvature = 1.0;
+	cfg.clip_r = NN_DEFAULT_CLIP_R;
+	model_seed("mlp_linear", &cfg);
+	cfg.channels = 2;
+	cfg.n_hidden = 2;
+	cfg.hidden[0] = 3;
+	cfg.hidden[1] = 2;
+	cfg.dim = 3;
+	cfg.curvature = 0.5;
+	cfg.clip_r = 0.0;
+	model_seed("mlp_hidden", &cfg);
+	/* the smallest lenet: 16 x 16 -> 12 -> 6 -> 2 -> 1 */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.arch = NN_ARCH_LENET;
+	cfg.channels = 1;
+	cfg.height = 16;
+	cfg.width = 16;
+	cfg.dim = 2;
+	cfg.curvature = 1.0;
+	cfg.clip_r = NN_DEFAULT_CLIP_R;
+	model_seed("lenet_16", &cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc != 2)
+	{
+		fprintf(stderr, "usage: make_seeds DIR\n");
+		return 2;
+	}
+	out_dir = argv[1];
+	if (mkdir(out_dir, 0777) != 0 && errno != EEXIST)
+	{
+		perror(out_dir);
+		return 1;
+	}
+	text_seeds();
+	binary_seeds();
+	tensor_seeds();
+	model_seeds();
+	return 0;
+}
