@@ -60,14 +60,20 @@ unitcheck-valgrind: test/unit/run_unit
 # and doc/reliability.md says how to run them longer.  Their seed corpora in
 # test/fuzz/corpus are written by `make fuzz-seeds`.
 FUZZ_CC = clang
+FUZZ_CFLAGS = -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Isrc/core
 FUZZ_SRCS = $(sort $(wildcard test/fuzz/fuzz_*.c))
 FUZZ_BINS = $(patsubst test/fuzz/%.c,test/fuzz/bin/%,$(FUZZ_SRCS))
+FUZZ_CORE_OBJS = $(patsubst src/core/%.c,test/fuzz/bin/obj/%.o,$(CORE_SRCS))
 
-test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard src/core/*.h)
-	mkdir -p test/fuzz/bin
-	$(FUZZ_CC) -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Wall -Wextra -Werror -Isrc/core -o $@ $< $(CORE_SRCS) $(CORE_LIBS)
+# the core is instrumented once and linked into every target
+test/fuzz/bin/obj/%.o: src/core/%.c $(wildcard src/core/*.h)
+	@mkdir -p test/fuzz/bin/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(FUZZ_CORE_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(FUZZ_CORE_OBJS) $(CORE_LIBS)
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS)
