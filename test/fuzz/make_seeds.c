@@ -98,6 +98,15 @@ put_be(uint8_t *p, uint64_t v, int bytes)
 	return p;
 }
 
+/* Append v little-endian (the model blob's byte order). */
+static uint8_t *
+put_le(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		*p++ = (uint8_t) (v >> (8 * i));
+	return p;
+}
+
 /* The binary form of a point: int16 dim, int16 flags, dim float8. */
 static void
 point_recv_seed(const char *name, int dim, int flags, const double *x, int nx)
@@ -242,6 +251,54 @@ model_seed(const char *name, const NnConfig *cfg)
 	nn_model_free(m);
 }
 
+/*
+ * A hand-made blob header with no tensors and no parameters, for the
+ * checks that come before any weight: the shapes lenet cannot take and
+ * hidden sizes given to lenet.
+ */
+static void
+model_header_seed(const char *name, const char *arch, int side, int n_hidden)
+{
+	uint8_t		buf[256];
+	uint8_t    *p = buf + 1;
+	uint8_t    *q;
+	double		curvature = 1.0,
+				clip = 0.0;
+	float		mean = 0.0f,
+				sd = 1.0f;
+	uint32_t	fields[4] = {1, (uint32_t) side, (uint32_t) side, 2};
+	uint32_t	u32;
+	uint64_t	u64;
+	size_t		len;
+
+	buf[0] = 0;
+	memcpy(p, "HACKNN\032\n", 8);
+	q = p + 16;
+	*q++ = (uint8_t) strlen(arch);
+	memcpy(q, arch, strlen(arch));
+	q += strlen(arch);
+	for (int i = 0; i < 4; i++)
+		q = put_le(q, fields[i], 4);
+	memcpy(&u64, &curvature, 8);
+	q = put_le(q, u64, 8);
+	memcpy(&u64, &clip, 8);
+	q = put_le(q, u64, 8);
+	q = put_le(q, (uint32_t) n_hidden, 4);
+	for (int i = 0; i < n_hidden; i++)
+		q = put_le(q, 5, 4);
+	memcpy(&u32, &mean, 4);
+	q = put_le(q, u32, 4);
+	memcpy(&u32, &sd, 4);
+	q = put_le(q, u32, 4);
+	q = put_le(q, 0, 4);		/* no tensors */
+	q = put_le(q, 0, 8);		/* no parameters */
+	len = (size_t) (q - p) + 4;
+	put_le(p + 8, NN_BLOB_VERSION, 4);
+	put_le(p + 12, len, 4);
+	put_le(q, nn_crc32(p, len - 4), 4);
+	seed("model_blob", name, buf, 1 + len);
+}
+
 static void
 model_seeds(void)
 {
@@ -274,6 +331,9 @@ model_seeds(void)
 	cfg.curvature = 1.0;
 	cfg.clip_r = NN_DEFAULT_CLIP_R;
 	model_seed("lenet_16", &cfg);
+	model_header_seed("lenet_too_small", "lenet", 8, 0);
+	model_header_seed("lenet_hidden", "lenet", 16, 1);
+	model_header_seed("mlp_no_params", "mlp", 2, 1);
 }
 
 int
