@@ -51,4 +51,20 @@ fuzz_check_error(HackStatus st, const HackError *err, HackStatus a,
 	FUZZ_ASSERT(memchr(err->detail, '\0', sizeof(err->detail)) != NULL);
 }
 
+/*
+ * Write "(x1,...,xn)" at p with digits that read back exactly; returns the
+ * end.  p needs dim * (HACK_DOUBLE_BUF + 1) + 3 bytes.
+ */
+static inline char *
+fuzz_print_coords(char *p, const double *x, int dim)
+{
+	char		num[HACK_DOUBLE_BUF];
+
+	*p++ = '(';
+	for (int i = 0; i < dim; i++)
+		p += sprintf(p, i ? ",%s" : "%s", hack_fmt_double(num, sizeof(num), x[i]));
+	strcpy(p, ")");
+	return p + 1;
+}
+
 #endif							/* HACK_FUZZ_H */

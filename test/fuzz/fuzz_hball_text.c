@@ -18,13 +18,12 @@ static char *
 print_hball(const double *x, int dim, double r)
 {
 	char	   *buf = malloc((size_t) (dim + 1) * (HACK_DOUBLE_BUF + 1) + 8);
-	char	   *p = buf;
 	char		num[HACK_DOUBLE_BUF];
+	char	   *p;
 
-	p += sprintf(p, "<(");
-	for (int i = 0; i < dim; i++)
-		p += sprintf(p, i ? ",%s" : "%s", hack_fmt_double(num, sizeof(num), x[i]));
-	sprintf(p, "),%s>", hack_fmt_double(num, sizeof(num), r));
+	buf[0] = '<';
+	p = fuzz_print_coords(buf + 1, x, dim);
+	sprintf(p, ",%s>", hack_fmt_double(num, sizeof(num), r));
 	return buf;
 }
 

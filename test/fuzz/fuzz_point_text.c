@@ -12,26 +12,6 @@
 #include "hyperbolic.h"
 #include "point_text.h"
 
-/* "(x1,...,xn)" with digits that read back exactly. */
-static char *
-print_point(const double *x, int dim)
-{
-	char	   *buf = malloc((size_t) dim * (HACK_DOUBLE_BUF + 1) + 3);
-	char	   *p = buf;
-
-	*p++ = '(';
-	for (int i = 0; i < dim; i++)
-	{
-		char		num[HACK_DOUBLE_BUF];
-
-		if (i > 0)
-			*p++ = ',';
-		p += sprintf(p, "%s", hack_fmt_double(num, sizeof(num), x[i]));
-	}
-	strcpy(p, ")");
-	return buf;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,7 +31,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_ASSERT(dim >= 1 && dim <= HACK_MAX_DIM);
 		FUZZ_ASSERT(hyp_check_point(x, dim, 1.0, &err) == HACK_OK);
-		again = print_point(x, dim);
+		again = malloc((size_t) dim * (HACK_DOUBLE_BUF + 1) + 3);
+		fuzz_print_coords(again, x, dim);
 		FUZZ_ASSERT(hack_parse_point(again, y, &dim2, &err) == HACK_OK);
 		FUZZ_ASSERT(dim2 == dim && memcmp(x, y, sizeof(double) * dim) == 0);
 		free(again);

@@ -299,37 +299,38 @@ model_header_seed(const char *name, const char *arch, int side, int n_hidden)
 	seed("model_blob", name, buf, 1 + len);
 }
 
-static void
-model_seeds(void)
+/* A model shape: square images, curvature 1, the default clip radius. */
+static NnConfig
+config(NnArch arch, int channels, int side, int dim)
 {
 	NnConfig	cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.arch = NN_ARCH_MLP;
-	cfg.channels = 1;
-	cfg.height = 2;
-	cfg.width = 2;
-	cfg.dim = 2;
+	cfg.arch = arch;
+	cfg.channels = channels;
+	cfg.height = side;
+	cfg.width = side;
+	cfg.dim = dim;
 	cfg.curvature = 1.0;
 	cfg.clip_r = NN_DEFAULT_CLIP_R;
+	return cfg;
+}
+
+static void
+model_seeds(void)
+{
+	NnConfig	cfg = config(NN_ARCH_MLP, 1, 2, 2);
+
 	model_seed("mlp_linear", &cfg);
-	cfg.channels = 2;
+	cfg = config(NN_ARCH_MLP, 2, 2, 3);
 	cfg.n_hidden = 2;
 	cfg.hidden[0] = 3;
 	cfg.hidden[1] = 2;
-	cfg.dim = 3;
 	cfg.curvature = 0.5;
 	cfg.clip_r = 0.0;
 	model_seed("mlp_hidden", &cfg);
 	/* the smallest lenet: 16 x 16 -> 12 -> 6 -> 2 -> 1 */
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.arch = NN_ARCH_LENET;
-	cfg.channels = 1;
-	cfg.height = 16;
-	cfg.width = 16;
-	cfg.dim = 2;
-	cfg.curvature = 1.0;
-	cfg.clip_r = NN_DEFAULT_CLIP_R;
+	cfg = config(NN_ARCH_LENET, 1, 16, 2);
 	model_seed("lenet_16", &cfg);
 	model_header_seed("lenet_too_small", "lenet", 8, 0);
 	model_header_seed("lenet_hidden", "lenet", 16, 1);
