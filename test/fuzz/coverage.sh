@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # test/fuzz/coverage.sh: source coverage that a corpus gives each target.
 #
-# Usage: bash test/fuzz/coverage.sh [CORPUS_ROOT]
+# Usage: bash test/fuzz/coverage.sh [CORPUS_ROOT...]
 # Builds every target with clang's source-based coverage (no sanitizers),
-# runs it once over CORPUS_ROOT/<target> (default: the committed seeds in
-# test/fuzz/corpus) and prints llvm-cov's line and branch coverage of the
+# runs it once over CORPUS_ROOT/<target> for every root given (default: the
+# committed seeds in test/fuzz/corpus) and prints llvm-cov's line and branch coverage of the
 # file the target parses.  Not part of CI; doc/reliability.md quotes it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=${1:-test/fuzz/corpus}
+[ $# -gt 0 ] || set -- test/fuzz/corpus
+roots=("$@")
 out=$(mktemp -d /tmp/hack-fuzz-cov.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 declare -A file=(
@@ -24,7 +25,7 @@ for src in test/fuzz/fuzz_*.c; do
 		-fprofile-instr-generate -fcoverage-mapping -Isrc/core \
 		-o "$out/$name" "$src" src/core/*.c -lopenblas -lpng -lm -lpthread
 	LLVM_PROFILE_FILE="$out/$name.profraw" OPENBLAS_NUM_THREADS=1 \
-		"$out/$name" -runs=0 "$root/$name" >/dev/null 2>&1
+		"$out/$name" -runs=0 "${roots[@]/%//$name}" >/dev/null 2>&1
 	llvm-profdata merge -sparse "$out/$name.profraw" -o "$out/$name.profdata"
 	llvm-cov report "$out/$name" -instr-profile="$out/$name.profdata" \
 		"${file[$name]}" | awk -v t="$name" -v f="${file[$name]}" \
