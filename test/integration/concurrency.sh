@@ -120,7 +120,7 @@ for c in $(seq 0 $((CLIENTS - 1))); do
 done
 check "each client's deletes removed exactly its first rows" "0" "$wrong"
 
-hack_consistency_probe "$DB" pts p id pts_p_idx 2 200 0.25 "after pgbench"
+hack_consistency_probe "$DB" pts p id pts_p_idx 2 100 0.25 "after pgbench"
 check "amcheck: heap and primary key btree of pts" "0" \
 	"$(q "SELECT (SELECT count(*) FROM verify_heapam('pts')) + (SELECT count(*) FROM (SELECT bt_index_parent_check('pts_pkey', true)) s) - 1")"
 

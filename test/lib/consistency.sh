@@ -13,7 +13,8 @@
 #	containment <@ hball around them, and every row through a ball that
 #	holds the whole ball model) once with only the index allowed and once
 #	with only a sequential scan, and checks that each plan is the one asked
-#	for and that both give the same rows and distances.
+#	for and that both give the same rows and distances; then that every
+#	row is found through the index by a ball search at its own point.
 
 hack_consistency_setup() {
 	psql -X -q -v ON_ERROR_STOP=1 -d "$1" >/dev/null <<'SQL'
@@ -40,7 +41,7 @@ BEGIN
 	RETURN a::poincare_point;
 END
 $$;
--- "index", "seq" or "mixed" (which scans the plan of q uses on tab), then q's result
+-- "index", "seq", "both" or "neither" (which scans of tab the plan of q uses), then q's result
 CREATE OR REPLACE FUNCTION run_probe(q text, tab text, idx text) RETURNS text
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -58,7 +59,8 @@ BEGIN
 	EXECUTE q INTO res;
 	RETURN CASE WHEN uses_index AND NOT uses_seq THEN 'index'
 				WHEN uses_seq AND NOT uses_index THEN 'seq'
-				ELSE 'mixed' END || ' ' || coalesce(res, 'NULL');
+				WHEN uses_index THEN 'both'
+				ELSE 'neither' END || ' ' || coalesce(res, 'NULL');
 END
 $$;
 SQL
@@ -71,10 +73,15 @@ hack_consistency_probe() {
 		(SELECT string_agg(d::text, ',' ORDER BY d) || '|' || string_agg(i::text, ',' ORDER BY i)
 		 FROM (SELECT $idcol AS i, $col <-> q AS d FROM $tab ORDER BY $col <-> q LIMIT 10) k) AS r
 		FROM probes) s"
-	ball="SELECT sum(n) || ' ' || md5(string_agg(r, ';' ORDER BY qid)) FROM (SELECT qid,
-		(SELECT count(*) FROM $tab WHERE $col <@ hball(q, rad)) AS n,
-		(SELECT coalesce(string_agg($idcol::text, ',' ORDER BY $idcol), '') FROM $tab WHERE $col <@ hball(q, rad)) AS r
+	ball="SELECT sum(split_part(r, ':', 1)::int) || ' ' || md5(string_agg(r, ';' ORDER BY qid)) FROM (SELECT qid,
+		(SELECT count(*) || ':' || coalesce(string_agg($idcol::text, ',' ORDER BY $idcol), '')
+		 FROM $tab WHERE $col <@ hball(q, rad)) AS r
 		FROM probes) s"
+	# every row found through the index by a search at its own point: a
+	# GiST check that amcheck lacks (each entry is reachable, so every box
+	# above it holds it and the distance bound does not prune it)
+	reach="SELECT count(*) || ' ' || count(*) FILTER (WHERE NOT t.$idcol = ANY (ARRAY(
+		SELECT u.$idcol FROM $tab u WHERE u.$col <@ hball(t.$col, 1e-9)))) FROM $tab t"
 	all="SELECT count(*) || ' ' || md5(string_agg($idcol::text, ',' ORDER BY $idcol))
 		FROM $tab WHERE $col <@ hball(array_fill(0::float8, ARRAY[$dim])::poincare_point, 40)"
 	out=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" 2>&1 <<SQL
@@ -87,6 +94,7 @@ SET enable_seqscan = off; SET enable_indexscan = on; SET enable_bitmapscan = on;
 SELECT 'knn idx ' || run_probe(\$q\$$knn\$q\$, '$short', '$idx');
 SELECT 'ball idx ' || run_probe(\$q\$$ball\$q\$, '$short', '$idx');
 SELECT 'all idx ' || run_probe(\$q\$$all\$q\$, '$short', '$idx');
+SELECT 'reach idx ' || run_probe(\$q\$$reach\$q\$, '$short', '$idx');
 SET enable_seqscan = on; SET enable_indexscan = off; SET enable_bitmapscan = off;
 SELECT 'knn seq ' || run_probe(\$q\$$knn\$q\$, '$short', '$idx');
 SELECT 'ball seq ' || run_probe(\$q\$$ball\$q\$, '$short', '$idx');
@@ -110,4 +118,6 @@ SQL
 	done
 	check "$label: every row of $tab is in its index" "$rows" \
 		"$(echo "$out" | awk '$1 == "all" && $2 == "idx" {print $4}')"
+	check "$label: every row of $tab is found through the index at its own point" "index $rows 0" \
+		"$(echo "$out" | awk '$1 == "reach" && $2 == "idx" {sub(/^both/, "index", $3); print $3, $4, $5}')"
 }
