@@ -20,16 +20,6 @@ CLIENTS=8
 SLICE=10000		# initial rows of each client's slice, ids c * 1000000 + 1..SLICE
 DB=hack_concurrency
 PGBENCH=${HACK_PGBIN:-/usr/lib/postgresql/15/bin}/pgbench
-passed=0
-failed=0
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1)); echo "ok $1"
-	else
-		failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"
-	fi
-}
-q() { psql -X -q -At -d "$DB" -c "$1" 2>&1; }
 
 WORK=$(mktemp -d /tmp/hack-concurrency.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

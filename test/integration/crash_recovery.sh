@@ -35,16 +35,6 @@ cd "$(dirname "$0")/../.."
 
 ROUNDS=${HACK_CRASH_ROUNDS:-3}
 DB=hack_crash
-passed=0
-failed=0
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1)); echo "ok $1"
-	else
-		failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"
-	fi
-}
-q() { psql -X -q -At -d "$DB" -c "$1" 2>&1; }
 finish() {
 	echo "crash_recovery: $passed passed, $failed failed"
 	[ "$failed" = 0 ]

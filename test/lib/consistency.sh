@@ -1,13 +1,17 @@
 # test/lib/consistency.sh: index scan against sequential scan on a GiST-
 # indexed poincare_point column, for test/integration/crash_recovery.sh and
-# test/integration/concurrency.sh (source it; the caller defines
-# check NAME EXPECTED ACTUAL and exports PGHOST/PGPORT/PGUSER).
+# test/integration/concurrency.sh (source it; PGHOST/PGPORT/PGUSER exported).
 #
+# check NAME EXPECTED ACTUAL
+#	counts a passed or failed check in $passed / $failed and says which
+# q SQL
+#	runs one statement in $DB, prints the unaligned result or the error
 # hack_consistency_setup DB
-#	creates pg_temp-free helpers in DB: rnd_point(dim) (a random point,
+#	creates two functions in DB: rnd_point(dim) (a random point,
 #	four in five uniform in hyperbolic radius up to 3, one in five at a
 #	Euclidean norm between 1 - 1e-2 and 1 - 1e-6) and run_probe(query,
-#	table, index) (the query's plan kind, "index" or "seq", and its result).
+#	table, index) (which scans of the table the plan uses: "index", "seq",
+#	"both" or "neither"; then the query's result).
 # hack_consistency_probe DB TABLE COLUMN ID_COLUMN INDEX DIM NPROBES SEED LABEL
 #	runs the probe queries (KNN top-10 from NPROBES random points, ball
 #	containment <@ hball around them, and every row through a ball that
@@ -15,6 +19,18 @@
 #	with only a sequential scan, and checks that each plan is the one asked
 #	for and that both give the same rows and distances; then that every
 #	row is found through the index by a ball search at its own point.
+
+passed=0
+failed=0
+check() {
+	if [ "$2" = "$3" ]; then
+		passed=$((passed + 1)); echo "ok $1"
+	else
+		failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"
+	fi
+}
+
+q() { psql -X -q -At -d "$DB" -c "$1" 2>&1; }
 
 hack_consistency_setup() {
 	psql -X -q -v ON_ERROR_STOP=1 -d "$1" >/dev/null <<'SQL'
