@@ -8,7 +8,7 @@
 #                     PGDATABASE for clients
 # hack_stop_cluster   stops it and removes the directory
 
-HACK_PGBIN=/usr/lib/postgresql/15/bin
+HACK_PGBIN=${HACK_PGBIN:-/usr/lib/postgresql/15/bin}
 
 # Debian packages the build, the tests and the demo need
 HACK_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
