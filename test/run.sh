@@ -4,7 +4,8 @@
 # Installs missing Debian packages (as root), builds with warnings as
 # errors, installs, starts a throwaway cluster, runs the C unit tests, the
 # pg_regress suite and the integration scripts in test/integration, stops
-# the cluster and ends with "tests: N passed, M failed".
+# the cluster, runs test/sanitize.sh (ASan/UBSan build, own cluster) and
+# ends with "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
@@ -67,5 +68,20 @@ done
 
 hack_stop_cluster
 trap - EXIT
+
+# last stage: the extension built with ASan and UBSan runs the regress suite
+# on a cluster of its own, then the normal build is reinstalled
+hack_log "test/sanitize.sh"
+out=$(bash test/sanitize.sh 2>&1)
+rc=$?
+echo "$out"
+line=$(echo "$out" | grep -E '^sanitize: [0-9]+ passed, [0-9]+ failed$' | tail -1)
+if [ -n "$line" ]; then
+	count "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
+	[ "$rc" != 0 ] && [ "$(echo "$line" | awk '{print $4}')" = 0 ] && count 0 1
+else
+	count 0 1
+fi
+
 echo "tests: $passed passed, $failed failed"
 [ "$failed" = 0 ]
