@@ -288,26 +288,47 @@ poincare_point_typmod_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(psprintf("(%d)", typmod));
 }
 
+/*
+ * The header every binary form holding a point starts with: int16 dim and
+ * int16 flags (0).  Checked before it is read, so a short or damaged value
+ * is 22P03 like any other bad binary input (pq_getmsgint would say 08P01).
+ */
+int
+poincare_recv_header(StringInfo buf, const char *typname)
+{
+	int			dim;
+	int			flags;
+
+	if (buf->len - buf->cursor < 2 * (int) sizeof(int16))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("%s binary input is too short", typname),
+				 errdetail("It has %d bytes; the dimension and flags alone take 4.",
+						   buf->len - buf->cursor)));
+	dim = (int16) pq_getmsgint(buf, sizeof(int16));
+	flags = (int16) pq_getmsgint(buf, sizeof(int16));
+	if (dim < 1 || dim > HACK_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s dimension %d in binary input", typname, dim),
+				 errdetail("The dimension must be between 1 and %d.", HACK_MAX_DIM)));
+	if (flags != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s flags %d in binary input", typname, flags),
+				 errdetail("This version only writes and reads flags 0.")));
+	return dim;
+}
+
 /* Binary form: int16 dim, int16 flags (0), dim float8; re-validated on receipt. */
 Datum
 poincare_point_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int32		typmod = PG_GETARG_INT32(2);
-	int			dim = (int16) pq_getmsgint(buf, sizeof(int16));
-	int			flags = (int16) pq_getmsgint(buf, sizeof(int16));
+	int			dim = poincare_recv_header(buf, "poincare_point");
 	PoincarePoint *p;
 
-	if (dim < 1 || dim > HACK_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid poincare_point dimension %d in binary input", dim),
-				 errdetail("The dimension must be between 1 and %d.", HACK_MAX_DIM)));
-	if (flags != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid poincare_point flags %d in binary input", flags),
-				 errdetail("This version only writes and reads flags 0.")));
 	if (buf->len - buf->cursor != (int) sizeof(double) * dim)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),

@@ -20,7 +20,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
 
-# integration scripts whose SQL also runs on the sanitized server
+# integration scripts whose SQL also runs on the sanitized server (and, to
+# try a change quickly, HACK_SAN_REGRESS="test ..." runs only those tests)
 SAN_SCRIPTS=${HACK_SAN_SCRIPTS-"bad_input gist_knn train"}
 SAN_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1 -g"
 
@@ -90,22 +91,29 @@ ubsan_opts="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$logs/u
 
 	hack_log "sanitize: pg_regress"
 	rm -rf "$work/results"
-	make -s -C "$work" PG_CONFIG=$HACK_PGBIN/pg_config installcheck >"$work/regress.out" 2>&1
+	make -s -C "$work" PG_CONFIG=$HACK_PGBIN/pg_config installcheck \
+		${HACK_SAN_REGRESS:+REGRESS="$HACK_SAN_REGRESS"} >"$work/regress.out" 2>&1
 	rc=$?
 	grep -E '^(ok|not ok|test |     )|\.\.\. ' "$work/regress.out" | grep -vE '\.\.\. ok |^ok ' | head -40
 	ok=$(grep -cE '\.\.\. ok ' "$work/regress.out")
 	bad=$(grep -cE '\.\.\. FAILED|failed \(ignored\)' "$work/regress.out")
 	if [ "$rc" != 0 ] && [ "$bad" = 0 ]; then bad=1; fi
 	[ -f "$work/regression.diffs" ] && head -100 "$work/regression.diffs"
+	echo "pg_regress on the sanitized build: $ok ok, $bad failed"
 	echo "count $ok $bad"
 
 	# OpenBLAS's own threads under the sanitizer: the encoder with 1 and 2 threads
+	psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS hack" >/dev/null
 	for t in 1 2; do
 		v=$(psql -XAtq -v ON_ERROR_STOP=1 -c "SET hack.blas_threads = $t" \
 			-c "SELECT round(hack_nn_selftest()::numeric, 6)" 2>&1)
 		echo "selftest $t $v"
 	done
 
+	# the scripts below train with two engine threads (pthreads and OpenBLAS
+	# calls from several threads, under the sanitizers)
+	psql -XAtq -c "SELECT hack_nn_selftest()" -c "ALTER SYSTEM SET hack.blas_threads = 2" \
+		-c "SELECT pg_reload_conf()" >/dev/null
 	for s in $SAN_SCRIPTS; do
 		[ -f "test/integration/$s.sh" ] || continue
 		hack_log "sanitize: test/integration/$s.sh"
