@@ -13,6 +13,18 @@ cd "$(dirname "$0")/.."
 passed=0
 failed=0
 count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+# count_from OUTPUT STATUS: add the last "NAME: N passed, M failed" line of a
+# script's output; none, or a failing status with 0 failed, is one failure
+count_from() {
+	local line
+	line=$(echo "$1" | grep -E '^[A-Za-z_-]+: [0-9]+ passed, [0-9]+ failed$' | tail -1)
+	if [ -n "$line" ]; then
+		count "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
+		[ "$2" != 0 ] && [ "$(echo "$line" | awk '{print $4}')" = 0 ] && count 0 1
+	else
+		count 0 1
+	fi
+}
 
 hack_install_deps || exit 1
 hack_log "building"
@@ -57,13 +69,7 @@ for t in test/integration/*.sh; do
 	out=$(bash "$t" 2>&1)
 	rc=$?
 	echo "$out"
-	line=$(echo "$out" | grep -E '^[A-Za-z_-]+: [0-9]+ passed, [0-9]+ failed$' | tail -1)
-	if [ -n "$line" ]; then
-		count "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
-		[ "$rc" != 0 ] && [ "$(echo "$line" | awk '{print $4}')" = 0 ] && count 0 1
-	else
-		count 0 1
-	fi
+	count_from "$out" "$rc"
 done
 
 hack_stop_cluster
@@ -75,13 +81,7 @@ hack_log "test/sanitize.sh"
 out=$(bash test/sanitize.sh 2>&1)
 rc=$?
 echo "$out"
-line=$(echo "$out" | grep -E '^sanitize: [0-9]+ passed, [0-9]+ failed$' | tail -1)
-if [ -n "$line" ]; then
-	count "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
-	[ "$rc" != 0 ] && [ "$(echo "$line" | awk '{print $4}')" = 0 ] && count 0 1
-else
-	count 0 1
-fi
+count_from "$out" "$rc"
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -123,6 +123,6 @@ fi
 rm -f /tmp/hack_bad_input_*.bin 2>/dev/null
 
 dropdb --if-exists "$DB" >/dev/null 2>&1
-echo "bad_input: $total cases; $passed passed, $failed failed"
+echo "$total cases; checks: each case, the sample, the postmaster start time, the server log"
 echo "bad_input: $passed passed, $failed failed"
 [ "$failed" = 0 ]
