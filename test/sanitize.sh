@@ -62,7 +62,7 @@ tar --exclude='./.git' --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
 	--exclude='./results' --exclude='./test/fuzz/bin' -cf - . | tar -C "$work" -xf -
 build() {
 	gcc -shared -fPIC -O2 -o "$work/sanitize_shim.so" test/sanitize_shim.c >"$work/build.log" 2>&1 &&
-	make -s -j2 -C "$work" PG_CONFIG=$HACK_PGBIN/pg_config with_llvm=no COPT="$SAN_CFLAGS" >>"$work/build.log" 2>&1 &&
+		make -s -j2 -C "$work" PG_CONFIG=$HACK_PGBIN/pg_config with_llvm=no COPT="$SAN_CFLAGS" >>"$work/build.log" 2>&1 &&
 		make -s -C "$work" PG_CONFIG=$HACK_PGBIN/pg_config with_llvm=no COPT="$SAN_CFLAGS" install >>"$work/build.log" 2>&1 &&
 		ldd "$work/hack.so" | grep -q libasan
 }
