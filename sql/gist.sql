@@ -58,6 +58,9 @@ COPY (SELECT '\x000100013ff00000000000000000000000000000'::bytea) TO '/tmp/hack_
 COPY hb FROM '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
 COPY (SELECT '\x000100003ff0000000000000'::bytea) TO '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
 COPY hb FROM '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
+-- shorter than the header: 22P03, not a protocol error
+COPY (SELECT '\x0001'::bytea) TO '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
+COPY hb FROM '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
 
 -- SQLSTATEs
 CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS

@@ -116,6 +116,11 @@ SELECT write_copy_file('\x00010000'::bytea || float8send(1.5));
 COPY one FROM '/tmp/hack_regress_bad.bin' (FORMAT binary);
 SELECT write_copy_file('\x00010000'::bytea || float8send('nan'));
 COPY one FROM '/tmp/hack_regress_bad.bin' (FORMAT binary);
+-- shorter than the header (dimension and flags): 22P03 like any bad binary input
+SELECT write_copy_file('\x'::bytea);
+COPY one FROM '/tmp/hack_regress_bad.bin' (FORMAT binary);
+SELECT write_copy_file('\x000100'::bytea);
+COPY one FROM '/tmp/hack_regress_bad.bin' (FORMAT binary);
 -- into a typmod column with the wrong dimension
 CREATE TABLE one3 (p poincare_point(3));
 SELECT write_copy_file(poincare_point_send('(0.5,-0.25)'));

@@ -85,21 +85,10 @@ Datum
 hball_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			dim = (int16) pq_getmsgint(buf, sizeof(int16));
-	int			flags = (int16) pq_getmsgint(buf, sizeof(int16));
+	int			dim = poincare_recv_header(buf, "hball");
 	double		radius;
 	double	   *x;
 
-	if (dim < 1 || dim > HACK_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid hball dimension %d in binary input", dim),
-				 errdetail("The dimension must be between 1 and %d.", HACK_MAX_DIM)));
-	if (flags != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid hball flags %d in binary input", flags),
-				 errdetail("This version only writes and reads flags 0.")));
 	if (buf->len - buf->cursor != (int) sizeof(double) * (dim + 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),

@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/array.h"
 
 #include "core/hyperbolic.h"
@@ -36,6 +37,7 @@ extern PoincarePoint *poincare_result(const double *x, int dim, double c,
 									  const char *func);
 extern void poincare_check_dims(const PoincarePoint *a, const PoincarePoint *b);
 extern void poincare_check_typmod(int dim, int32 typmod);
+extern int	poincare_recv_header(StringInfo buf, const char *typname);
 extern double poincare_getarg_curvature(FunctionCallInfo fcinfo, int argno);
 extern void poincare_check_in_ball(const PoincarePoint *p, double c);
 extern Datum poincare_float8_array(const double *x, int n);

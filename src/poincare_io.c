@@ -290,6 +290,38 @@ poincare_point_typmod_out(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The header every binary form holding a point starts with: int16 dim and
+ * int16 flags (0).  Checked before it is read, so a short or damaged value
+ * is 22P03 like any other bad binary input (pq_getmsgint would say 08P01).
+ */
+int
+poincare_recv_header(StringInfo buf, const char *typname)
+{
+	int			dim;
+	int			flags;
+
+	if (buf->len - buf->cursor < 2 * (int) sizeof(int16))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("%s binary input is too short", typname),
+				 errdetail("It has %d bytes; the dimension and flags alone take 4.",
+						   buf->len - buf->cursor)));
+	dim = (int16) pq_getmsgint(buf, sizeof(int16));
+	flags = (int16) pq_getmsgint(buf, sizeof(int16));
+	if (dim < 1 || dim > HACK_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s dimension %d in binary input", typname, dim),
+				 errdetail("The dimension must be between 1 and %d.", HACK_MAX_DIM)));
+	if (flags != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s flags %d in binary input", typname, flags),
+				 errdetail("This version only writes and reads flags 0.")));
+	return dim;
+}
+
+/*
  * Binary form: int16 dim, int16 flags (0), dim float8, checked by the core
  * (point_binary.c) as any input is.
  */
@@ -303,9 +335,6 @@ poincare_point_recv(PG_FUNCTION_ARGS)
 	int			len = buf->len - buf->cursor;
 	HackError	err;
 
-	/* a truncated header raises what pq_getmsgint always raised here */
-	if (len < HACK_POINT_BINARY_HEADER)
-		(void) pq_getmsgint(buf, HACK_POINT_BINARY_HEADER);
 	hack_check(hack_point_recv((const uint8_t *) pq_getmsgbytes(buf, len), len,
 							   typmod, x, &dim, &err), &err);
 	PG_RETURN_POINCARE_P(poincare_from_coords(x, dim));

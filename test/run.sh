@@ -4,7 +4,8 @@
 # Installs missing Debian packages (as root), builds with warnings as
 # errors, installs, starts a throwaway cluster, runs the C unit tests, the
 # pg_regress suite and the integration scripts in test/integration, stops
-# the cluster and ends with "tests: N passed, M failed".
+# the cluster, runs test/sanitize.sh (ASan/UBSan build, own cluster) and
+# ends with "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
@@ -12,6 +13,18 @@ cd "$(dirname "$0")/.."
 passed=0
 failed=0
 count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+# count_from OUTPUT STATUS: add the last "NAME: N passed, M failed" line of a
+# script's output; none, or a failing status with 0 failed, is one failure
+count_from() {
+	local line
+	line=$(echo "$1" | grep -E '^[A-Za-z_-]+: [0-9]+ passed, [0-9]+ failed$' | tail -1)
+	if [ -n "$line" ]; then
+		count "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
+		[ "$2" != 0 ] && [ "$(echo "$line" | awk '{print $4}')" = 0 ] && count 0 1
+	else
+		count 0 1
+	fi
+}
 
 hack_install_deps || exit 1
 hack_log "building"
@@ -56,16 +69,19 @@ for t in test/integration/*.sh; do
 	out=$(bash "$t" 2>&1)
 	rc=$?
 	echo "$out"
-	line=$(echo "$out" | grep -E '^[A-Za-z_-]+: [0-9]+ passed, [0-9]+ failed$' | tail -1)
-	if [ -n "$line" ]; then
-		count "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
-		[ "$rc" != 0 ] && [ "$(echo "$line" | awk '{print $4}')" = 0 ] && count 0 1
-	else
-		count 0 1
-	fi
+	count_from "$out" "$rc"
 done
 
 hack_stop_cluster
 trap - EXIT
+
+# last stage: the extension built with ASan and UBSan runs the regress suite
+# on a cluster of its own, then the normal build is reinstalled
+hack_log "test/sanitize.sh"
+out=$(bash test/sanitize.sh 2>&1)
+rc=$?
+echo "$out"
+count_from "$out" "$rc"
+
 echo "tests: $passed passed, $failed failed"
 [ "$failed" = 0 ]

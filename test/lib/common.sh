@@ -5,7 +5,8 @@
 # hack_start_cluster  starts a PostgreSQL 15 cluster (as the postgres OS user
 #                     when run as root) in $HACK_CLUSTER_DIR, or in a throwaway
 #                     temporary directory, and exports PGHOST/PGPORT/PGUSER/
-#                     PGDATABASE for clients
+#                     PGDATABASE for clients; HACK_SERVER_ENV (words like
+#                     LD_PRELOAD=...) is set in the server's environment
 # hack_stop_cluster   stops it and removes the directory
 
 HACK_PGBIN=${HACK_PGBIN:-/usr/lib/postgresql/15/bin}
@@ -72,7 +73,7 @@ hack_start_cluster() {
 			cat "$HACK_CLUSTER_DIR/initdb.log" >&2; return 1; }
 	fi
 	hack_as_owner "$HACK_PGBIN/pg_ctl" -D "$HACK_CLUSTER_DIR/data" status >/dev/null 2>&1 && return 0
-	hack_as_owner "$HACK_PGBIN/pg_ctl" -D "$HACK_CLUSTER_DIR/data" -w -l "$HACK_CLUSTER_DIR/server.log" \
+	hack_as_owner env ${HACK_SERVER_ENV:-} "$HACK_PGBIN/pg_ctl" -D "$HACK_CLUSTER_DIR/data" -w -l "$HACK_CLUSTER_DIR/server.log" \
 		-o "-k $HACK_CLUSTER_DIR -p $HACK_PORT -c listen_addresses='' -c fsync=off $opts" start >/dev/null || {
 		cat "$HACK_CLUSTER_DIR/server.log" >&2; return 1; }
 }
