@@ -11,7 +11,7 @@
 # up at once and their jobs scheduled for the same minute, so the script
 # waits for one minute boundary. The clusters run in Asia/Kolkata (UTC+5:30)
 # and the minute is given in UTC: pg_cron 1.4 reads schedules in UTC. In
-# each cluster five jobs run in that minute:
+# each cluster five jobs (six with libpq) run in that minute:
 #   ok       CALL hack_train on a good table: succeeded, one embedding a row
 #   bad      CALL hack_train with a bad parameter on an existing model:
 #            failed with our error, the previous model untouched
@@ -21,17 +21,18 @@
 #            multi-statement command, so nothing is kept
 #   noperm   scheduled by a role that cannot read the table: the job runs
 #            as that role and fails
+#   nohost   (libpq only) a job whose host, copied from cron.host when it
+#            was scheduled, has no server: "connection failed", no detail
 # Prints "cron: N passed, M failed" last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib/common.sh
 DB=hack_cron
 WAIT_S=150
-JOBS=5
 
 # One cluster, its jobs and its checks; prints "ok ..." / "FAIL ..." lines.
 run_mode() {
-	local mode=$1 opts args minute keep_before done i fails=0
+	local mode=$1 opts args minute keep_before done i fails=0 jobs=5
 	check() {	# check NAME EXPECTED ACTUAL
 		if [ "$2" = "$3" ]; then
 			echo "ok $mode: $1"
@@ -82,15 +83,21 @@ SQL
 	q "SELECT cron.schedule('single', '$minute * * * *', \$\$CALL hack_train(model => 'single', source => 'imgs_bad', group_column => 'label', $args)\$\$)" >/dev/null
 	q "SELECT cron.schedule('multi', '$minute * * * *', \$\$CALL hack_train(model => 'multi', source => 'imgs_bad', group_column => 'label', $args); SELECT 1\$\$)" >/dev/null
 	PGUSER=hack_cron_user q "SELECT cron.schedule('noperm', '$minute * * * *', \$\$CALL hack_train(model => 'noperm', source => 'imgs', $args)\$\$)" >/dev/null
+	if [ "$mode" = libpq ]; then
+		q "SELECT cron.schedule('nohost', '$minute * * * *', \$\$CALL hack_train(model => 'nohost', source => 'imgs', $args)\$\$)" >/dev/null
+		check "cron.host is copied into cron.job" "$HACK_CLUSTER_DIR" "$(q "SELECT nodename FROM cron.job WHERE jobname = 'nohost'")"
+		q "UPDATE cron.job SET nodename = 'localhost' WHERE jobname = 'nohost'" >/dev/null
+		jobs=6
+	fi
 	echo "info $mode: scheduled for minute $minute (UTC) at $(date -u +%T) UTC"
 
 	done=0
 	for i in $(seq 1 $WAIT_S); do
 		done=$(q "SELECT count(*) FROM cron.job_run_details WHERE status IN ('succeeded', 'failed')")
-		[ "$done" -ge $JOBS ] && break
+		[ "$done" -ge $jobs ] && break
 		sleep 1
 	done
-	check "$JOBS runs finished within ${WAIT_S} s" "$JOBS" "$done"
+	check "$jobs runs finished within ${WAIT_S} s" "$jobs" "$done"
 	q "SELECT j.jobname, d.status, 'started ' || round(extract(epoch FROM d.start_time - date_trunc('minute', d.start_time)), 3) || ' s after the minute', 'took ' || round(extract(epoch FROM d.end_time - d.start_time), 3) || ' s', replace(rtrim(d.return_message, E'\n'), E'\n', ' / ') FROM cron.job_run_details d JOIN cron.job j USING (jobid) ORDER BY j.jobname" | sed "s/^/info $mode: /"
 	check "runs started in the scheduled UTC minute" "$minute" \
 		"$(q "SELECT string_agg(DISTINCT extract(minute FROM start_time AT TIME ZONE 'UTC')::text, ',') FROM cron.job_run_details")"
@@ -118,6 +125,11 @@ SQL
 	check "noperm: ran as the scheduling role" "hack_cron_user" "$(run noperm username)"
 	check "noperm: failed on the role's privileges" "ERROR: permission denied for table imgs" \
 		"$(run noperm return_message | head -1 | tr -s ' ')"
+
+	if [ "$mode" = libpq ]; then
+		check "nohost: failed" "failed" "$(run nohost status)"
+		check "nohost: connection failed" "connection failed" "$(run nohost return_message)"
+	fi
 
 	q "SELECT cron.unschedule(jobname) FROM cron.job WHERE username = current_user" >/dev/null
 	PGUSER=hack_cron_user q "SELECT cron.unschedule('noperm')" >/dev/null
