@@ -11,7 +11,7 @@
 # up at once and their jobs scheduled for the same minute, so the script
 # waits for one minute boundary. The clusters run in Asia/Kolkata (UTC+5:30)
 # and the minute is given in UTC: pg_cron 1.4 reads schedules in UTC. In
-# each cluster five jobs (six with libpq) run in that minute:
+# each cluster six jobs (seven with libpq) run in that minute:
 #   ok       CALL hack_train on a good table: succeeded, one embedding a row
 #   bad      CALL hack_train with a bad parameter on an existing model:
 #            failed with our error, the previous model untouched
@@ -21,6 +21,8 @@
 #            multi-statement command, so nothing is kept
 #   noperm   scheduled by a role that cannot read the table: the job runs
 #            as that role and fails
+#   cancel   CALL hack_train on a model that exists, cancelled while it
+#            trains with pg_cancel_backend(job_pid): failed, model untouched
 #   nohost   (libpq only) a job whose host, copied from cron.host when it
 #            was scheduled, has no server: "connection failed", no detail
 # Prints "cron: N passed, M failed" last.
@@ -32,7 +34,7 @@ WAIT_S=150
 
 # One cluster, its jobs and its checks; prints "ok ..." / "FAIL ..." lines.
 run_mode() {
-	local mode=$1 opts args minute keep_before done i fails=0 jobs=5
+	local mode=$1 opts args minute keep_before keep2_before done i fails=0 jobs=6 cancelled=
 	check() {	# check NAME EXPECTED ACTUAL
 		if [ "$2" = "$3" ]; then
 			echo "ok $mode: $1"
@@ -43,7 +45,7 @@ run_mode() {
 	}
 	q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -d "$DB" -c "$1" 2>&1; }
 	run() { q "SELECT d.$2 FROM cron.job_run_details d JOIN cron.job j USING (jobid) WHERE j.jobname = '$1'"; }
-	keep_state() { q "SELECT md5(string_agg(md5(weights) || trained_at, ',' ORDER BY group_key)) || ':' || (SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) FROM hack.embeddings WHERE model = 'keep') FROM hack.models WHERE model = 'keep'"; }
+	state() { q "SELECT md5(string_agg(md5(weights) || trained_at, ',' ORDER BY group_key)) || ':' || (SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) FROM hack.embeddings WHERE model = '$1') FROM hack.models WHERE model = '$1'"; }
 
 	unset HACK_PORT
 	HACK_CLUSTER_DIR=$(mktemp -d /tmp/hack-cron.XXXXXX)
@@ -66,7 +68,13 @@ INSERT INTO imgs
 SELECT i, i % 4, (SELECT decode(string_agg(lpad(to_hex((hashint4(p + 1000 * i) & 255)), 2, '0'), ''), 'hex')
 	FROM generate_series(0, 63) p)
 FROM generate_series(1, 120) i;
--- the same with a NULL image in group 3 (the last one trained)
+-- 1,000 28 x 28 ones, for a job that runs long enough to be cancelled
+CREATE TABLE imgs_big (id bigint, img bytea);
+INSERT INTO imgs_big
+SELECT i, (SELECT decode(string_agg(lpad(to_hex((hashint4(p + 1000 * i) & 255)), 2, '0'), ''), 'hex')
+	FROM generate_series(0, 783) p)
+FROM generate_series(1, 1000) i;
+-- the small one with a NULL image in group 3 (the last one trained)
 CREATE TABLE imgs_bad AS SELECT id, label, CASE WHEN id = 3 THEN NULL ELSE img END AS img FROM imgs;
 -- a role that may schedule jobs but not read the images
 CREATE ROLE hack_cron_user LOGIN;
@@ -74,29 +82,36 @@ GRANT USAGE ON SCHEMA cron TO hack_cron_user;
 SQL
 	args="height => 8, width => 8, format => 'u8', architecture => 'mlp', hidden => '{16}', epochs => 3, pack_epochs => 100"
 	q "CALL hack_train(model => 'keep', source => 'imgs', $args, seed => 1)" >/dev/null
-	keep_before=$(keep_state)
+	q "CALL hack_train(model => 'keep2', source => 'imgs', $args, seed => 1)" >/dev/null
+	keep_before=$(state keep)
+	keep2_before=$(state keep2)
 
 	# the next minute in UTC, or the one after when this one is nearly over
-	minute=$(q "SELECT extract(minute FROM date_trunc('minute', now() AT TIME ZONE 'UTC') + CASE WHEN extract(second FROM now()) < 50 THEN interval '1 minute' ELSE interval '2 minutes' END)::int")
+	minute=$(q "SELECT extract(minute FROM date_trunc('minute', now() AT TIME ZONE 'UTC') + CASE WHEN extract(second FROM now()) < 55 THEN interval '1 minute' ELSE interval '2 minutes' END)::int")
 	q "SELECT cron.schedule('ok', '$minute * * * *', \$\$CALL hack_train(model => 'ok', source => 'imgs', $args, seed => 2)\$\$)" >/dev/null
 	q "SELECT cron.schedule('bad', '$minute * * * *', \$\$CALL hack_train(model => 'keep', source => 'imgs', $args, seed => 3, batch_size => 0)\$\$)" >/dev/null
 	q "SELECT cron.schedule('single', '$minute * * * *', \$\$CALL hack_train(model => 'single', source => 'imgs_bad', group_column => 'label', $args)\$\$)" >/dev/null
 	q "SELECT cron.schedule('multi', '$minute * * * *', \$\$CALL hack_train(model => 'multi', source => 'imgs_bad', group_column => 'label', $args); SELECT 1\$\$)" >/dev/null
+	q "SELECT cron.schedule('cancel', '$minute * * * *', \$\$CALL hack_train(model => 'keep2', source => 'imgs_big', epochs => 1000, pack_epochs => 100)\$\$)" >/dev/null
 	PGUSER=hack_cron_user q "SELECT cron.schedule('noperm', '$minute * * * *', \$\$CALL hack_train(model => 'noperm', source => 'imgs', $args)\$\$)" >/dev/null
 	if [ "$mode" = libpq ]; then
 		q "SELECT cron.schedule('nohost', '$minute * * * *', \$\$CALL hack_train(model => 'nohost', source => 'imgs', $args)\$\$)" >/dev/null
 		check "cron.host is copied into cron.job" "$HACK_CLUSTER_DIR" "$(q "SELECT nodename FROM cron.job WHERE jobname = 'nohost'")"
 		q "UPDATE cron.job SET nodename = 'localhost' WHERE jobname = 'nohost'" >/dev/null
-		jobs=6
+		jobs=7
 	fi
 	echo "info $mode: scheduled for minute $minute (UTC) at $(date -u +%T) UTC"
 
 	done=0
-	for i in $(seq 1 $WAIT_S); do
+	for i in $(seq 1 $((2 * WAIT_S))); do
 		done=$(q "SELECT count(*) FROM cron.job_run_details WHERE status IN ('succeeded', 'failed')")
 		[ "$done" -ge $jobs ] && break
-		sleep 1
+		if [ -z "$cancelled" ] && [ "$(q "SELECT count(*) FROM hack.training_progress WHERE model = 'keep2' AND epoch > 0")" = 1 ]; then
+			cancelled=$(q "SELECT pg_cancel_backend(job_pid) FROM cron.job_run_details WHERE status = 'running' AND jobid = (SELECT jobid FROM cron.job WHERE jobname = 'cancel')")
+		fi
+		sleep 0.5
 	done
+	check "cancel: pg_cancel_backend(job_pid) while it trains" "t" "$cancelled"
 	check "$jobs runs finished within ${WAIT_S} s" "$jobs" "$done"
 	q "SELECT j.jobname, d.status, 'started ' || round(extract(epoch FROM d.start_time - date_trunc('minute', d.start_time)), 3) || ' s after the minute', 'took ' || round(extract(epoch FROM d.end_time - d.start_time), 3) || ' s', replace(rtrim(d.return_message, E'\n'), E'\n', ' / ') FROM cron.job_run_details d JOIN cron.job j USING (jobid) ORDER BY j.jobname" | sed "s/^/info $mode: /"
 	check "runs started in the scheduled UTC minute" "$minute" \
@@ -110,7 +125,12 @@ SQL
 	check "bad: failed" "failed" "$(run bad status)"
 	check "bad: our error in return_message" "ERROR: batch_size must be between 1 and 8192, got 0" \
 		"$(run bad return_message | head -1 | tr -s ' ')"
-	check "bad: previous model and embeddings unchanged" "$keep_before" "$(keep_state)"
+	check "bad: previous model and embeddings unchanged" "$keep_before" "$(state keep)"
+
+	check "cancel: failed" "failed" "$(run cancel status)"
+	check "cancel: the cancel in return_message" "ERROR: canceling statement due to user request" \
+		"$(run cancel return_message | head -1 | tr -s ' ')"
+	check "cancel: previous model and embeddings unchanged" "$keep2_before" "$(state keep2)"
 
 	check "single: failed" "failed" "$(run single status)"
 	check "single: our error in return_message" "ERROR: image of row id 3 is NULL" \
