@@ -11,7 +11,7 @@
 # up at once and their jobs scheduled for the same minute, so the script
 # waits for one minute boundary. The clusters run in Asia/Kolkata (UTC+5:30)
 # and the minute is given in UTC: pg_cron 1.4 reads schedules in UTC. In
-# each cluster six jobs (seven with libpq) run in that minute:
+# each cluster seven jobs (eight with libpq) run in that minute:
 #   ok       CALL hack_train on a good table: succeeded, one embedding a row
 #   bad      CALL hack_train with a bad parameter on an existing model:
 #            failed with our error, the previous model untouched
@@ -23,6 +23,9 @@
 #            as that role and fails
 #   cancel   CALL hack_train on a model that exists, cancelled while it
 #            trains with pg_cancel_backend(job_pid): failed, model untouched
+#   timeout  owned by a role with statement_timeout = 2s and
+#            client_min_messages = warning: stopped by the timeout, the
+#            previous model untouched, no NOTICE in the server log
 #   nohost   (libpq only) a job whose host, copied from cron.host when it
 #            was scheduled, has no server: "connection failed", no detail
 # Prints "cron: N passed, M failed" last.
@@ -34,7 +37,7 @@ WAIT_S=150
 
 # One cluster, its jobs and its checks; prints "ok ..." / "FAIL ..." lines.
 run_mode() {
-	local mode=$1 opts args minute keep_before keep2_before done i fails=0 jobs=6 cancelled=
+	local mode=$1 opts args minute keep_before keep2_before keep3_before done i fails=0 jobs=7 cancelled=
 	check() {	# check NAME EXPECTED ACTUAL
 		if [ "$2" = "$3" ]; then
 			echo "ok $mode: $1"
@@ -79,12 +82,21 @@ CREATE TABLE imgs_bad AS SELECT id, label, CASE WHEN id = 3 THEN NULL ELSE img E
 -- a role that may schedule jobs but not read the images
 CREATE ROLE hack_cron_user LOGIN;
 GRANT USAGE ON SCHEMA cron TO hack_cron_user;
+-- a role for training jobs, with its own settings
+CREATE ROLE hack_cron_timer LOGIN;
+GRANT USAGE ON SCHEMA cron TO hack_cron_timer;
+GRANT SELECT ON imgs_big TO hack_cron_timer;
+GRANT SELECT, INSERT, UPDATE, DELETE ON hack.models, hack.embeddings TO hack_cron_timer;
+ALTER ROLE hack_cron_timer SET statement_timeout = '2s';
+ALTER ROLE hack_cron_timer SET client_min_messages = warning;
 SQL
 	args="height => 8, width => 8, format => 'u8', architecture => 'mlp', hidden => '{16}', epochs => 3, pack_epochs => 100"
 	q "CALL hack_train(model => 'keep', source => 'imgs', $args, seed => 1)" >/dev/null
 	q "CALL hack_train(model => 'keep2', source => 'imgs', $args, seed => 1)" >/dev/null
 	keep_before=$(state keep)
+	q "CALL hack_train(model => 'keep3', source => 'imgs', $args, seed => 1)" >/dev/null
 	keep2_before=$(state keep2)
+	keep3_before=$(state keep3)
 
 	# the next minute in UTC, or the one after when this one is nearly over
 	minute=$(q "SELECT extract(minute FROM date_trunc('minute', now() AT TIME ZONE 'UTC') + CASE WHEN extract(second FROM now()) < 55 THEN interval '1 minute' ELSE interval '2 minutes' END)::int")
@@ -93,12 +105,13 @@ SQL
 	q "SELECT cron.schedule('single', '$minute * * * *', \$\$CALL hack_train(model => 'single', source => 'imgs_bad', group_column => 'label', $args)\$\$)" >/dev/null
 	q "SELECT cron.schedule('multi', '$minute * * * *', \$\$CALL hack_train(model => 'multi', source => 'imgs_bad', group_column => 'label', $args); SELECT 1\$\$)" >/dev/null
 	q "SELECT cron.schedule('cancel', '$minute * * * *', \$\$CALL hack_train(model => 'keep2', source => 'imgs_big', epochs => 1000, pack_epochs => 100)\$\$)" >/dev/null
+	PGUSER=hack_cron_timer q "SELECT cron.schedule('timeout', '$minute * * * *', \$\$CALL hack_train(model => 'keep3', source => 'imgs_big', epochs => 1000, pack_epochs => 100)\$\$)" >/dev/null
 	PGUSER=hack_cron_user q "SELECT cron.schedule('noperm', '$minute * * * *', \$\$CALL hack_train(model => 'noperm', source => 'imgs', $args)\$\$)" >/dev/null
 	if [ "$mode" = libpq ]; then
 		q "SELECT cron.schedule('nohost', '$minute * * * *', \$\$CALL hack_train(model => 'nohost', source => 'imgs', $args)\$\$)" >/dev/null
 		check "cron.host is copied into cron.job" "$HACK_CLUSTER_DIR" "$(q "SELECT nodename FROM cron.job WHERE jobname = 'nohost'")"
 		q "UPDATE cron.job SET nodename = 'localhost' WHERE jobname = 'nohost'" >/dev/null
-		jobs=7
+		jobs=8
 	fi
 	echo "info $mode: scheduled for minute $minute (UTC) at $(date -u +%T) UTC"
 
@@ -142,6 +155,13 @@ SQL
 	check "multi: atomic, nothing kept" "0:0" \
 		"$(q "SELECT (SELECT count(*) FROM hack.models WHERE model = 'multi') || ':' || (SELECT count(*) FROM hack.embeddings WHERE model = 'multi')")"
 
+	check "timeout: failed" "failed" "$(run timeout status)"
+	check "timeout: the role's statement_timeout stopped it" "ERROR: canceling statement due to statement timeout" \
+		"$(run timeout return_message | head -1 | tr -s ' ')"
+	check "timeout: previous model and embeddings unchanged" "$keep3_before" "$(state keep3)"
+	check "timeout: the role's client_min_messages keeps NOTICEs out of the log" "0" \
+		"$(grep -c 'hack_train keep3' "$HACK_CLUSTER_DIR/server.log")"
+
 	check "noperm: ran as the scheduling role" "hack_cron_user" "$(run noperm username)"
 	check "noperm: failed on the role's privileges" "ERROR: permission denied for table imgs" \
 		"$(run noperm return_message | head -1 | tr -s ' ')"
@@ -153,6 +173,7 @@ SQL
 
 	q "SELECT cron.unschedule(jobname) FROM cron.job WHERE username = current_user" >/dev/null
 	PGUSER=hack_cron_user q "SELECT cron.unschedule('noperm')" >/dev/null
+	PGUSER=hack_cron_timer q "SELECT cron.unschedule('timeout')" >/dev/null
 	check "unscheduled" "0" "$(q "SELECT count(*) FROM cron.job")"
 	[ "$fails" = 0 ] || tail -40 "$HACK_CLUSTER_DIR/server.log" | sed "s/^/log $mode: /"
 	hack_stop_cluster
