@@ -91,10 +91,11 @@ ALTER ROLE hack_cron_timer SET statement_timeout = '2s';
 ALTER ROLE hack_cron_timer SET client_min_messages = warning;
 SQL
 	args="height => 8, width => 8, format => 'u8', architecture => 'mlp', hidden => '{16}', epochs => 3, pack_epochs => 100"
-	q "CALL hack_train(model => 'keep', source => 'imgs', $args, seed => 1)" >/dev/null
-	q "CALL hack_train(model => 'keep2', source => 'imgs', $args, seed => 1)" >/dev/null
+	# the models that failing jobs must leave as they are
+	for i in keep keep2 keep3; do
+		q "CALL hack_train(model => '$i', source => 'imgs', $args, seed => 1)" >/dev/null
+	done
 	keep_before=$(state keep)
-	q "CALL hack_train(model => 'keep3', source => 'imgs', $args, seed => 1)" >/dev/null
 	keep2_before=$(state keep2)
 	keep3_before=$(state keep3)
 
