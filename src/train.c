@@ -273,7 +273,7 @@ train_group(TrainArgs *a, TrainRun *run)
 		sm.group = run->group;
 		sm.params_json = params_json(a);
 		sm.metrics_json = metrics_json(&result, &g);
-		sm.source = a->src.relname;
+		sm.source = a->src.relid;
 		sm.net = net;
 		sm.images = &g;
 		sm.result = &result;

@@ -142,6 +142,20 @@ thumbnail(Canvas *c, const HackPlotInput *in, const uint8_t *img, double cx,
 		}
 }
 
+/*
+ * Every HACK_PLOT_PROGRESS_EVERY points of a loop, ask the caller whether
+ * to go on (a picture of millions of points takes seconds); true: stop.
+ */
+static bool
+plot_interrupted(const HackPlotInput *in, long i, HackError *err)
+{
+	if (in->progress == NULL || (i & (HACK_PLOT_PROGRESS_EVERY - 1)) != 0 ||
+		in->progress(in->progress_arg, (double) i, (double) in->n))
+		return false;
+	hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
+	return true;
+}
+
 /* Pick and draw the thumbnails. */
 static HackStatus
 draw_thumbnails(Canvas *c, const HackPlotInput *in, HackError *err)
@@ -180,6 +194,11 @@ draw_thumbnails(Canvas *c, const HackPlotInput *in, HackError *err)
 			{
 				double		d;
 
+				if (plot_interrupted(in, i, err))
+				{
+					free(shown);
+					return HACK_ERR_INTERRUPTED;
+				}
 				if (in->images[i] == NULL)
 					continue;
 				d = hyp_distance(s, in->xy + 2 * i, 2, 1.0);
@@ -225,6 +244,8 @@ hack_plot_render(const HackPlotInput *in, uint8_t **rgb, HackError *err)
 
 		if (pst != HACK_OK)
 			return pst;
+		if (plot_interrupted(in, i, err))
+			return HACK_ERR_INTERRUPTED;
 		if (hyp_norm(in->xy + 2 * i, 2, 1.0) > max_norm)
 			max_norm = hyp_norm(in->xy + 2 * i, 2, 1.0);
 	}
@@ -243,6 +264,11 @@ hack_plot_render(const HackPlotInput *in, uint8_t **rgb, HackError *err)
 		double		px,
 					py;
 
+		if (plot_interrupted(in, i, err))
+		{
+			free(c.rgb);
+			return HACK_ERR_INTERRUPTED;
+		}
 		if (in->color == HACK_PLOT_BY_NORM)
 			ramp_color(max_norm > 0 ? hyp_norm(in->xy + 2 * i, 2, 1.0) / max_norm : 0.0, col);
 		else

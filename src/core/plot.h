@@ -35,7 +35,12 @@ typedef struct HackPlotInput
 	int			rays;			/* thumbnail rays at equal angles (e.g. 12) */
 	int			rings;			/* thumbnail radii per ray (e.g. 4) */
 	int			size;			/* picture is size x size pixels */
+	/* called every HACK_PLOT_PROGRESS_EVERY points; NULL: never */
+	HackProgressFn progress;
+	void	   *progress_arg;
 } HackPlotInput;
+
+#define HACK_PLOT_PROGRESS_EVERY 65536
 
 extern HackStatus hack_plot_render(const HackPlotInput *in, uint8_t **rgb,
 								   HackError *err);

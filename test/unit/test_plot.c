@@ -120,6 +120,38 @@ test_png_round_trip(void)
 	free(back);
 }
 
+/* A progress callback that stops at its second call. */
+static bool
+stop_second(void *arg, double done, double total)
+{
+	int		   *calls = arg;
+
+	(void) done;
+	(void) total;
+	return ++*calls < 2;
+}
+
+static void
+test_render_interrupted(void)
+{
+	int			n = 3 * HACK_PLOT_PROGRESS_EVERY;
+	double	   *xy = calloc((size_t) n * 2, sizeof(double));
+	HackPlotInput in = {0};
+	uint8_t    *rgb = NULL;
+	HackError	err;
+	int			calls = 0;
+
+	in.n = n;
+	in.xy = xy;
+	in.size = 64;
+	in.progress = stop_second;
+	in.progress_arg = &calls;
+	CHECK(hack_plot_render(&in, &rgb, &err) == HACK_ERR_INTERRUPTED);
+	CHECK(rgb == NULL);
+	CHECK(calls == 2);
+	free(xy);
+}
+
 void		suite_plot(void);
 
 void
@@ -127,5 +159,6 @@ suite_plot(void)
 {
 	RUN(test_render_points_and_circle);
 	RUN(test_thumbnails);
+	RUN(test_render_interrupted);
 	RUN(test_png_round_trip);
 }

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# test/integration/limits.sh: statement_timeout and pg_cancel_backend stop
+# every long-running function of hack quickly, and a cancelled training job
+# leaves the previous model intact.  Uses the cluster of test/run.sh.
+#
+# Each case runs a call far longer than its timeout T; psql's \timing gives
+# the statement's duration D, and D - T is the cancel latency: the time from
+# the deadline to the error, which is the longest stretch of work between
+# two interrupt checks (plus the unwinding).  Prints one line per case and
+# fails a case above LIMITS_MAX_MS (default 1500 ms: the test machine is
+# shared; doc/reliability.md has the figures of a quiet machine).
+#
+#   HACK_LIMITS_BIG=1 bash test/integration/limits.sh   also measures the
+#   backend peak memory (VmHWM) of the largest cases (minutes; by hand)
+set -uo pipefail
+DB=hack_limits
+MAX_MS=${LIMITS_MAX_MS:-1500}
+passed=0
+failed=0
+check() {
+	if [ "$2" = "$3" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL $1: expected [$2], got [$3]"
+	fi
+}
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
+
+dropdb --if-exists "$DB" >/dev/null 2>&1
+createdb "$DB" || exit 1
+q "CREATE EXTENSION hack" >/dev/null
+
+# inputs are built beforehand, so that the timeout falls inside our function
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB" >/dev/null <<'SQL' || exit 1
+SET client_min_messages = warning;
+CREATE TABLE imgs AS SELECT i::bigint AS id, decode(repeat(md5(i::text), 49), 'hex') AS img
+	FROM generate_series(1, 4096) i;
+CREATE TABLE imgs_small AS SELECT * FROM imgs WHERE id <= 256;
+CALL hack_train(model => 'lim', source => 'imgs_small', epochs => 1, pack_epochs => 50, seed => 1);
+-- a model with 40,000 embeddings for hack_knn_density (all pairs: 1.6e9 distances)
+INSERT INTO hack.models (model, architecture, params, weights, normalisation, metrics, source, n_rows)
+	SELECT 'lim_big', architecture, params, weights, normalisation, metrics, source, 40000
+	FROM hack.models WHERE model = 'lim';
+INSERT INTO hack.embeddings (model, group_key, id, embedding, particle, particle_id, norm)
+	SELECT 'lim_big', '', i, p, p, i, poincare_norm(p)
+	FROM generate_series(1, 40000) i,
+		LATERAL (SELECT ARRAY[0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * cos(i), 0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * sin(i)]::poincare_point AS p) s;
+-- a 2000 x 2000 cost matrix, an edge list of 1500 x 1500, 3000 points and targets, 2M points to plot
+CREATE TABLE hm AS SELECT array_agg(r ORDER BY i) AS c FROM (SELECT i, array_agg(((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 ORDER BY j) AS r
+	FROM generate_series(1, 2000) i, generate_series(1, 2000) j GROUP BY i) s;
+CREATE TABLE edges AS SELECT i::bigint AS r, j::bigint AS c, ((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 AS cost
+	FROM generate_series(1, 1500) i, generate_series(1, 1500) j;
+CREATE TABLE pts AS SELECT array_agg(p.pt) FILTER (WHERE k = 0) AS a, array_agg(p.pt) FILTER (WHERE k = 1) AS b
+	FROM (SELECT i % 2 AS k, ARRAY[0.5 * cos(i), 0.5 * sin(i * 1.3)]::poincare_point AS pt FROM generate_series(1, 6000) i) p;
+CREATE TABLE plotpts AS SELECT array_agg(ARRAY[0.9 * cos(i), 0.9 * sin(i * 1.7) * cos(i)]::poincare_point) AS a
+	FROM generate_series(1, 2000000) i;
+SQL
+
+# case NAME TIMEOUT_MS SQL: the call must fail with 57014 within MAX_MS of the deadline
+case_timeout() {
+	local name=$1 t=$2 sql=$3 out dur lat
+	out=$(psql -X -q -d "$DB" -v VERBOSITY=sqlstate -c "SET client_min_messages = warning" \
+		-c "SET statement_timeout = $t" -c '\timing on' -c "$sql" 2>&1)
+	dur=$(echo "$out" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)
+	lat=$(awk -v d="${dur:-0}" -v t="$t" 'BEGIN { printf "%d", d - t }')
+	printf '%-34s timeout %5d ms, cancelled after %7.0f ms: latency %5d ms\n' "$name" "$t" "${dur:-0}" "$lat"
+	check "$name: 57014" "ERROR:  57014" "$(echo "$out" | grep -m1 '^ERROR')"
+	check "$name: latency under $MAX_MS ms" "yes" "$([ -n "$dur" ] && [ "$lat" -lt "$MAX_MS" ] && echo yes || echo "no ($lat ms)")"
+}
+
+state() { q "SELECT md5(string_agg(e.embedding::text || m.weights::text, ',' ORDER BY id)) FROM hack.embeddings e JOIN hack.models m USING (model, group_key) WHERE model = 'lim'"; }
+before=$(state)
+
+case_timeout "hack_pack n=200000" 1000 "SELECT count(*) FROM hack_pack(200000, epochs => 100000)"
+case_timeout "hungarian 2000 x 2000" 300 "SELECT count(*) FROM hm, hungarian(hm.c)"
+case_timeout "hungarian_agg 1500 x 1500 edges" 1500 "SELECT cardinality(hungarian_agg(r, c, cost)) FROM edges"
+case_timeout "hack_assign 3000 x 3000" 500 "SELECT count(*) FROM pts, hack_assign(pts.a, pts.b)"
+case_timeout "hack_train: packing" 1000 "CALL hack_train(model => 'lim', source => 'imgs', pack_epochs => 1000000, epochs => 1)"
+case_timeout "hack_train: epochs, batch 4096" 3000 "CALL hack_train(model => 'lim', source => 'imgs', pack_epochs => 1, batch_size => 4096, reassign_every => 0, epochs => 1000)"
+case_timeout "hack_train: Hungarian, batch 4096" 3000 "CALL hack_train(model => 'lim', source => 'imgs', pack_epochs => 1, batch_size => 4096, reassign_every => 1, epochs => 1000)"
+case_timeout "hack_knn_density n=40000" 1000 "SELECT count(*) FROM hack_knn_density('lim_big', 10)"
+case_timeout "hack_embed 1M rows" 1000 "SELECT count(hack_embed('lim', img)) FROM imgs_small, generate_series(1, 4000)"
+case_timeout "hack_plot 2M points x 10" 1000 "SELECT sum(length(hack_plot(a, size => 4096))) FROM plotpts, generate_series(1, 10)"
+check "cancelled training leaves the previous model and embeddings" "$before" "$(state)"
+
+# pg_cancel_backend from another session, during packing and during training
+case_cancel() {
+	local name=$1 sql=$2 start pid=""
+	psql -X -q -d "$DB" -c "SET client_min_messages = warning" -c "$sql" >/dev/null 2>&1 &
+	local job=$!
+	for i in $(seq 1 50); do
+		pid=$(q "SELECT pid FROM pg_stat_activity WHERE datname = '$DB' AND pid <> pg_backend_pid() AND (query LIKE 'CALL hack_train%' OR query LIKE 'hack_train progress%' OR query LIKE 'SELECT count(*) FROM hack_pack%')")
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	sleep 1
+	start=$(date +%s%N)
+	q "SELECT pg_cancel_backend($pid)" >/dev/null
+	wait $job
+	local rc=$? ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	printf '%-34s pg_cancel_backend: stopped after %5d ms\n' "$name" "$ms"
+	check "$name: cancelled" "1" "$rc"
+	check "$name: stops within $MAX_MS ms" "yes" "$([ "$ms" -lt "$MAX_MS" ] && echo yes || echo "no ($ms ms)")"
+}
+case_cancel "hack_pack" "SELECT count(*) FROM hack_pack(200000, epochs => 100000)"
+case_cancel "hack_train" "CALL hack_train(model => 'lim', source => 'imgs', pack_epochs => 1, batch_size => 1024, epochs => 1000)"
+check "cancelled training leaves the previous model and embeddings (pg_cancel_backend)" "$before" "$(state)"
+
+dropdb "$DB"
+echo "limits: $passed passed, $failed failed"
+[ "$failed" = 0 ]
