@@ -247,6 +247,12 @@ hack_train_group(NnModel *model, const float *images, int n,
 					   sizeof(float) * in);
 			if ((st = nn_forward(model, l.x, cnt, l.emb, err)) != HACK_OK)
 				goto fail;
+			/* a step of a large batch takes long: check between its parts too */
+			if (progress && !progress(arg, (double) step, (double) total_steps))
+			{
+				st = hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
+				goto fail;
+			}
 			if (reassign &&
 				(st = reassign_batch(&l, idx, cnt, r->assignment, r->particles,
 									 dim, c, progress, arg, err)) != HACK_OK)
