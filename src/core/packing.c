@@ -97,6 +97,7 @@
 #define PACK_WALL_SHARE 0.25	/* default wall leaves this * A_n outside */
 #define PACK_EQUALISE 0.2		/* share of the radial correction per step */
 #define PACK_STEP_SCALE 25.0	/* lr 0.01 moves 0.25 r_n per unit force */
+#define PACK_PROGRESS_ROWS 16	/* particles between two progress calls */
 #define PACK_MAX_STEP 0.5		/* no step longer than this many r_n */
 #define PACK_MIN_DIST 0.05		/* forces are clamped below this * 2 r_n */
 #define PACK_MAX_FORCE 1e100	/* and never exceed this */
@@ -610,9 +611,16 @@ pack_sqdist(const double *x, const double *y, int dim)
 	return s;
 }
 
-/* The repulsion gradient of every interacting pair, found by the cell list. */
-static void
-pack_gradient(PackWork *w, const HackPackGeometry *g, double kp1)
+/*
+ * The repulsion gradient of every interacting pair, found by the cell list.
+ * In high dimensions the cell list (over at most three axes) prunes little,
+ * and one pass costs up to n^2 dim / 2 flops (minutes at n = 200,000 and
+ * dim = 100), so the callback is asked every PACK_PROGRESS_ROWS particles;
+ * returns false when it says stop.
+ */
+static bool
+pack_gradient(PackWork *w, const HackPackGeometry *g, double kp1,
+			  HackProgressFn progress, void *arg)
 {
 	PackGrid   *grid = &w->grid;
 	int			dim = w->dim;
@@ -632,6 +640,9 @@ pack_gradient(PackWork *w, const HackPackGeometry *g, double kp1)
 					lo[PACK_GRID_MAX_GDIM],
 					hi[PACK_GRID_MAX_GDIM];
 
+		if (progress != NULL && (i & (PACK_PROGRESS_ROWS - 1)) == 0 &&
+			!progress(arg, i, w->n))
+			return false;
 		pack_grid_coords(grid, xi, c);
 		pack_cell_range(grid, c, (int) ceil(reach / grid->h), lo, hi);
 		for (int c2 = lo[2]; c2 <= hi[2]; c2++)
@@ -658,6 +669,7 @@ pack_gradient(PackWork *w, const HackPackGeometry *g, double kp1)
 				}
 			}
 	}
+	return true;
 }
 
 /*
@@ -858,7 +870,12 @@ hack_pack(const HackPackParams *p, double *points, HackProgressFn progress,
 								  "packing interrupted");
 		}
 		pack_sort(&w);
-		pack_gradient(&w, &g, kp1);
+		if (!pack_gradient(&w, &g, kp1, progress, arg))
+		{
+			pack_work_free(&w);
+			return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL,
+								  "packing interrupted");
+		}
 		pack_step(&w, &g, p->lr * PACK_STEP_SCALE * sched,
 				  PACK_MAX_STEP * g.r_n * sched);
 		pack_equalise(&w, 1.0 - (1.0 - PACK_EQUALISE) * sched);
@@ -891,7 +908,7 @@ hack_pack_repulsion(const HackPackParams *p, const double *points,
 	}
 	memcpy(w.x, points, sizeof(double) * (long) p->n * p->dim);
 	pack_sort(&w);
-	pack_gradient(&w, &g, p->k + 1.0);
+	(void) pack_gradient(&w, &g, p->k + 1.0, NULL, NULL);
 	*energy = w.energy;
 	for (int q = 0; q < p->n; q++)
 		memcpy(grad + (long) w.grid.order[q] * p->dim, w.grad + (long) q * p->dim,

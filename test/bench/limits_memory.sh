@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# test/bench/limits_memory.sh: backend peak memory (VmHWM of /proc/PID/status)
+# of the largest calls of each long-running function of hack, each in a
+# fresh backend, with maintenance_work_mem at its default (64 MB).  Needs a
+# running cluster (PGHOST/PGPORT/PGUSER, e.g. from test/lib/common.sh) and a
+# superuser (pg_read_file of /proc/self/status).  Takes a few minutes.
+set -uo pipefail
+DB=hack_limits_mem
+dropdb --if-exists "$DB" >/dev/null 2>&1
+createdb "$DB" || exit 1
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB" >/dev/null <<'SQL' || exit 1
+SET client_min_messages = warning;
+CREATE EXTENSION hack;
+CREATE TABLE imgs AS SELECT i::bigint AS id, decode(repeat(md5(i::text), 49), 'hex') AS img
+	FROM generate_series(1, 8192) i;
+CREATE TABLE imgs_small AS SELECT * FROM imgs WHERE id <= 256;
+CALL hack_train(model => 'lim', source => 'imgs_small', epochs => 1, pack_epochs => 50, seed => 1);
+INSERT INTO hack.models (model, architecture, params, weights, normalisation, metrics, source, n_rows)
+	SELECT 'lim_big', architecture, params, weights, normalisation, metrics, source, 30000
+	FROM hack.models WHERE model = 'lim';
+INSERT INTO hack.embeddings (model, group_key, id, embedding, particle, particle_id, norm)
+	SELECT 'lim_big', '', i, p, p, i, poincare_norm(p)
+	FROM generate_series(1, 30000) i,
+		LATERAL (SELECT ARRAY[0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * cos(i), 0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * sin(i)]::poincare_point AS p) s;
+CREATE TABLE hm AS SELECT array_agg(r ORDER BY i) AS c FROM (SELECT i, array_agg(((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 ORDER BY j) AS r
+	FROM generate_series(1, 2896) i, generate_series(1, 2896) j GROUP BY i) s;
+CREATE TABLE edges AS SELECT i::bigint AS r, j::bigint AS c, ((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 AS cost
+	FROM generate_series(1, 2896) i, generate_series(1, 2896) j;
+CREATE TABLE pts AS SELECT array_agg(p.pt) FILTER (WHERE k = 0) AS a, array_agg(p.pt) FILTER (WHERE k = 1) AS b
+	FROM (SELECT i % 2 AS k, ARRAY[0.5 * cos(i), 0.5 * sin(i * 1.3)]::poincare_point AS pt FROM generate_series(1, 5792) i) p;
+CREATE TABLE plotpts AS SELECT array_agg(ARRAY[0.6 * cos(i), 0.6 * sin(i * 1.7)]::poincare_point) AS a
+	FROM generate_series(1, 4000000) i;
+SQL
+
+peak() {
+	local name=$1 sql=$2 out
+	out=$(psql -X -q -At -d "$DB" -c "SET client_min_messages = warning" -c '\timing on' -c "$sql" \
+		-c '\timing off' -c "SELECT 'peak ' || substring(pg_read_file('/proc/self/status') from 'VmHWM:\s*([0-9]+)')::int / 1024" 2>&1)
+	printf '%-46s %s MB   (%s)\n' "$name" "$(echo "$out" | grep '^peak ' | tail -1)" \
+		"$(echo "$out" | grep -m1 -E '^Time:|^ERROR' | sed 's/^Time: //')"
+}
+peak "idle backend" "SELECT 1"
+peak "hack_pack(200000), 10 epochs" "SELECT count(*) FROM hack_pack(200000, epochs => 10)"
+# one epoch at dim 100 is n^2 dim / 2 flops (minutes): cancelled after 20 s, memory is allocated first
+peak "hack_pack(200000, dim 100) = 2e7 coordinates" "SET statement_timeout = '20s'; SELECT count(*) FROM hack_pack(200000, dim => 100, epochs => 1)"
+peak "hungarian 2896 x 2896 (8.4M cells)" "SELECT count(*) FROM hm, hungarian(hm.c)"
+peak "hungarian_agg 2896 x 2896 edges" "SELECT cardinality(hungarian_agg(r, c, cost)) FROM edges"
+peak "hack_assign 2896 x 2896" "SELECT count(*) FROM pts, hack_assign(pts.a, pts.b)"
+peak "hack_train 8192 images, batch 256" "CALL hack_train(model => 'm1', source => 'imgs', pack_epochs => 10, epochs => 1)"
+peak "hack_train 8192 images, batch 8192" "CALL hack_train(model => 'm2', source => 'imgs', pack_epochs => 10, batch_size => 8192, reassign_every => 1, epochs => 1)"
+peak "hack_knn_density 30000 embeddings" "SELECT count(*) FROM hack_knn_density('lim_big', 10)"
+peak "hack_embed 1M calls" "SELECT count(hack_embed('lim', img)) FROM imgs_small, generate_series(1, 4000)"
+peak "hack_plot 4M points, 4096 x 4096" "SELECT length(hack_plot(a, size => 4096)) FROM plotpts"
+dropdb "$DB"
