@@ -36,7 +36,8 @@ FROM hack.models WHERE model = 'priv_a';
 SELECT count(*) AS selected FROM hack_select('priv_a', 0.5);
 SELECT count(*) AS densities FROM hack_knn_density('priv_a', 3);
 SELECT poincare_dim(hack_embed('priv_a', img)) FROM priv_imgs WHERE id = 1;
-SELECT pg_temp.sqlstate_of($$CALL hack_train(model => 'priv_a', source => 'priv_imgs', epochs => 1, pack_epochs => 20)$$) AS retrain_others;
+-- (refused before any training, as the model is visible to him)
+CALL hack_train(model => 'priv_a', source => 'priv_imgs', epochs => 1, pack_epochs => 20);
 DELETE FROM hack.models WHERE model = 'priv_a';
 DELETE FROM hack.embeddings WHERE model = 'priv_a';
 UPDATE hack.embeddings SET norm = 0 WHERE model = 'priv_a';

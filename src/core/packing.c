@@ -98,6 +98,7 @@
 #define PACK_EQUALISE 0.2		/* share of the radial correction per step */
 #define PACK_STEP_SCALE 25.0	/* lr 0.01 moves 0.25 r_n per unit force */
 #define PACK_PROGRESS_ROWS 16	/* particles between two progress calls */
+#define PACK_INIT_ROWS 1024		/* the same, laying out the initial packing */
 #define PACK_MAX_STEP 0.5		/* no step longer than this many r_n */
 #define PACK_MIN_DIST 0.05		/* forces are clamped below this * 2 r_n */
 #define PACK_MAX_FORCE 1e100	/* and never exceed this */
@@ -410,11 +411,14 @@ pack_radial_quantile(const PackRadial *r, double f)
  * enclosing the fraction (i + 1/2) / n of the volume, on a Fibonacci
  * sunflower (angle i times the golden angle, turned by a seeded angle) in
  * dimension 2 and in a seeded uniform direction otherwise, then moved by
- * a small seeded jitter so that no symmetry survives.
+ * a small seeded jitter so that no symmetry survives.  Two seconds at
+ * n dim = 2e7, so the callback is asked every PACK_INIT_ROWS particles;
+ * returns false when it says stop.
  */
-static void
+static bool
 pack_initial(const HackPackParams *p, const HackPackGeometry *g,
-			 const PackRadial *radial, double *x)
+			 const PackRadial *radial, double *x,
+			 HackProgressFn progress, void *arg)
 {
 	uint64_t	rng = p->seed ^ 0x5DEECE66DULL;
 	int			dim = p->dim;
@@ -425,6 +429,10 @@ pack_initial(const HackPackParams *p, const HackPackGeometry *g,
 	for (int i = 0; i < p->n; i++)
 	{
 		double		rho = pack_radial_quantile(radial, (i + 0.5) / p->n);
+
+		if (progress != NULL && (i & (PACK_INIT_ROWS - 1)) == 0 &&
+			!progress(arg, i, 2.0 * p->n))
+			return false;
 
 		if (dim == 2)
 		{
@@ -448,11 +456,15 @@ pack_initial(const HackPackParams *p, const HackPackGeometry *g,
 	{
 		double	   *xi = x + (long) i * dim;
 
+		if (progress != NULL && (i & (PACK_INIT_ROWS - 1)) == 0 &&
+			!progress(arg, p->n + i, 2.0 * p->n))
+			return false;
 		for (int d = 0; d < dim; d++)
 			u[d] = pack_rng_normal(&rng);
 		pack_move(xi, u, dim, PACK_JITTER * g->r_n * hack_rng_uniform(&rng));
 		pack_project(xi, dim, g->wall);
 	}
+	return true;
 }
 
 /* Scratch of one packing run. */
@@ -801,7 +813,8 @@ pack_equalise(PackWork *w, double beta)
 /* Allocate the work area and lay out the initial packing. */
 static HackStatus
 pack_work_init(PackWork *w, const HackPackParams *p,
-			   const HackPackGeometry *g, HackError *err)
+			   const HackPackGeometry *g, HackProgressFn progress, void *arg,
+			   HackError *err)
 {
 	HackStatus	st;
 	double		lo[PACK_GRID_MAX_GDIM],
@@ -832,7 +845,8 @@ pack_work_init(PackWork *w, const HackPackParams *p,
 							 4L * p->n + 64, err)) != HACK_OK ||
 		(st = pack_radial_init(&w->radial, p->dim, g->r_b, err)) != HACK_OK)
 		return st;
-	pack_initial(p, g, &w->radial, w->x);
+	if (!pack_initial(p, g, &w->radial, w->x, progress, arg))
+		return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "packing interrupted");
 	/* the initial layout is in rank order already, up to the jitter */
 	for (int q = 0; q < p->n; q++)
 		w->rank[q] = q;
@@ -854,7 +868,7 @@ hack_pack(const HackPackParams *p, double *points, HackProgressFn progress,
 
 	if ((st = hack_pack_geometry(p, &g, err)) != HACK_OK)
 		return st;
-	if ((st = pack_work_init(&w, p, &g, err)) != HACK_OK)
+	if ((st = pack_work_init(&w, p, &g, progress, arg, err)) != HACK_OK)
 	{
 		pack_work_free(&w);
 		return st;
@@ -901,7 +915,7 @@ hack_pack_repulsion(const HackPackParams *p, const double *points,
 
 	if ((st = hack_pack_geometry(p, &g, err)) != HACK_OK)
 		return st;
-	if ((st = pack_work_init(&w, p, &g, err)) != HACK_OK)
+	if ((st = pack_work_init(&w, p, &g, NULL, NULL, err)) != HACK_OK)
 	{
 		pack_work_free(&w);
 		return st;
