@@ -5,32 +5,15 @@
 # running cluster (PGHOST/PGPORT/PGUSER, e.g. from test/lib/common.sh) and a
 # superuser (pg_read_file of /proc/self/status).  Takes a few minutes.
 set -uo pipefail
+cd "$(dirname "$0")/../.."
 DB=hack_limits_mem
 dropdb --if-exists "$DB" >/dev/null 2>&1
 createdb "$DB" || exit 1
-psql -X -q -v ON_ERROR_STOP=1 -d "$DB" >/dev/null <<'SQL' || exit 1
-SET client_min_messages = warning;
-CREATE EXTENSION hack;
-CREATE TABLE imgs AS SELECT i::bigint AS id, decode(repeat(md5(i::text), 49), 'hex') AS img
-	FROM generate_series(1, 8192) i;
-CREATE TABLE imgs_small AS SELECT * FROM imgs WHERE id <= 256;
-CALL hack_train(model => 'lim', source => 'imgs_small', epochs => 1, pack_epochs => 50, seed => 1);
-INSERT INTO hack.models (model, architecture, params, weights, normalisation, metrics, source, n_rows)
-	SELECT 'lim_big', architecture, params, weights, normalisation, metrics, source, 30000
-	FROM hack.models WHERE model = 'lim';
-INSERT INTO hack.embeddings (model, group_key, id, embedding, particle, particle_id, norm)
-	SELECT 'lim_big', '', i, p, p, i, poincare_norm(p)
-	FROM generate_series(1, 30000) i,
-		LATERAL (SELECT ARRAY[0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * cos(i), 0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * sin(i)]::poincare_point AS p) s;
-CREATE TABLE hm AS SELECT array_agg(r ORDER BY i) AS c FROM (SELECT i, array_agg(((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 ORDER BY j) AS r
-	FROM generate_series(1, 2896) i, generate_series(1, 2896) j GROUP BY i) s;
-CREATE TABLE edges AS SELECT i::bigint AS r, j::bigint AS c, ((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 AS cost
-	FROM generate_series(1, 2896) i, generate_series(1, 2896) j;
-CREATE TABLE pts AS SELECT array_agg(p.pt) FILTER (WHERE k = 0) AS a, array_agg(p.pt) FILTER (WHERE k = 1) AS b
-	FROM (SELECT i % 2 AS k, ARRAY[0.5 * cos(i), 0.5 * sin(i * 1.3)]::poincare_point AS pt FROM generate_series(1, 5792) i) p;
-CREATE TABLE plotpts AS SELECT array_agg(ARRAY[0.6 * cos(i), 0.6 * sin(i * 1.7)]::poincare_point) AS a
-	FROM generate_series(1, 4000000) i;
-SQL
+q() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+q -c "CREATE EXTENSION hack" >/dev/null || exit 1
+# the largest Hungarian problems of the default maintenance_work_mem (8.4M cells)
+q -v imgs=8192 -v emb=30000 -v hm=2896 -v edges=2896 -v pts=2896 -v plot=4000000 \
+	-f test/lib/limits_fixtures.sql >/dev/null || exit 1
 
 peak() {
 	local name=$1 sql=$2 out

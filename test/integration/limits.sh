@@ -14,6 +14,7 @@
 #   step at the largest batch (8192 images; by hand, not a pass/fail case).
 #   Peak memory: test/bench/limits_memory.sh.
 set -uo pipefail
+cd "$(dirname "$0")/../.."
 DB=hack_limits
 MAX_MS=${LIMITS_MAX_MS:-1500}
 passed=0
@@ -33,31 +34,10 @@ createdb "$DB" || exit 1
 q "CREATE EXTENSION hack" >/dev/null
 
 # inputs are built beforehand, so that the timeout falls inside our function
-psql -X -q -v ON_ERROR_STOP=1 -d "$DB" >/dev/null <<'SQL' || exit 1
-SET client_min_messages = warning;
-CREATE TABLE imgs AS SELECT i::bigint AS id, decode(repeat(md5(i::text), 49), 'hex') AS img
-	FROM generate_series(1, 4096) i;
-CREATE TABLE imgs_small AS SELECT * FROM imgs WHERE id <= 256;
-CALL hack_train(model => 'lim', source => 'imgs_small', epochs => 1, pack_epochs => 50, seed => 1);
--- a model with 40,000 embeddings for hack_knn_density (all pairs: 1.6e9 distances)
-INSERT INTO hack.models (model, architecture, params, weights, normalisation, metrics, source, n_rows)
-	SELECT 'lim_big', architecture, params, weights, normalisation, metrics, source, 40000
-	FROM hack.models WHERE model = 'lim';
-INSERT INTO hack.embeddings (model, group_key, id, embedding, particle, particle_id, norm)
-	SELECT 'lim_big', '', i, p, p, i, poincare_norm(p)
-	FROM generate_series(1, 40000) i,
-		LATERAL (SELECT ARRAY[0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * cos(i), 0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * sin(i)]::poincare_point AS p) s;
--- a 2000 x 2000 cost matrix, an edge list of 1500 x 1500, 2500 points and targets, 2M points to plot
--- (the Hungarian sizes stay within the default maintenance_work_mem: 8M cells)
-CREATE TABLE hm AS SELECT array_agg(r ORDER BY i) AS c FROM (SELECT i, array_agg(((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 ORDER BY j) AS r
-	FROM generate_series(1, 2000) i, generate_series(1, 2000) j GROUP BY i) s;
-CREATE TABLE edges AS SELECT i::bigint AS r, j::bigint AS c, ((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 AS cost
-	FROM generate_series(1, 1500) i, generate_series(1, 1500) j;
-CREATE TABLE pts AS SELECT array_agg(p.pt) FILTER (WHERE k = 0) AS a, array_agg(p.pt) FILTER (WHERE k = 1) AS b
-	FROM (SELECT i % 2 AS k, ARRAY[0.5 * cos(i), 0.5 * sin(i * 1.3)]::poincare_point AS pt FROM generate_series(1, 5000) i) p;
-CREATE TABLE plotpts AS SELECT array_agg(ARRAY[0.6 * cos(i), 0.6 * sin(i * 1.7)]::poincare_point) AS a
-	FROM generate_series(1, 2000000) i;
-SQL
+# a 2000 x 2000 cost matrix, an edge list of 1500 x 1500, 2500 points and targets, 2M points to plot
+# (the Hungarian sizes stay within the default maintenance_work_mem: 8M cells)
+psql -X -q -v ON_ERROR_STOP=1 -v imgs=4096 -v emb=40000 -v hm=2000 -v edges=1500 -v pts=2500 \
+	-v plot=2000000 -d "$DB" -f test/lib/limits_fixtures.sql >/dev/null || exit 1
 
 # case NAME TIMEOUT_MS SQL: the call must fail with 57014 within MAX_MS of the deadline
 case_timeout() {
