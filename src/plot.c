@@ -170,7 +170,8 @@ hack_plot(PG_FUNCTION_ARGS)
 	st = hack_plot_render(&in, &rgb, &err);
 	if (st != HACK_OK)
 		hack_raise(&err);
-	st = hack_png_encode(rgb, in.size, in.size, &png, &png_len, &err);
+	st = hack_png_encode(rgb, in.size, in.size, &png, &png_len,
+						 hack_interrupt_callback, NULL, &err);
 	free(rgb);
 	if (st != HACK_OK)
 		hack_raise(&err);

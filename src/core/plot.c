@@ -63,23 +63,58 @@ to_pixel(const Canvas *c, double x, double y, double *px, double *py)
 	*py = half - y * scale;
 }
 
-/* An anti-aliased circle outline of pixel radius r around (cx, cy). */
+/* Draw the pixels of row y in [xa, xb] within one pixel of the circle. */
+static void
+circle_span(Canvas *c, int y, int xa, int xb, double cx, double cy, double r,
+			const uint8_t *col, double alpha)
+{
+	for (int x = xa; x <= xb; x++)
+	{
+		double		d = fabs(hypot(x + 0.5 - cx, y + 0.5 - cy) - r);
+
+		if (d < 1.0)
+			pixel(c, x, y, col, alpha * (1.0 - d));
+	}
+}
+
+/*
+ * An anti-aliased circle outline of pixel radius r around (cx, cy).  Each
+ * row only visits the two spans where the ring can be (pixel centres at a
+ * distance within r +- 1, widened by a pixel), not the whole bounding box:
+ * O(r) pixels instead of O(r^2), which made a 4096-pixel picture take two
+ * seconds for its twelve rings.
+ */
 static void
 circle(Canvas *c, double cx, double cy, double r, const uint8_t *col, double alpha)
 {
-	int			x0 = (int) floor(cx - r - 2),
-				x1 = (int) ceil(cx + r + 2);
 	int			y0 = (int) floor(cy - r - 2),
 				y1 = (int) ceil(cy + r + 2);
 
 	for (int y = y0; y <= y1; y++)
-		for (int x = x0; x <= x1; x++)
-		{
-			double		d = fabs(hypot(x + 0.5 - cx, y + 0.5 - cy) - r);
+	{
+		double		dy = y + 0.5 - cy;
+		double		outer = (r + 1.0) * (r + 1.0) - dy * dy;
+		double		inner = r > 1.0 ? (r - 1.0) * (r - 1.0) - dy * dy : -1.0;
+		double		xo,
+					xi;
+		int			la,
+					lb,
+					ra,
+					rb;
 
-			if (d < 1.0)
-				pixel(c, x, y, col, alpha * (1.0 - d));
-		}
+		if (outer < 0.0)
+			continue;
+		xo = sqrt(outer);
+		xi = inner > 0.0 ? sqrt(inner) : 0.0;
+		la = (int) floor(cx - xo - 0.5) - 1;
+		lb = (int) ceil(cx - xi - 0.5) + 1;
+		ra = (int) floor(cx + xi - 0.5) - 1;
+		rb = (int) ceil(cx + xo - 0.5) + 1;
+		if (ra <= lb)
+			ra = lb + 1;
+		circle_span(c, y, la, lb, cx, cy, r, col, alpha);
+		circle_span(c, y, ra, rb, cx, cy, r, col, alpha);
+	}
 }
 
 /* A filled anti-aliased dot. */

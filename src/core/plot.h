@@ -46,6 +46,7 @@ extern HackStatus hack_plot_render(const HackPlotInput *in, uint8_t **rgb,
 								   HackError *err);
 extern HackStatus hack_png_encode(const uint8_t *rgb, int width, int height,
 								  uint8_t **png, size_t *png_len,
+								  HackProgressFn progress, void *arg,
 								  HackError *err);
 
 #endif							/* HACK_CORE_PLOT_H */
