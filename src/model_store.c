@@ -7,7 +7,7 @@
  * (upsert of the model, delete and re-insert of the embeddings), so
  * readers see either the old or the new group, never a mix.
  *
- * The cache maps (model, group) to a decoded network.  It is dropped
+ * The cache maps (role, model, group) to a decoded network.  It is dropped
  * whenever hack.models changes: a statement trigger on the table
  * (hack_models_changed) queues a relcache invalidation of hack.models,
  * which reaches every backend at commit, and this backend's relcache
@@ -23,6 +23,8 @@
 #include "nodes/makefuncs.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -37,8 +39,9 @@ PG_FUNCTION_INFO_V1(hack_models_changed);
 
 typedef struct CachedModel
 {
-	char		key[CACHE_KEY_LEN];	/* model \x1f group */
+	char		key[CACHE_KEY_LEN];	/* role \x1f model \x1f group */
 	NnModel    *net;			/* malloc'd by the core */
+	Oid			source;			/* hack.models.source, to re-check SELECT on */
 } CachedModel;
 
 static HTAB *model_cache = NULL;
@@ -145,7 +148,7 @@ model_store_save(const StoredModel *sm)
 	Datum	   *norms = palloc(sizeof(Datum) * n);
 	StringInfoData norm;
 	Oid			mtypes[9] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, TEXTOID, TEXTOID,
-	TEXTOID, INT8OID};
+	OIDOID, INT8OID};
 	Datum		mvals[9];
 	Oid			etypes[7];
 	Datum		evals[7];
@@ -179,17 +182,19 @@ model_store_save(const StoredModel *sm)
 	mvals[4] = PointerGetDatum(blob);
 	mvals[5] = CStringGetTextDatum(norm.data);
 	mvals[6] = CStringGetTextDatum(sm->metrics_json);
-	mvals[7] = CStringGetTextDatum(sm->source);
+	mvals[7] = ObjectIdGetDatum(sm->source);
 	mvals[8] = Int64GetDatum((int64) n);
 	run("INSERT INTO hack.models AS m (model, group_key, architecture, params, weights,"
 		" normalisation, metrics, source, n_rows, trained_at)"
-		" VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8, $9, now())"
+		" VALUES ($1, $2, $3, $4::pg_catalog.jsonb, $5, $6::pg_catalog.jsonb,"
+		" $7::pg_catalog.jsonb, $8::pg_catalog.regclass, $9, pg_catalog.now())"
 		" ON CONFLICT (model, group_key) DO UPDATE SET architecture = EXCLUDED.architecture,"
 		" params = EXCLUDED.params, weights = EXCLUDED.weights,"
 		" normalisation = EXCLUDED.normalisation, metrics = EXCLUDED.metrics,"
 		" source = EXCLUDED.source, n_rows = EXCLUDED.n_rows, trained_at = EXCLUDED.trained_at",
 		9, mtypes, mvals, SPI_OK_INSERT);
-	run("DELETE FROM hack.embeddings WHERE model = $1 AND group_key = $2",
+	run("DELETE FROM hack.embeddings"
+		" WHERE model OPERATOR(pg_catalog.=) $1 AND group_key OPERATOR(pg_catalog.=) $2",
 		2, mtypes, mvals, SPI_OK_DELETE);
 	etypes[0] = TEXTOID;
 	etypes[1] = TEXTOID;
@@ -205,24 +210,44 @@ model_store_save(const StoredModel *sm)
 	evals[5] = make_array(pids, n, INT4OID);
 	evals[6] = make_array(norms, n, FLOAT8OID);
 	run("INSERT INTO hack.embeddings (model, group_key, id, embedding, particle, particle_id, norm)"
-		" SELECT $1, $2, u.* FROM unnest($3, $4, $5, $6, $7) u",
+		" SELECT $1, $2, u.* FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
+		" pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7)) u",
 		7, etypes, evals, SPI_OK_INSERT);
 }
 
-/* The cache key of (model, group). */
+/* The cache key of (role, model, group). */
 static void
-cache_key(char *key, const char *model, const char *group)
+cache_key(char *key, Oid role, const char *model, const char *group)
 {
-	if (strlen(model) + strlen(group) + 2 > CACHE_KEY_LEN)
+	if (strlen(model) + strlen(group) + 14 > CACHE_KEY_LEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_NAME_TOO_LONG),
 				 errmsg("model and group names are too long together")));
-	snprintf(key, CACHE_KEY_LEN, "%s\x1f%s", model, group);
+	snprintf(key, CACHE_KEY_LEN, "%u\x1f%s\x1f%s", role, model, group);
+}
+
+/*
+ * May the current role still use a cached model?  The entry was loaded
+ * through hack.models' row-level security for this very role; what can
+ * change since then is its SELECT privilege on the source table (a REVOKE
+ * in another session), which the policy models_read checks, so check it
+ * again: one syscache lookup, next to a forward pass of the network.
+ */
+static bool
+cache_entry_usable(const CachedModel *e)
+{
+	bool		missing = false;
+
+	return pg_class_aclcheck_ext(e->source, GetUserId(), ACL_SELECT, &missing) == ACLCHECK_OK &&
+		!missing;
 }
 
 /*
  * The decoded network of (model, group), from the cache or from
- * hack.models.  Unknown models are an error (42704).
+ * hack.models.  Unknown models, and models the current role may not see
+ * (row-level security: it cannot read their source table), are an error
+ * (42704).  The cache is keyed by the role as well, so a model loaded by
+ * one role is never served to another after SET ROLE.
  */
 NnModel *
 model_store_get(const char *model, const char *group)
@@ -237,19 +262,27 @@ model_store_get(const char *model, const char *group)
 	HackStatus	st;
 	bytea	   *blob;
 	bool		isnull;
+	Oid			source;
 
-	cache_key(key, model, group);
+	cache_key(key, GetUserId(), model, group);
 	if (model_cache != NULL)
 	{
 		e = hash_search(model_cache, key, HASH_FIND, NULL);
 		if (e != NULL)
-			return e->net;
+		{
+			if (cache_entry_usable(e))
+				return e->net;
+			nn_model_free(e->net);
+			hash_search(model_cache, key, HASH_REMOVE, NULL);
+		}
 	}
 	vals[0] = CStringGetTextDatum(model);
 	vals[1] = CStringGetTextDatum(group);
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT weights, 'hack.models'::regclass::oid FROM hack.models"
-							  " WHERE model = $1 AND group_key = $2",
+	if (SPI_execute_with_args("SELECT weights, 'hack.models'::pg_catalog.regclass::pg_catalog.oid,"
+							  " source::pg_catalog.oid FROM hack.models"
+							  " WHERE model OPERATOR(pg_catalog.=) $1"
+							  " AND group_key OPERATOR(pg_catalog.=) $2",
 							  2, types, vals, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read hack.models");
 	if (SPI_processed == 0)
@@ -259,6 +292,7 @@ model_store_get(const char *model, const char *group)
 						group[0] ? " (group \"" : "", group, group[0] ? "\")" : ""),
 				 errhint("Train it with CALL hack_train(model => '%s', ...), or list models with SELECT model, group_key FROM hack.models.", model)));
 	models_relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	source = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 	blob = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	st = nn_model_read((const uint8_t *) VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &net, &err);
 	SPI_finish();
@@ -280,5 +314,6 @@ model_store_get(const char *model, const char *group)
 	}
 	e = hash_search(model_cache, key, HASH_ENTER, &found);
 	e->net = net;
+	e->source = source;
 	return net;
 }

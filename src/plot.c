@@ -9,6 +9,7 @@
 #include <float.h>
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -116,6 +117,8 @@ hack_plot(PG_FUNCTION_ARGS)
 	{
 		PoincarePoint *p;
 
+		if ((i & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (pnulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -131,6 +134,7 @@ hack_plot(PG_FUNCTION_ARGS)
 			((int *) in.groups)[i] = gnulls[i] ? 7 : DatumGetInt32(grp[i]);	/* NULL: grey */
 	}
 	in.n = n;
+	in.progress = hack_interrupt_callback;
 	in.size = PG_GETARG_INT32(P_SIZE);
 	color = text_to_cstring(PG_GETARG_TEXT_PP(P_COLOR));
 	if (strcmp(color, "group") == 0)
@@ -152,8 +156,12 @@ hack_plot(PG_FUNCTION_ARGS)
 		shape.channels = PG_GETARG_INT32(P_CHANNELS);
 		hack_check(hack_image_shape_check(&shape, &err), &err);
 		for (int i = 0; i < n; i++)
+		{
 			if (!inulls[i])
 				thumbs[i] = thumbnail_pixels(DatumGetByteaPP(img[i]), &shape);
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
 		in.images = thumbs;
 		in.img_channels = shape.channels;
 		in.img_height = shape.height;
@@ -162,7 +170,8 @@ hack_plot(PG_FUNCTION_ARGS)
 	st = hack_plot_render(&in, &rgb, &err);
 	if (st != HACK_OK)
 		hack_raise(&err);
-	st = hack_png_encode(rgb, in.size, in.size, &png, &png_len, &err);
+	st = hack_png_encode(rgb, in.size, in.size, &png, &png_len,
+						 hack_interrupt_callback, NULL, &err);
 	free(rgb);
 	if (st != HACK_OK)
 		hack_raise(&err);

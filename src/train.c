@@ -26,6 +26,7 @@
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -273,7 +274,7 @@ train_group(TrainArgs *a, TrainRun *run)
 		sm.group = run->group;
 		sm.params_json = params_json(a);
 		sm.metrics_json = metrics_json(&result, &g);
-		sm.source = a->src.relname;
+		sm.source = a->src.relid;
 		sm.net = net;
 		sm.images = &g;
 		sm.result = &result;
@@ -286,6 +287,32 @@ train_group(TrainArgs *a, TrainRun *run)
 			nn_model_free(net);
 	}
 	PG_END_TRY();
+}
+
+/*
+ * Fail before any training when the model name is held by a model this
+ * role may see but not write (row-level security would refuse the write
+ * only after the whole job).  A name held by a model this role cannot see
+ * still fails, at the write (42501), leaving that model intact.
+ */
+static void
+check_model_writable(const char *model)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		vals[1] = {CStringGetTextDatum(model)};
+
+	if (SPI_execute_with_args("SELECT owner::pg_catalog.text FROM hack.models"
+							  " WHERE model OPERATOR(pg_catalog.=) $1"
+							  " AND NOT pg_catalog.pg_has_role(owner, 'MEMBER') LIMIT 1",
+							  1, types, vals, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read hack.models");
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("model \"%s\" belongs to role %s", model,
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+				 errhint("Choose another model name, or train as a member of that role.")));
+	SPI_freetuptable(SPI_tuptable);
 }
 
 /* CALL hack_train(model => ..., source => ..., ...) */
@@ -313,6 +340,7 @@ hack_train(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(job_cxt);
 	group_cxt = AllocSetContextCreate(job_cxt, "hack_train group", ALLOCSET_DEFAULT_SIZES);
 	parse_args(fcinfo, &a);
+	check_model_writable(a.model);
 	groups = train_source_groups(&a.src);
 	if (groups == NIL)
 		ereport(ERROR,

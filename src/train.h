@@ -48,7 +48,7 @@ typedef struct StoredModel
 	const char *group;
 	const char *params_json;
 	const char *metrics_json;
-	const char *source;
+	Oid			source;			/* the table trained on */
 	NnModel    *net;
 	const GroupImages *images;
 	const HackTrainResult *result;

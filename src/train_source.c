@@ -83,7 +83,7 @@ train_source_groups(const TrainSource *src)
 	if (src->group_col == NULL)
 		return list_make1(pstrdup(""));
 	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT DISTINCT (%s)::text FROM %s ORDER BY 1",
+	appendStringInfo(&q, "SELECT DISTINCT (%s)::pg_catalog.text FROM %s ORDER BY 1",
 					 src->group_col, src->relname);
 	if (SPI_execute(q.data, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the groups of %s", src->relname);
@@ -147,10 +147,10 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 
 	memset(out, 0, sizeof(*out));
 	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT (%s)::int8, %s FROM %s",
+	appendStringInfo(&q, "SELECT (%s)::pg_catalog.int8, %s FROM %s",
 					 src->id_col, src->image_col, src->relname);
 	if (src->group_col)
-		appendStringInfo(&q, " WHERE (%s)::text = $1", src->group_col);
+		appendStringInfo(&q, " WHERE (%s)::pg_catalog.text OPERATOR(pg_catalog.=) $1", src->group_col);
 	appendStringInfoString(&q, " ORDER BY 1");
 	args[0] = CStringGetTextDatum(group);
 	/*

@@ -149,7 +149,7 @@ reassign_batch(Loop *l, const int *idx, int b, int *assignment,
 			   particles + (size_t) l->old[i] * dim, sizeof(double) * dim);
 	}
 	st = hyp_distance_matrix(l->emb, b, l->targets, b, dim, c, l->cost,
-							 NULL, NULL, err);
+							 progress, arg, err);
 	if (st != HACK_OK)
 		return st;
 	st = hungarian_solve(l->cost, b, b, false, l->perm, &total, NULL, NULL,
@@ -186,6 +186,9 @@ hack_train_group(NnModel *model, const float *images, int n,
 	memset(&l, 0, sizeof(l));
 	if ((st = hack_train_check(p, err)) != HACK_OK)
 		return st;
+	/* a step of a large batch takes seconds: let a cancel stop it midway */
+	model->progress = progress;
+	model->progress_arg = arg;
 	if (n < 2)
 		return hack_error_set(err, HACK_ERR_PARAMETER,
 							  "HACK spreads images over the ball relative to each other.",
@@ -247,6 +250,12 @@ hack_train_group(NnModel *model, const float *images, int n,
 					   sizeof(float) * in);
 			if ((st = nn_forward(model, l.x, cnt, l.emb, err)) != HACK_OK)
 				goto fail;
+			/* a step of a large batch takes long: check between its parts too */
+			if (progress && !progress(arg, (double) step, (double) total_steps))
+			{
+				st = hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
+				goto fail;
+			}
 			if (reassign &&
 				(st = reassign_batch(&l, idx, cnt, r->assignment, r->particles,
 									 dim, c, progress, arg, err)) != HACK_OK)
@@ -298,10 +307,12 @@ hack_train_group(NnModel *model, const float *images, int n,
 	if (st != HACK_OK)
 		goto fail;
 	loop_free(&l);
+	model->progress = NULL;
 	return HACK_OK;
 
 fail:
 	loop_free(&l);
+	model->progress = NULL;
 	hack_train_result_free(r);
 	return st;
 }

@@ -658,6 +658,7 @@ typedef struct NnPass
 	int			parts;
 	bool		backward;
 	atomic_int	next;			/* next part to take */
+	bool		interrupted;	/* the progress callback said stop */
 } NnPass;
 
 /* One thread of a pass. */
@@ -723,6 +724,13 @@ run_thread(void *arg)
 
 		run_part(pass->m, p, n0, cnt, pass->backward, pass->m->cols[th->t],
 				 pass->m->convbuf[th->t]);
+		/* only the calling thread may call back into the host */
+		if (th->t == 0 && pass->m->progress != NULL &&
+			!pass->m->progress(pass->m->progress_arg, p, pass->parts))
+		{
+			pass->interrupted = true;
+			atomic_store(&pass->next, pass->parts);
+		}
 	}
 	return NULL;
 }
@@ -735,9 +743,11 @@ run_thread(void *arg)
  * signals in its own thread); if one cannot be created the others do its
  * share.  Each part writes only its own buffers and the part gradients
  * are summed in part order, so the result does not depend on which
- * thread ran what, nor on how many there were.
+ * thread ran what, nor on how many there were.  The calling thread asks
+ * m->progress after each of its parts, so a cancel stops a large batch
+ * within about one part (1/64 of it); returns false then.
  */
-static void
+static bool
 run_parallel(NnModel *m, int n, bool backward)
 {
 	NnPass		pass;
@@ -753,6 +763,7 @@ run_parallel(NnModel *m, int n, bool backward)
 	pass.ps = part_size(n);
 	pass.parts = (n + pass.ps - 1) / pass.ps;
 	pass.backward = backward;
+	pass.interrupted = false;
 	atomic_init(&pass.next, 0);
 	nt = m->threads < pass.parts ? m->threads : pass.parts;
 	for (int t = 0; t < nt; t++)
@@ -773,6 +784,8 @@ run_parallel(NnModel *m, int n, bool backward)
 	for (int t = 1; t < nt; t++)
 		if (started[t])
 			pthread_join(tids[t], NULL);
+	if (pass.interrupted)
+		return false;
 	/* sum the parts' gradients in part order */
 	if (backward)
 		for (int p = 1; p < pass.parts; p++)
@@ -782,6 +795,7 @@ run_parallel(NnModel *m, int n, bool backward)
 			for (size_t i = 0; i < m->n_params; i++)
 				m->grads[i] += g[i];
 		}
+	return true;
 }
 
 /*
@@ -799,7 +813,12 @@ nn_forward(NnModel *m, const float *x, int n, double *emb, HackError *err)
 	if ((st = nn_reserve(m, n, err)) != HACK_OK)
 		return st;
 	m->input = x;
-	run_parallel(m, n, false);
+	if (!run_parallel(m, n, false))
+	{
+		m->input = NULL;
+		m->batch = 0;
+		return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
+	}
 	m->input = NULL;
 	nn_head_forward(m->vout, n, m->cfg.dim, m->cfg.curvature,
 					m->cfg.clip_r, m->tangent, m->emb);
@@ -840,7 +859,8 @@ nn_backward(NnModel *m, const double *targets, double consistency,
 					m->gemb);
 	nn_head_backward(m->vout, m->tangent, m->gemb, n, dim,
 					 m->cfg.curvature, m->cfg.clip_r, m->dvout);
-	run_parallel(m, n, true);
+	if (!run_parallel(m, n, true))
+		return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
 	return HACK_OK;
 }
 

@@ -114,6 +114,13 @@ typedef struct NnModel
 	float	   *grads;			/* same layout */
 	float	   *velocity;		/* SGD momentum buffer, same layout */
 	int			threads;		/* threads a batch is run on */
+	/*
+	 * Asked by the calling thread after each part of a pass (NULL: never);
+	 * when it says stop, the pass ends early and nn_forward or nn_backward
+	 * returns HACK_ERR_INTERRUPTED, leaving the batch's results undefined.
+	 */
+	HackProgressFn progress;
+	void	   *progress_arg;
 
 	/* workspace for batches of up to capacity images */
 	int			capacity;

@@ -97,6 +97,8 @@
 #define PACK_WALL_SHARE 0.25	/* default wall leaves this * A_n outside */
 #define PACK_EQUALISE 0.2		/* share of the radial correction per step */
 #define PACK_STEP_SCALE 25.0	/* lr 0.01 moves 0.25 r_n per unit force */
+#define PACK_PROGRESS_ROWS 16	/* particles between two progress calls */
+#define PACK_INIT_ROWS 1024		/* the same, laying out the initial packing */
 #define PACK_MAX_STEP 0.5		/* no step longer than this many r_n */
 #define PACK_MIN_DIST 0.05		/* forces are clamped below this * 2 r_n */
 #define PACK_MAX_FORCE 1e100	/* and never exceed this */
@@ -409,11 +411,14 @@ pack_radial_quantile(const PackRadial *r, double f)
  * enclosing the fraction (i + 1/2) / n of the volume, on a Fibonacci
  * sunflower (angle i times the golden angle, turned by a seeded angle) in
  * dimension 2 and in a seeded uniform direction otherwise, then moved by
- * a small seeded jitter so that no symmetry survives.
+ * a small seeded jitter so that no symmetry survives.  Two seconds at
+ * n dim = 2e7, so the callback is asked every PACK_INIT_ROWS particles;
+ * returns false when it says stop.
  */
-static void
+static bool
 pack_initial(const HackPackParams *p, const HackPackGeometry *g,
-			 const PackRadial *radial, double *x)
+			 const PackRadial *radial, double *x,
+			 HackProgressFn progress, void *arg)
 {
 	uint64_t	rng = p->seed ^ 0x5DEECE66DULL;
 	int			dim = p->dim;
@@ -424,6 +429,10 @@ pack_initial(const HackPackParams *p, const HackPackGeometry *g,
 	for (int i = 0; i < p->n; i++)
 	{
 		double		rho = pack_radial_quantile(radial, (i + 0.5) / p->n);
+
+		if (progress != NULL && (i & (PACK_INIT_ROWS - 1)) == 0 &&
+			!progress(arg, i, 2.0 * p->n))
+			return false;
 
 		if (dim == 2)
 		{
@@ -447,11 +456,15 @@ pack_initial(const HackPackParams *p, const HackPackGeometry *g,
 	{
 		double	   *xi = x + (long) i * dim;
 
+		if (progress != NULL && (i & (PACK_INIT_ROWS - 1)) == 0 &&
+			!progress(arg, p->n + i, 2.0 * p->n))
+			return false;
 		for (int d = 0; d < dim; d++)
 			u[d] = pack_rng_normal(&rng);
 		pack_move(xi, u, dim, PACK_JITTER * g->r_n * hack_rng_uniform(&rng));
 		pack_project(xi, dim, g->wall);
 	}
+	return true;
 }
 
 /* Scratch of one packing run. */
@@ -610,9 +623,16 @@ pack_sqdist(const double *x, const double *y, int dim)
 	return s;
 }
 
-/* The repulsion gradient of every interacting pair, found by the cell list. */
-static void
-pack_gradient(PackWork *w, const HackPackGeometry *g, double kp1)
+/*
+ * The repulsion gradient of every interacting pair, found by the cell list.
+ * In high dimensions the cell list (over at most three axes) prunes little,
+ * and one pass costs up to n^2 dim / 2 flops (minutes at n = 200,000 and
+ * dim = 100), so the callback is asked every PACK_PROGRESS_ROWS particles;
+ * returns false when it says stop.
+ */
+static bool
+pack_gradient(PackWork *w, const HackPackGeometry *g, double kp1,
+			  HackProgressFn progress, void *arg)
 {
 	PackGrid   *grid = &w->grid;
 	int			dim = w->dim;
@@ -632,6 +652,9 @@ pack_gradient(PackWork *w, const HackPackGeometry *g, double kp1)
 					lo[PACK_GRID_MAX_GDIM],
 					hi[PACK_GRID_MAX_GDIM];
 
+		if (progress != NULL && (i & (PACK_PROGRESS_ROWS - 1)) == 0 &&
+			!progress(arg, i, w->n))
+			return false;
 		pack_grid_coords(grid, xi, c);
 		pack_cell_range(grid, c, (int) ceil(reach / grid->h), lo, hi);
 		for (int c2 = lo[2]; c2 <= hi[2]; c2++)
@@ -658,6 +681,7 @@ pack_gradient(PackWork *w, const HackPackGeometry *g, double kp1)
 				}
 			}
 	}
+	return true;
 }
 
 /*
@@ -789,7 +813,8 @@ pack_equalise(PackWork *w, double beta)
 /* Allocate the work area and lay out the initial packing. */
 static HackStatus
 pack_work_init(PackWork *w, const HackPackParams *p,
-			   const HackPackGeometry *g, HackError *err)
+			   const HackPackGeometry *g, HackProgressFn progress, void *arg,
+			   HackError *err)
 {
 	HackStatus	st;
 	double		lo[PACK_GRID_MAX_GDIM],
@@ -820,7 +845,8 @@ pack_work_init(PackWork *w, const HackPackParams *p,
 							 4L * p->n + 64, err)) != HACK_OK ||
 		(st = pack_radial_init(&w->radial, p->dim, g->r_b, err)) != HACK_OK)
 		return st;
-	pack_initial(p, g, &w->radial, w->x);
+	if (!pack_initial(p, g, &w->radial, w->x, progress, arg))
+		return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "packing interrupted");
 	/* the initial layout is in rank order already, up to the jitter */
 	for (int q = 0; q < p->n; q++)
 		w->rank[q] = q;
@@ -842,7 +868,7 @@ hack_pack(const HackPackParams *p, double *points, HackProgressFn progress,
 
 	if ((st = hack_pack_geometry(p, &g, err)) != HACK_OK)
 		return st;
-	if ((st = pack_work_init(&w, p, &g, err)) != HACK_OK)
+	if ((st = pack_work_init(&w, p, &g, progress, arg, err)) != HACK_OK)
 	{
 		pack_work_free(&w);
 		return st;
@@ -858,7 +884,12 @@ hack_pack(const HackPackParams *p, double *points, HackProgressFn progress,
 								  "packing interrupted");
 		}
 		pack_sort(&w);
-		pack_gradient(&w, &g, kp1);
+		if (!pack_gradient(&w, &g, kp1, progress, arg))
+		{
+			pack_work_free(&w);
+			return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL,
+								  "packing interrupted");
+		}
 		pack_step(&w, &g, p->lr * PACK_STEP_SCALE * sched,
 				  PACK_MAX_STEP * g.r_n * sched);
 		pack_equalise(&w, 1.0 - (1.0 - PACK_EQUALISE) * sched);
@@ -884,14 +915,14 @@ hack_pack_repulsion(const HackPackParams *p, const double *points,
 
 	if ((st = hack_pack_geometry(p, &g, err)) != HACK_OK)
 		return st;
-	if ((st = pack_work_init(&w, p, &g, err)) != HACK_OK)
+	if ((st = pack_work_init(&w, p, &g, NULL, NULL, err)) != HACK_OK)
 	{
 		pack_work_free(&w);
 		return st;
 	}
 	memcpy(w.x, points, sizeof(double) * (long) p->n * p->dim);
 	pack_sort(&w);
-	pack_gradient(&w, &g, p->k + 1.0);
+	(void) pack_gradient(&w, &g, p->k + 1.0, NULL, NULL);
 	*energy = w.energy;
 	for (int q = 0; q < p->n; q++)
 		memcpy(grad + (long) w.grid.order[q] * p->dim, w.grad + (long) q * p->dim,

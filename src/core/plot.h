@@ -35,12 +35,18 @@ typedef struct HackPlotInput
 	int			rays;			/* thumbnail rays at equal angles (e.g. 12) */
 	int			rings;			/* thumbnail radii per ray (e.g. 4) */
 	int			size;			/* picture is size x size pixels */
+	/* called every HACK_PLOT_PROGRESS_EVERY points; NULL: never */
+	HackProgressFn progress;
+	void	   *progress_arg;
 } HackPlotInput;
+
+#define HACK_PLOT_PROGRESS_EVERY 65536
 
 extern HackStatus hack_plot_render(const HackPlotInput *in, uint8_t **rgb,
 								   HackError *err);
 extern HackStatus hack_png_encode(const uint8_t *rgb, int width, int height,
 								  uint8_t **png, size_t *png_len,
+								  HackProgressFn progress, void *arg,
 								  HackError *err);
 
 #endif							/* HACK_CORE_PLOT_H */

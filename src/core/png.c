@@ -50,10 +50,15 @@ png_buf_flush(png_structp png)
 	(void) png;
 }
 
-/* Encode width x height RGB pixels as a PNG (malloc'd into *png). */
+/*
+ * Encode width x height RGB pixels as a PNG (malloc'd into *png).  Deflating
+ * a 4096 x 4096 picture takes over a second, so progress (unless NULL) is
+ * asked every 64 rows and may stop it.
+ */
 HackStatus
 hack_png_encode(const uint8_t *rgb, int width, int height, uint8_t **png,
-				size_t *png_len, HackError *err)
+				size_t *png_len, HackProgressFn progress, void *arg,
+				HackError *err)
 {
 	png_structp p;
 	png_infop	info;
@@ -76,7 +81,15 @@ hack_png_encode(const uint8_t *rgb, int width, int height, uint8_t **png,
 				 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(p, info);
 	for (int y = 0; y < height; y++)
+	{
+		if (progress != NULL && (y & 63) == 0 && !progress(arg, y, height))
+		{
+			png_destroy_write_struct(&p, &info);
+			free(buf.data);
+			return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
+		}
 		png_write_row(p, (png_const_bytep) (rgb + (size_t) y * width * 3));
+	}
 	png_write_end(p, NULL);
 	png_destroy_write_struct(&p, &info);
 	if (buf.failed)

@@ -594,6 +594,37 @@ stop_at_once(void *arg, double done, double total)
 	return done > total;		/* never true here */
 }
 
+/*
+ * A pass asks m->progress after each part of the calling thread and stops
+ * when told; without the callback it runs to the end.
+ */
+static void
+test_nn_pass_interrupted(void)
+{
+	NnModel    *m = make_model(NN_ARCH_LENET, 1, 20, 20, 2, 41);
+	UnitRng		rng = {42};
+	int			n = 3 * NN_PART_MIN;	/* 3 parts */
+	float	   *x = random_images(m, n, &rng);
+	double	   *t = random_targets(n, 2, &rng);
+	double		loss;
+	int			calls = 0;
+
+	CHECK(nn_set_threads(m, 2, NULL) == HACK_OK);
+	CHECK(nn_forward(m, x, n, NULL, NULL) == HACK_OK);
+	m->progress = stop_at_once;
+	m->progress_arg = &calls;
+	CHECK(nn_backward(m, t, 0.0, &loss, NULL) == HACK_ERR_INTERRUPTED);
+	CHECK(calls == 1);
+	CHECK(nn_forward(m, x, n, NULL, NULL) == HACK_ERR_INTERRUPTED);
+	CHECK(calls == 2);
+	m->progress = NULL;
+	CHECK(nn_forward(m, x, n, NULL, NULL) == HACK_OK);
+	CHECK(nn_backward(m, t, 0.0, &loss, NULL) == HACK_OK);
+	free(x);
+	free(t);
+	nn_model_free(m);
+}
+
 /* nn_embed equals one forward pass, whatever the batch size, and can be stopped. */
 static void
 test_nn_embed(void)
@@ -849,6 +880,7 @@ void
 suite_nn(void)
 {
 	RUN(test_nn_im2col_adjoint);
+	RUN(test_nn_pass_interrupted);
 	RUN(test_nn_maxpool);
 	RUN(test_nn_distance_gradient);
 	RUN(test_nn_head_gradient);

@@ -349,10 +349,15 @@ test_interrupt(void)
 	calls = 0;
 	CHECK(hack_pack(&p, x, stop_at_five, NULL, &err) == HACK_ERR_INTERRUPTED);
 	CHECK(calls == 5);
+	/*
+	 * one call per 1024 particles in each of the two passes of the initial
+	 * layout; each epoch: one call, and one every 16 particles of the
+	 * gradient pass
+	 */
 	p.epochs = 20;
-	calls = -1000;
+	calls = -100000;
 	CHECK(hack_pack(&p, x, stop_at_five, NULL, &err) == HACK_OK);
-	CHECK(calls == -1000 + 20);
+	CHECK(calls == -100000 + 2 + 20 * (1 + 1000 / 16 + 1));
 	calls = 0;
 	for (int i = 0; i < 1000 * 2; i++)
 		x[i] = 0.5 * ((i * 7919) % 1000) / 1000.0 - 0.25;

@@ -106,7 +106,7 @@ test_png_round_trip(void)
 
 	for (int i = 0; i < w * h * 3; i++)
 		rgb[i] = (uint8_t) (i * 7);
-	CHECK(hack_png_encode(rgb, w, h, &png, &len, &err) == HACK_OK);
+	CHECK(hack_png_encode(rgb, w, h, &png, &len, NULL, NULL, &err) == HACK_OK);
 	CHECK(len > 8 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
 	memset(&image, 0, sizeof(image));
 	image.version = PNG_IMAGE_VERSION;
@@ -120,6 +120,50 @@ test_png_round_trip(void)
 	free(back);
 }
 
+/* A progress callback that stops at its second call. */
+static bool
+stop_second(void *arg, double done, double total)
+{
+	int		   *calls = arg;
+
+	(void) done;
+	(void) total;
+	return ++*calls < 2;
+}
+
+static void
+test_render_interrupted(void)
+{
+	int			n = 3 * HACK_PLOT_PROGRESS_EVERY;
+	double	   *xy = calloc((size_t) n * 2, sizeof(double));
+	HackPlotInput in = {0};
+	uint8_t    *rgb = NULL;
+	HackError	err;
+	int			calls = 0;
+
+	in.n = n;
+	in.xy = xy;
+	in.size = 64;
+	in.progress = stop_second;
+	in.progress_arg = &calls;
+	CHECK(hack_plot_render(&in, &rgb, &err) == HACK_ERR_INTERRUPTED);
+	CHECK(rgb == NULL);
+	CHECK(calls == 2);
+	{
+		/* the PNG encoder stops at its second check, row 64 */
+		uint8_t    *pix = calloc(200 * 200, 3);
+		uint8_t    *png = NULL;
+		size_t		len = 0;
+
+		calls = 0;
+		CHECK(hack_png_encode(pix, 200, 200, &png, &len, stop_second, &calls, &err) ==
+			  HACK_ERR_INTERRUPTED);
+		CHECK(png == NULL && calls == 2);
+		free(pix);
+	}
+	free(xy);
+}
+
 void		suite_plot(void);
 
 void
@@ -127,5 +171,6 @@ suite_plot(void)
 {
 	RUN(test_render_points_and_circle);
 	RUN(test_thumbnails);
+	RUN(test_render_interrupted);
 	RUN(test_png_round_trip);
 }

@@ -1,0 +1,27 @@
+-- test/lib/limits_fixtures.sql: inputs of test/integration/limits.sh and
+-- test/bench/limits_memory.sh, built beforehand so that a timeout or a
+-- memory peak falls inside our function.  psql variables give the sizes:
+-- imgs (images), emb (embeddings of model lim_big), hm (side of the cost
+-- matrix), edges (side of the edge list), pts (points and as many targets),
+-- plot (points to draw).
+SET client_min_messages = warning;
+CREATE TABLE imgs AS SELECT i::bigint AS id, decode(repeat(md5(i::text), 49), 'hex') AS img
+	FROM generate_series(1, :imgs) i;
+CREATE TABLE imgs_small AS SELECT * FROM imgs WHERE id <= 256;
+CALL hack_train(model => 'lim', source => 'imgs_small', epochs => 1, pack_epochs => 50, seed => 1);
+-- a model of :emb random embeddings for hack_knn_density (all pairs)
+INSERT INTO hack.models (model, architecture, params, weights, normalisation, metrics, source, n_rows)
+	SELECT 'lim_big', architecture, params, weights, normalisation, metrics, source, :emb
+	FROM hack.models WHERE model = 'lim';
+INSERT INTO hack.embeddings (model, group_key, id, embedding, particle, particle_id, norm)
+	SELECT 'lim_big', '', i, p, p, i, poincare_norm(p)
+	FROM generate_series(1, :emb) i,
+		LATERAL (SELECT ARRAY[0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * cos(i), 0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * sin(i)]::poincare_point AS p) s;
+CREATE TABLE hm AS SELECT array_agg(r ORDER BY i) AS c FROM (SELECT i, array_agg(((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 ORDER BY j) AS r
+	FROM generate_series(1, :hm) i, generate_series(1, :hm) j GROUP BY i) s;
+CREATE TABLE edges AS SELECT i::bigint AS r, j::bigint AS c, ((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 AS cost
+	FROM generate_series(1, :edges) i, generate_series(1, :edges) j;
+CREATE TABLE pts AS SELECT array_agg(p.pt) FILTER (WHERE k = 0) AS a, array_agg(p.pt) FILTER (WHERE k = 1) AS b
+	FROM (SELECT i % 2 AS k, ARRAY[0.5 * cos(i), 0.5 * sin(i * 1.3)]::poincare_point AS pt FROM generate_series(1, 2 * :pts) i) p;
+CREATE TABLE plotpts AS SELECT array_agg(ARRAY[0.6 * cos(i), 0.6 * sin(i * 1.7)]::poincare_point) AS a
+	FROM generate_series(1, :plot) i;
