@@ -126,7 +126,7 @@ maybe_commit(bool atomic)
 	SPI_start_transaction();
 }
 
-/* Index of id in the sorted ids[0..n-1], or -1. */
+/* Index of id in the sorted ids[0..n-1] of a batch, or -1. */
 static int
 find_id(const int64 *ids, int n, int64 id)
 {
@@ -155,7 +155,7 @@ find_id(const int64 *ids, int n, int64 id)
 static void
 refresh_batch(const char *model, const char *group, const TrainSource *src,
 			  NnModel *net, const int64 *ids, const bool *is_new, int n,
-			  const int64 *all_ids, int all_n, RefreshCounts *c)
+			  RefreshCounts *c)
 {
 	size_t		in = nn_input_size(net);
 	float	   *x = palloc(sizeof(float) * in * n);
@@ -206,7 +206,7 @@ refresh_batch(const char *model, const char *group, const TrainSource *src,
 		model_store_delete(model, group, nbad, bad);
 	for (int i = 0; i < ngot; i++)
 	{
-		int			k = find_id(all_ids, all_n, got[i]);
+		int			k = find_id(ids, n, got[i]);
 
 		if (k >= 0 && is_new[k])
 			c->embedded++;
@@ -238,7 +238,7 @@ refresh_batches(const char *model, const char *group, const TrainSource *src,
 		{
 			MemoryContextSwitchTo(batch_cxt);
 			refresh_batch(model, group, src, net, ids + s, is_new + s,
-						  Min(batch_size, n - s), ids, n, c);
+						  Min(batch_size, n - s), c);
 			MemoryContextSwitchTo(cxt);
 			MemoryContextReset(batch_cxt);
 			maybe_commit(atomic);
