@@ -98,3 +98,7 @@ SELECT q, pg_temp.sqlstate_of(q) FROM unnest(ARRAY[
 	$$SELECT hack_embed_trigger()$$]) q;
 -- failed resumes left the model as it was
 SELECT n_rows, architecture, (metrics->>'resumed_from_rows')::int AS resumed_from FROM hack.models WHERE model = 'inc';
+
+-- leave the shared regression database as it was
+DELETE FROM hack.models WHERE model IN ('inc', 'fresh', 'bygroup');
+DROP TABLE inc, other, other2;
