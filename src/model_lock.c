@@ -11,6 +11,11 @@
  * PG_FINALLY block: on success, on error and on cancel alike (session
  * locks survive a transaction abort, and a backend that exits drops them).
  *
+ * Inside a transaction block (an atomic CALL) the writes are committed
+ * only with the caller's transaction, after the CALL returns, so there the
+ * lock is taken at transaction level instead and released by the commit
+ * or abort (or by the abort of a subtransaction it was taken in).
+ *
  * The key is the pair (HACK_LOCK_CLASS, hash of the model name) in the
  * two-int4 space of pg_advisory_lock(int4, int4), in the current database:
  * pg_locks shows it as locktype advisory, classid 1212236619 ("HACK"),
@@ -84,19 +89,20 @@ holder_pid(const LOCKTAG *tag)
 }
 
 /*
- * Take the lock of a model for the session.  Returns false (after a
+ * Take the lock of a model for the session (or, with session false, for
+ * the transaction).  Returns false (after a
  * NOTICE) when the model is busy and how is MODEL_BUSY_SKIP; raises 55P03
  * when it is busy and how is MODEL_BUSY_ERROR; with MODEL_BUSY_WAIT waits,
  * as any lock wait does, until lock_timeout, statement_timeout or a cancel.
  */
 bool
-model_lock_acquire(const char *model, ModelBusy how, const char *job)
+model_lock_acquire(const char *model, ModelBusy how, const char *job, bool session)
 {
 	LOCKTAG		tag;
 	int			pid;
 
 	model_lock_tag(&tag, model);
-	if (LockAcquire(&tag, ExclusiveLock, true, how != MODEL_BUSY_WAIT) != LOCKACQUIRE_NOT_AVAIL)
+	if (LockAcquire(&tag, ExclusiveLock, session, how != MODEL_BUSY_WAIT) != LOCKACQUIRE_NOT_AVAIL)
 		return true;
 	pid = holder_pid(&tag);
 	if (how == MODEL_BUSY_SKIP)
@@ -114,12 +120,14 @@ model_lock_acquire(const char *model, ModelBusy how, const char *job)
 	pg_unreachable();
 }
 
-/* Release the lock taken by model_lock_acquire. */
+/* Release a session lock taken by model_lock_acquire (transaction locks go with their transaction). */
 void
-model_lock_release(const char *model)
+model_lock_release(const char *model, bool session)
 {
 	LOCKTAG		tag;
 
+	if (!session)
+		return;
 	model_lock_tag(&tag, model);
 	LockRelease(&tag, ExclusiveLock, true);
 }

@@ -13,7 +13,8 @@ typedef enum ModelBusy
 } ModelBusy;
 
 extern ModelBusy model_lock_parse_busy(const char *s);
-extern bool model_lock_acquire(const char *model, ModelBusy how, const char *job);
-extern void model_lock_release(const char *model);
+extern bool model_lock_acquire(const char *model, ModelBusy how, const char *job,
+							   bool session);
+extern void model_lock_release(const char *model, bool session);
 
 #endif							/* HACK_MODEL_LOCK_H */

@@ -337,11 +337,11 @@ refresh_locked(const char *model, List *groups, Oid self, int batch_size, bool a
 	}
 	PG_CATCH();
 	{
-		model_lock_release(model);
+		model_lock_release(model, !atomic);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	model_lock_release(model);
+	model_lock_release(model, !atomic);
 }
 
 /* CALL hack_refresh(model [, batch_size, if_busy]) */
@@ -397,7 +397,7 @@ hack_refresh(PG_FUNCTION_ARGS)
 					 errmsg("model \"%s\" does not exist", model),
 					 errhint("Train it with CALL hack_train(model => '%s', ...).", model)));
 	}
-	ran = model_lock_acquire(model, busy, "hack_refresh");
+	ran = model_lock_acquire(model, busy, "hack_refresh", !atomic);
 	if (ran)
 		refresh_locked(model, groups, fcinfo->flinfo->fn_oid, batch_size, atomic, &c);
 	SPI_finish();

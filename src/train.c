@@ -435,11 +435,11 @@ train_locked(TrainArgs *a, TrainRun *run, MemoryContext group_cxt)
 	}
 	PG_CATCH();
 	{
-		model_lock_release(a->model);
+		model_lock_release(a->model, !a->atomic);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	model_lock_release(a->model);
+	model_lock_release(a->model, !a->atomic);
 }
 
 /* CALL hack_train(model => ..., source => ..., ...) */
@@ -466,7 +466,7 @@ hack_train(PG_FUNCTION_ARGS)
 	parse_args(fcinfo, &a);
 	a.atomic = atomic;
 	run.model = a.model;
-	if (model_lock_acquire(a.model, a.if_busy, "hack_train"))
+	if (model_lock_acquire(a.model, a.if_busy, "hack_train", !atomic))
 		train_locked(&a, &run, group_cxt);
 	SPI_finish();
 	pgstat_report_activity(STATE_RUNNING, debug_query_string ? debug_query_string : "CALL hack_train");

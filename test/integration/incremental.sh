@@ -103,6 +103,17 @@ check "no lock left behind" "" "$(holder a)"
 q "CALL hack_train(model => 'a', source => 'imgs', architecture => 'mlp', hidden => '{32}', dim => 3, epochs => 1, resume => true)" >/dev/null
 check "lock released after an error" "|0|0|0|0" "$(holder a)|$(q "CALL hack_refresh('a')")"
 
+# inside a transaction block the lock lasts until the transaction ends
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -d "$DB" -c "BEGIN" -c "CALL hack_refresh('a')" \
+	-c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null 2>&1 &
+txn=$!
+wait_for_holder a
+sleep 0.5
+check "a job in an open transaction keeps the model busy" "ERROR:  model \"a\" is busy" \
+	"$(q "CALL hack_refresh('a')" | head -1)"
+wait $txn
+check "and frees it at commit" "" "$(holder a)"
+
 # 5. statement_timeout during refresh and training keeps what was there
 q "CALL hack_train(model => 'slow', source => 'imgs2', architecture => 'lenet', epochs => 1, seed => 5)" >/dev/null
 q "INSERT INTO imgs2 SELECT 1000 + g * 400 + id, img FROM imgs2, generate_series(0, 39) g WHERE id <= 400" >/dev/null
