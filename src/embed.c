@@ -46,6 +46,7 @@ embed_image(NnModel *net, const bytea *image, HackImageFormat format, double *em
 	pfree(x);
 }
 
+/* hack_embed(model, image [, group]) */
 Datum
 hack_embed(PG_FUNCTION_ARGS)
 {

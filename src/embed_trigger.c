@@ -115,6 +115,7 @@ same_key(const RowKey *a, const RowKey *b)
 	return a->group == NULL || strcmp(a->group, b->group) == 0;
 }
 
+/* The trigger function: see the file header. */
 Datum
 hack_embed_trigger(PG_FUNCTION_ARGS)
 {

@@ -25,6 +25,7 @@ hack_image_hash_of(const bytea *image)
 									   (int) VARSIZE_ANY_EXHDR(image), 0);
 }
 
+/* hack_image_hash(bytea) */
 Datum
 hack_image_hash(PG_FUNCTION_ARGS)
 {
