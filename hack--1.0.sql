@@ -473,6 +473,7 @@ CREATE TABLE hack.embeddings (
 	particle		poincare_point NOT NULL,
 	particle_id		integer NOT NULL,
 	norm			double precision NOT NULL,
+	image_hash		bigint,
 	PRIMARY KEY (model, group_key, id),
 	FOREIGN KEY (model, group_key) REFERENCES hack.models ON DELETE CASCADE
 );
@@ -562,10 +563,12 @@ CREATE PROCEDURE hack_train(
 	pack_lr double precision DEFAULT 0.01,
 	clip_r double precision DEFAULT 2.3,
 	seed bigint DEFAULT 0,
-	skip_invalid boolean DEFAULT false)
+	skip_invalid boolean DEFAULT false,
+	resume boolean DEFAULT false,
+	if_busy text DEFAULT 'error')
 	AS 'MODULE_PATHNAME' LANGUAGE C;
-COMMENT ON PROCEDURE hack_train(text, regclass, name, name, name, integer, integer, integer, text, text, integer[], integer, integer, integer, double precision, double precision, double precision, integer, double precision, double precision, integer, double precision, double precision, bigint, boolean) IS
-	'trains HACK on the images of a table (per group) and writes hack.models and hack.embeddings; commits after each group when called outside a transaction block';
+COMMENT ON PROCEDURE hack_train(text, regclass, name, name, name, integer, integer, integer, text, text, integer[], integer, integer, integer, double precision, double precision, double precision, integer, double precision, double precision, integer, double precision, double precision, bigint, boolean, boolean, text) IS
+	'trains HACK on the images of a table (per group) and writes hack.models and hack.embeddings; commits after each group when called outside a transaction block; resume => true warm-starts from the stored models; one job per model at a time (if_busy: error, skip or wait)';
 
 CREATE FUNCTION hack_embed(model text, image bytea, group_key text DEFAULT '') RETURNS poincare_point
 	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
@@ -650,3 +653,37 @@ CREATE FUNCTION hack_knn_density(model text, k integer DEFAULT 10)
 	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION hack_knn_density(text, integer) IS
 	'k-nearest-neighbour density k / (n V(r_k)) of each embedding of a model, by group (r_k: hyperbolic distance to the k-th neighbour)';
+
+------------------------------------------------------------------------
+-- Incremental curation: refresh, trigger, image hashes (doc/incremental.md)
+------------------------------------------------------------------------
+
+-- rows embedded outside training (hack_refresh, hack_embed_trigger) have no
+-- particle until the next training or resume
+ALTER TABLE hack.embeddings ALTER COLUMN particle DROP NOT NULL;
+ALTER TABLE hack.embeddings ALTER COLUMN particle_id DROP NOT NULL;
+COMMENT ON COLUMN hack.embeddings.particle IS 'the packed particle the row was trained towards; NULL for rows embedded since the last training';
+COMMENT ON COLUMN hack.embeddings.particle_id IS 'index (from 1) of the particle; NULL for rows embedded since the last training';
+COMMENT ON COLUMN hack.embeddings.image_hash IS 'hack_image_hash of the image the embedding was computed from: hack_refresh re-embeds a row when it differs';
+
+CREATE FUNCTION hack_image_hash(image bytea) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION hack_image_hash(bytea) IS
+	'64-bit hash of the raw bytes of an image (hash_bytes_extended, seed 0), as stored in hack.embeddings.image_hash';
+
+CREATE PROCEDURE hack_refresh(
+	model text,
+	batch_size integer DEFAULT 1000,
+	if_busy text DEFAULT 'error',
+	INOUT embedded bigint DEFAULT NULL,
+	INOUT updated bigint DEFAULT NULL,
+	INOUT deleted bigint DEFAULT NULL,
+	INOUT skipped bigint DEFAULT NULL)
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+COMMENT ON PROCEDURE hack_refresh(text, integer, text, bigint, bigint, bigint, bigint) IS
+	'embeds source rows that have no embedding or whose image changed, and deletes embeddings of rows gone, group by group with the stored models (no training); commits per batch outside a transaction block; returns the counts';
+
+CREATE FUNCTION hack_embed_trigger() RETURNS trigger
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+COMMENT ON FUNCTION hack_embed_trigger() IS
+	'row trigger AFTER INSERT OR UPDATE OR DELETE on a model''s source: EXECUTE FUNCTION hack_embed_trigger(''model'') keeps the embeddings of changed rows current';

@@ -19,16 +19,12 @@
 
 PG_FUNCTION_INFO_V1(hack_embed);
 
-Datum
-hack_embed(PG_FUNCTION_ARGS)
+/* Embed one image (raw bytes in the given format) with net into emb. */
+void
+embed_image(NnModel *net, const bytea *image, HackImageFormat format, double *emb)
 {
-	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	bytea	   *image = PG_GETARG_BYTEA_PP(1);
-	char	   *group = PG_NARGS() > 2 ? text_to_cstring(PG_GETARG_TEXT_PP(2)) : "";
-	NnModel    *net = model_store_get(model, group);
 	HackImageShape shape;
 	float	   *x;
-	double		emb[HACK_MAX_DIM];
 	HackError	err;
 	HackStatus	st;
 
@@ -37,7 +33,7 @@ hack_embed(PG_FUNCTION_ARGS)
 	shape.width = net->cfg.width;
 	x = palloc(sizeof(float) * nn_input_size(net));
 	st = hack_image_decode((const uint8_t *) VARDATA_ANY(image),
-						   VARSIZE_ANY_EXHDR(image), HACK_IMAGE_AUTO, &shape, x, &err);
+						   VARSIZE_ANY_EXHDR(image), format, &shape, x, &err);
 	if (st != HACK_OK)
 		hack_raise(&err);
 	/* one image is one part: no engine threads, OpenBLAS checked */
@@ -47,5 +43,19 @@ hack_embed(PG_FUNCTION_ARGS)
 		st = nn_forward(net, x, 1, emb, &err);
 	if (st != HACK_OK)
 		hack_raise(&err);
+	pfree(x);
+}
+
+/* hack_embed(model, image [, group]) */
+Datum
+hack_embed(PG_FUNCTION_ARGS)
+{
+	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bytea	   *image = PG_GETARG_BYTEA_PP(1);
+	char	   *group = PG_NARGS() > 2 ? text_to_cstring(PG_GETARG_TEXT_PP(2)) : "";
+	NnModel    *net = model_store_get(model, group);
+	double		emb[HACK_MAX_DIM];
+
+	embed_image(net, image, HACK_IMAGE_AUTO, emb);
 	PG_RETURN_POINCARE_P(poincare_from_coords(emb, net->cfg.dim));
 }

@@ -146,12 +146,13 @@ model_store_save(const StoredModel *sm)
 	Datum	   *parts = palloc(sizeof(Datum) * n);
 	Datum	   *pids = palloc(sizeof(Datum) * n);
 	Datum	   *norms = palloc(sizeof(Datum) * n);
+	Datum	   *hashes = palloc(sizeof(Datum) * n);
 	StringInfoData norm;
 	Oid			mtypes[9] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, TEXTOID, TEXTOID,
 	OIDOID, INT8OID};
 	Datum		mvals[9];
-	Oid			etypes[7];
-	Datum		evals[7];
+	Oid			etypes[8];
+	Datum		evals[8];
 
 	SET_VARSIZE(blob, VARHDRSZ + blob_len);
 	nn_model_write(sm->net, (uint8_t *) VARDATA(blob));
@@ -165,6 +166,7 @@ model_store_save(const StoredModel *sm)
 		parts[i] = PointerGetDatum(poincare_from_coords(r->particles + (size_t) p * dim, dim));
 		pids[i] = Int32GetDatum(p + 1);
 		norms[i] = Float8GetDatum(hyp_norm(e, dim, sm->net->cfg.curvature));
+		hashes[i] = Int64GetDatum(sm->images->hashes[i]);
 	}
 	initStringInfo(&norm);
 	appendStringInfoString(&norm, "{\"mean\": [");
@@ -209,10 +211,71 @@ model_store_save(const StoredModel *sm)
 	evals[4] = make_array(parts, n, pt);
 	evals[5] = make_array(pids, n, INT4OID);
 	evals[6] = make_array(norms, n, FLOAT8OID);
-	run("INSERT INTO hack.embeddings (model, group_key, id, embedding, particle, particle_id, norm)"
-		" SELECT $1, $2, u.* FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
-		" pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7)) u",
-		7, etypes, evals, SPI_OK_INSERT);
+	etypes[7] = INT8ARRAYOID;
+	evals[7] = make_array(hashes, n, INT8OID);
+	run("INSERT INTO hack.embeddings (model, group_key, id, embedding, particle, particle_id, norm,"
+		" image_hash) SELECT $1, $2, u.* FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
+		" pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8)) u",
+		8, etypes, evals, SPI_OK_INSERT);
+}
+
+/*
+ * Insert or replace the embeddings of n rows of (model, group) computed
+ * outside training (refresh, trigger): they have no particle until the
+ * next training.
+ */
+void
+model_store_upsert(const char *model, const char *group, int n, const int64 *ids,
+				   const double *emb, int dim, double curvature, const int64 *hashes)
+{
+	Oid			pt = hack_poincare_type_oid();
+	Datum	   *d_ids = palloc(sizeof(Datum) * n);
+	Datum	   *d_embs = palloc(sizeof(Datum) * n);
+	Datum	   *d_norms = palloc(sizeof(Datum) * n);
+	Datum	   *d_hashes = palloc(sizeof(Datum) * n);
+	Oid			types[6] = {TEXTOID, TEXTOID, INT8ARRAYOID, get_array_type(pt),
+	FLOAT8ARRAYOID, INT8ARRAYOID};
+	Datum		vals[6];
+
+	for (int i = 0; i < n; i++)
+	{
+		d_ids[i] = Int64GetDatum(ids[i]);
+		d_embs[i] = PointerGetDatum(poincare_from_coords(emb + (size_t) i * dim, dim));
+		d_norms[i] = Float8GetDatum(hyp_norm(emb + (size_t) i * dim, dim, curvature));
+		d_hashes[i] = Int64GetDatum(hashes[i]);
+	}
+	vals[0] = CStringGetTextDatum(model);
+	vals[1] = CStringGetTextDatum(group);
+	vals[2] = make_array(d_ids, n, INT8OID);
+	vals[3] = make_array(d_embs, n, pt);
+	vals[4] = make_array(d_norms, n, FLOAT8OID);
+	vals[5] = make_array(d_hashes, n, INT8OID);
+	run("INSERT INTO hack.embeddings AS e (model, group_key, id, embedding, particle, particle_id,"
+		" norm, image_hash) SELECT $1, $2, u.id, u.emb, NULL, NULL, u.norm, u.hash"
+		" FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"
+		" pg_catalog.unnest($6)) u(id, emb, norm, hash)"
+		" ON CONFLICT (model, group_key, id) DO UPDATE SET embedding = EXCLUDED.embedding,"
+		" particle = NULL, particle_id = NULL, norm = EXCLUDED.norm, image_hash = EXCLUDED.image_hash",
+		6, types, vals, SPI_OK_INSERT);
+}
+
+/* Delete the embeddings of n ids of (model, group); returns how many there were. */
+uint64
+model_store_delete(const char *model, const char *group, int n, const int64 *ids)
+{
+	Datum	   *d_ids = palloc(sizeof(Datum) * n);
+	Oid			types[3] = {TEXTOID, TEXTOID, INT8ARRAYOID};
+	Datum		vals[3];
+
+	for (int i = 0; i < n; i++)
+		d_ids[i] = Int64GetDatum(ids[i]);
+	vals[0] = CStringGetTextDatum(model);
+	vals[1] = CStringGetTextDatum(group);
+	vals[2] = make_array(d_ids, n, INT8OID);
+	run("DELETE FROM hack.embeddings WHERE model OPERATOR(pg_catalog.=) $1"
+		" AND group_key OPERATOR(pg_catalog.=) $2 AND id OPERATOR(pg_catalog.=) ANY ($3)",
+		3, types, vals, SPI_OK_DELETE);
+	return SPI_processed;
 }
 
 /* The cache key of (role, model, group). */
@@ -243,18 +306,17 @@ cache_entry_usable(const CachedModel *e)
 }
 
 /*
- * The decoded network of (model, group), from the cache or from
- * hack.models.  Unknown models, and models the current role may not see
- * (row-level security: it cannot read their source table), are an error
- * (42704).  The cache is keyed by the role as well, so a model loaded by
- * one role is never served to another after SET ROLE.
+ * A private copy of the stored network of (model, group), decoded from
+ * hack.models (the caller frees it with nn_model_free); NULL when there
+ * is none and missing_ok, else 42704.  Models the current role may not see
+ * (row-level security: it cannot read their source table) count as none.
+ * *n_rows and *source, if given, get the rows it was trained on and the
+ * source table.
  */
 NnModel *
-model_store_get(const char *model, const char *group)
+model_store_load(const char *model, const char *group, bool missing_ok, int64 *n_rows,
+				 Oid *source)
 {
-	char		key[CACHE_KEY_LEN];
-	CachedModel *e;
-	bool		found;
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		vals[2];
 	NnModel    *net = NULL;
@@ -262,6 +324,58 @@ model_store_get(const char *model, const char *group)
 	HackStatus	st;
 	bytea	   *blob;
 	bool		isnull;
+
+	vals[0] = CStringGetTextDatum(model);
+	vals[1] = CStringGetTextDatum(group);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT weights, 'hack.models'::pg_catalog.regclass::pg_catalog.oid,"
+							  " n_rows, source::pg_catalog.oid FROM hack.models"
+							  " WHERE model OPERATOR(pg_catalog.=) $1"
+							  " AND group_key OPERATOR(pg_catalog.=) $2",
+							  2, types, vals, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read hack.models");
+	if (SPI_processed == 0)
+	{
+		SPI_finish();
+		if (missing_ok)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\"%s%s%s does not exist", model,
+						group[0] ? " (group \"" : "", group, group[0] ? "\")" : ""),
+				 errhint("Train it with CALL hack_train(model => '%s', ...), or list models with SELECT model, group_key FROM hack.models.", model)));
+	}
+	models_relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	if (n_rows)
+		*n_rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	if (source)
+		*source = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	blob = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	st = nn_model_read((const uint8_t *) VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &net, &err);
+	SPI_finish();
+	if (st != HACK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("stored weights of model \"%s\" are unreadable: %s", model, err.message),
+				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
+				 errhint("Retrain the model.")));
+	return net;
+}
+
+/*
+ * The decoded network of (model, group), from the cache or from
+ * hack.models.  Unknown models, and models the current role may not see,
+ * are an error (42704).  The cache owns it: it is freed at the next
+ * invalidation of hack.models.  The cache is keyed by the role as well, so
+ * a model loaded by one role is never served to another after SET ROLE.
+ */
+NnModel *
+model_store_get(const char *model, const char *group)
+{
+	char		key[CACHE_KEY_LEN];
+	CachedModel *e;
+	bool		found;
+	NnModel    *net;
 	Oid			source;
 
 	cache_key(key, GetUserId(), model, group);
@@ -276,32 +390,7 @@ model_store_get(const char *model, const char *group)
 			hash_search(model_cache, key, HASH_REMOVE, NULL);
 		}
 	}
-	vals[0] = CStringGetTextDatum(model);
-	vals[1] = CStringGetTextDatum(group);
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT weights, 'hack.models'::pg_catalog.regclass::pg_catalog.oid,"
-							  " source::pg_catalog.oid FROM hack.models"
-							  " WHERE model OPERATOR(pg_catalog.=) $1"
-							  " AND group_key OPERATOR(pg_catalog.=) $2",
-							  2, types, vals, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read hack.models");
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model \"%s\"%s%s%s does not exist", model,
-						group[0] ? " (group \"" : "", group, group[0] ? "\")" : ""),
-				 errhint("Train it with CALL hack_train(model => '%s', ...), or list models with SELECT model, group_key FROM hack.models.", model)));
-	models_relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	source = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
-	blob = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	st = nn_model_read((const uint8_t *) VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &net, &err);
-	SPI_finish();
-	if (st != HACK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("stored weights of model \"%s\" are unreadable: %s", model, err.message),
-				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
-				 errhint("Retrain the model.")));
+	net = model_store_load(model, group, false, NULL, &source);
 	if (model_cache == NULL)
 	{
 		HASHCTL		ctl;

@@ -40,8 +40,11 @@
 
 #include "blas.h"
 #include "core/nn_serial.h"
+#include "model_lock.h"
 
 PG_FUNCTION_INFO_V1(hack_train);
+
+#define REFRESH_BATCH 1000		/* rows per batch of the catch-up */
 
 /* Everything the caller passed, checked. */
 typedef struct TrainArgs
@@ -51,6 +54,10 @@ typedef struct TrainArgs
 	TrainSource src;
 	NnConfig	cfg;
 	HackTrainParams params;
+	bool		resume;			/* warm-start from the stored models */
+	ModelBusy	if_busy;
+	Oid			self;			/* this procedure (finds hack_image_hash) */
+	bool		atomic;
 } TrainArgs;
 
 /* State the callbacks need. */
@@ -61,6 +68,7 @@ typedef struct TrainRun
 	int			group_no;
 	int			groups;
 	int			n;
+	int64		resumed_from;	/* rows of the stored model, or -1 */
 } TrainRun;
 
 /* Argument positions, as declared in hack--1.0.sql. */
@@ -69,7 +77,7 @@ enum
 	A_MODEL, A_SOURCE, A_ID, A_IMAGE, A_GROUP, A_HEIGHT, A_WIDTH, A_CHANNELS,
 	A_FORMAT, A_ARCH, A_HIDDEN, A_DIM, A_EPOCHS, A_BATCH, A_LR, A_MOMENTUM,
 	A_WEIGHT_DECAY, A_REASSIGN, A_RADIUS, A_K, A_PACK_EPOCHS, A_PACK_LR,
-	A_CLIP_R, A_SEED, A_SKIP_INVALID, A_NARGS
+	A_CLIP_R, A_SEED, A_SKIP_INVALID, A_RESUME, A_IF_BUSY, A_NARGS
 };
 
 /* An argument that must not be NULL. */
@@ -146,6 +154,9 @@ parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	a->params.pack.lr = DatumGetFloat8(required(fcinfo, A_PACK_LR, "pack_lr"));
 	a->params.seed = (uint64) DatumGetInt64(required(fcinfo, A_SEED, "seed"));
 	hack_check(hack_train_check(&a->params, &err), &err);
+	a->resume = DatumGetBool(required(fcinfo, A_RESUME, "resume"));
+	a->if_busy = model_lock_parse_busy(TextDatumGetCString(required(fcinfo, A_IF_BUSY, "if_busy")));
+	a->self = fcinfo->flinfo->fn_oid;
 	{
 		/* the packing's own checks need a valid n; 2 is the smallest group */
 		HackPackParams pp = a->params.pack;
@@ -169,19 +180,29 @@ params_json(const TrainArgs *a)
 					 " \"lr\": %.17g, \"momentum\": %.17g, \"weight_decay\": %.17g,"
 					 " \"reassign_every\": %d, \"radius\": %.17g, \"k\": %.17g,"
 					 " \"pack_epochs\": %d, \"pack_lr\": %.17g, \"seed\": " UINT64_FORMAT ","
-					 " \"format\": \"%s\"}",
+					 " \"format\": \"%s\", \"resume\": %s, \"id_column\": ",
 					 nn_arch_name(a->cfg.arch), a->cfg.channels, a->cfg.height, a->cfg.width,
 					 a->cfg.dim, a->cfg.clip_r, a->params.epochs, a->params.batch_size,
 					 a->params.lr, a->params.sgd.momentum, a->params.sgd.weight_decay,
 					 a->params.reassign_every, a->params.pack.radius, a->params.pack.k,
 					 a->params.pack.epochs, a->params.pack.lr, a->params.seed,
-					 a->format_name);
+					 a->format_name, a->resume ? "true" : "false");
+	/* how later jobs (hack_refresh, the trigger) read the source */
+	escape_json(&s, a->src.id_name);
+	appendStringInfoString(&s, ", \"image_column\": ");
+	escape_json(&s, a->src.image_name);
+	appendStringInfoString(&s, ", \"group_column\": ");
+	if (a->src.group_name)
+		escape_json(&s, a->src.group_name);
+	else
+		appendStringInfoString(&s, "null");
+	appendStringInfoChar(&s, '}');
 	return s.data;
 }
 
 /* Training metrics as stored in hack.models.metrics. */
 static char *
-metrics_json(const HackTrainResult *r, const GroupImages *g)
+metrics_json(const HackTrainResult *r, const GroupImages *g, int64 resumed_from)
 {
 	StringInfoData s;
 	const HackPackStats *p = &r->pack_stats;
@@ -191,10 +212,13 @@ metrics_json(const HackTrainResult *r, const GroupImages *g)
 					 "{\"rows\": %d, \"skipped\": " INT64_FORMAT ", \"first_loss\": %.9g,"
 					 " \"final_loss\": %.9g, \"pack_seconds\": %.3f, \"train_seconds\": %.3f,"
 					 " \"images_per_second\": %.1f, \"packing\": {\"nn_mean\": %.9g,"
-					 " \"nn_cv\": %.9g, \"nn_min\": %.9g, \"max_norm\": %.9g}}",
+					 " \"nn_cv\": %.9g, \"nn_min\": %.9g, \"max_norm\": %.9g}",
 					 r->n, g->skipped, r->first_loss, r->final_loss, r->pack_seconds,
 					 r->train_seconds, r->images_per_sec, p->nn_mean, p->nn_cv, p->nn_min,
 					 p->max_norm);
+	if (resumed_from >= 0)
+		appendStringInfo(&s, ", \"resumed_from_rows\": " INT64_FORMAT, resumed_from);
+	appendStringInfoChar(&s, '}');
 	return s.data;
 }
 
@@ -225,6 +249,53 @@ on_epoch(void *arg, const HackEpochReport *rep)
 	return hack_interrupt_callback(NULL, rep->epoch, rep->epochs);
 }
 
+/* Do two encoder shapes differ? (clip_r and curvature are the stored model's) */
+static bool
+config_differs(const NnConfig *x, const NnConfig *y)
+{
+	return x->arch != y->arch || x->channels != y->channels || x->height != y->height ||
+		x->width != y->width || x->dim != y->dim ||
+		(x->arch == NN_ARCH_MLP &&
+		 (x->n_hidden != y->n_hidden ||
+		  memcmp(x->hidden, y->hidden, sizeof(int) * x->n_hidden) != 0));
+}
+
+/*
+ * The stored network of the group to resume from (weights and input
+ * normalisation), or NULL, after a NOTICE, when the group has none yet;
+ * 22023 if its shape is not the one asked for.
+ */
+static NnModel *
+warm_model(const TrainArgs *a, TrainRun *run)
+{
+	NnModel    *net = model_store_load(a->model, run->group, true, &run->resumed_from, NULL);
+
+	if (net == NULL)
+	{
+		run->resumed_from = -1;
+		ereport(NOTICE,
+				(errmsg("hack_train %s%s%s: no stored model to resume, training from scratch",
+						run->model, run->group[0] ? " group " : "", run->group)));
+		return NULL;
+	}
+	if (config_differs(&net->cfg, &a->cfg))
+	{
+		NnConfig	c = net->cfg;
+
+		nn_model_free(net);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot resume model \"%s\": the stored encoder has another shape", a->model),
+				 errdetail("Stored: %s, %d x %d x %d images, dim %d; asked: %s, %d x %d x %d images, dim %d%s.",
+						   nn_arch_name(c.arch), c.channels, c.height, c.width, c.dim,
+						   nn_arch_name(a->cfg.arch), a->cfg.channels, a->cfg.height,
+						   a->cfg.width, a->cfg.dim,
+						   c.arch == NN_ARCH_MLP ? " (or other hidden sizes)" : ""),
+				 errhint("Pass the stored parameters (see hack.models.params), or resume => false to train afresh.")));
+	}
+	return net;
+}
+
 /* Train one group and write its results; frees every core allocation. */
 static void
 train_group(TrainArgs *a, TrainRun *run)
@@ -253,27 +324,36 @@ train_group(TrainArgs *a, TrainRun *run)
 				(errmsg("batch_size %d exceeds the %d rows of %s; using them all as one batch",
 						a->params.batch_size, g.n, where)));
 	run->n = g.n;
+	run->resumed_from = -1;
 	PG_TRY();
 	{
 		StoredModel sm;
+		HackTrainParams params = a->params;
 
-		st = nn_model_create(&a->cfg, (NnModel **) &net, &err);
+		if (a->resume)
+			net = warm_model(a, run);
+		params.warm_start = net != NULL;
+		st = HACK_OK;
+		if (net == NULL)
+		{
+			st = nn_model_create(&a->cfg, (NnModel **) &net, &err);
+			if (st == HACK_OK)
+			{
+				nn_model_init(net, a->params.seed);
+				st = nn_fit_normalisation(net, g.images, g.n, &err);
+			}
+		}
 		if (st == HACK_OK)
 			st = nn_set_threads(net, hack_blas_prepare(), &err);
 		if (st == HACK_OK)
-		{
-			nn_model_init(net, a->params.seed);
-			st = nn_fit_normalisation(net, g.images, g.n, &err);
-		}
-		if (st == HACK_OK)
-			st = hack_train_group(net, g.images, g.n, &a->params, &result, on_epoch,
+			st = hack_train_group(net, g.images, g.n, &params, &result, on_epoch,
 								  hack_interrupt_callback, run, &err);
 		if (st != HACK_OK)
 			hack_raise(&err);
 		sm.model = a->model;
 		sm.group = run->group;
 		sm.params_json = params_json(a);
-		sm.metrics_json = metrics_json(&result, &g);
+		sm.metrics_json = metrics_json(&result, &g, run->resumed_from);
 		sm.source = a->src.relid;
 		sm.net = net;
 		sm.images = &g;
@@ -315,6 +395,80 @@ check_model_writable(const char *model)
 	SPI_freetuptable(SPI_tuptable);
 }
 
+/*
+ * Rows that reached the source while the group trained (or changed or
+ * left it) are not in what was just stored: bring the group up to date
+ * with the refresh code, so the ranking table never lags behind.
+ */
+static void
+catch_up(const TrainArgs *a, const TrainRun *run)
+{
+	RefreshCounts c;
+
+	memset(&c, 0, sizeof(c));
+	refresh_group(a->model, run->group, a->self, REFRESH_BATCH, a->atomic, &c);
+	if (c.embedded + c.updated + c.deleted > 0)
+		ereport(NOTICE,
+				(errmsg("hack_train %s: caught up with rows changed during training: "
+						INT64_FORMAT " embedded, " INT64_FORMAT " updated, " INT64_FORMAT " deleted",
+						a->model, c.embedded, c.updated, c.deleted)));
+}
+
+/* Train every group in turn, committing after each when non-atomic. */
+static pg_noinline void
+train_groups(TrainArgs *a, TrainRun *run, List *groups, MemoryContext group_cxt)
+{
+	MemoryContext job_cxt = CurrentMemoryContext;
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, groups)
+	{
+		run->group = (const char *) lfirst(lc);
+		run->group_no = ++i;
+		MemoryContextSwitchTo(group_cxt);
+		train_group(a, run);
+		MemoryContextSwitchTo(job_cxt);
+		MemoryContextReset(group_cxt);
+		if (!a->atomic)
+		{
+			SPI_commit();
+			SPI_start_transaction();	/* a no-op where SPI_commit starts one */
+			ereport(NOTICE,
+					(errmsg("hack_train %s: committed group %d of %d (%s)", a->model, i,
+							run->groups, run->group[0] ? run->group : "all rows")));
+		}
+		MemoryContextSwitchTo(group_cxt);
+		catch_up(a, run);
+		MemoryContextSwitchTo(job_cxt);
+		MemoryContextReset(group_cxt);
+	}
+}
+
+/* The job, under the model's lock: always releases it. */
+static void
+train_locked(TrainArgs *a, TrainRun *run, MemoryContext group_cxt)
+{
+	PG_TRY();
+	{
+		List	   *groups = train_source_groups(&a->src);
+
+		if (groups == NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s has no rows to train on", a->src.relname)));
+		run->groups = list_length(groups);
+		train_groups(a, run, groups, group_cxt);
+	}
+	PG_CATCH();
+	{
+		model_lock_release(a->model, !a->atomic);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	model_lock_release(a->model, !a->atomic);
+}
+
 /* CALL hack_train(model => ..., source => ..., ...) */
 Datum
 hack_train(PG_FUNCTION_ARGS)
@@ -326,9 +480,6 @@ hack_train(PG_FUNCTION_ARGS)
 	MemoryContext old;
 	TrainArgs	a;
 	TrainRun	run;
-	List	   *groups;
-	ListCell   *lc;
-	int			i = 0;
 
 	if (PG_NARGS() != A_NARGS)
 		elog(ERROR, "hack_train: expected %d arguments, got %d", A_NARGS, PG_NARGS());
@@ -341,30 +492,10 @@ hack_train(PG_FUNCTION_ARGS)
 	group_cxt = AllocSetContextCreate(job_cxt, "hack_train group", ALLOCSET_DEFAULT_SIZES);
 	parse_args(fcinfo, &a);
 	check_model_writable(a.model);
-	groups = train_source_groups(&a.src);
-	if (groups == NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s has no rows to train on", a.src.relname)));
+	a.atomic = atomic;
 	run.model = a.model;
-	run.groups = list_length(groups);
-	foreach(lc, groups)
-	{
-		run.group = (const char *) lfirst(lc);
-		run.group_no = ++i;
-		MemoryContextSwitchTo(group_cxt);
-		train_group(&a, &run);
-		MemoryContextSwitchTo(job_cxt);
-		MemoryContextReset(group_cxt);
-		if (!atomic)
-		{
-			SPI_commit();
-			SPI_start_transaction();	/* a no-op where SPI_commit starts one */
-			ereport(NOTICE,
-					(errmsg("hack_train %s: committed group %d of %d (%s)", a.model, i,
-							run.groups, run.group[0] ? run.group : "all rows")));
-		}
-	}
+	if (model_lock_acquire(a.model, a.if_busy, "hack_train", !atomic))
+		train_locked(&a, &run, group_cxt);
 	SPI_finish();
 	pgstat_report_activity(STATE_RUNNING, debug_query_string ? debug_query_string : "CALL hack_train");
 	MemoryContextSwitchTo(old);

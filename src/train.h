@@ -21,6 +21,9 @@ typedef struct TrainSource
 	char	   *id_col;			/* quoted */
 	char	   *image_col;		/* quoted */
 	char	   *group_col;		/* quoted, or NULL for one group */
+	char	   *id_name;		/* the names as given, unquoted */
+	char	   *image_name;
+	char	   *group_name;		/* NULL for one group */
 	HackImageShape shape;
 	HackImageFormat format;
 	bool		skip_invalid;	/* skip rows with NULL or bad images */
@@ -32,6 +35,7 @@ typedef struct GroupImages
 	int			n;
 	int64	   *ids;
 	float	   *images;			/* n x C x H x W, palloc'd (huge) */
+	int64	   *hashes;			/* hack_image_hash of each raw image */
 	int64		skipped;		/* rows skipped because of skip_invalid */
 } GroupImages;
 
@@ -56,6 +60,34 @@ typedef struct StoredModel
 
 extern void model_store_save(const StoredModel *sm);
 extern NnModel *model_store_get(const char *model, const char *group);
+extern NnModel *model_store_load(const char *model, const char *group,
+								 bool missing_ok, int64 *n_rows, Oid *source);
+extern void model_store_upsert(const char *model, const char *group, int n,
+							   const int64 *ids, const double *emb, int dim,
+							   double curvature, const int64 *hashes);
+extern uint64 model_store_delete(const char *model, const char *group, int n,
+								 const int64 *ids);
+
+/* embed.c */
+extern void embed_image(NnModel *net, const bytea *image, HackImageFormat format,
+						double *emb);
+
+/* image_hash.c */
+extern int64 hack_image_hash_of(const bytea *image);
+
+/* refresh.c: embed the rows of a group that lack an up-to-date embedding */
+typedef struct RefreshCounts
+{
+	int64		embedded;		/* rows that had no embedding */
+	int64		updated;		/* rows whose image changed */
+	int64		deleted;		/* embeddings of rows gone (or now NULL) */
+	int64		skipped;		/* rows whose image cannot be decoded */
+} RefreshCounts;
+
+extern void model_source_lookup(const char *model, const char *group,
+								TrainSource *src);
+extern void refresh_group(const char *model, const char *group, Oid self,
+						  int batch_size, bool atomic, RefreshCounts *counts);
 extern void model_store_register_callbacks(void);
 extern Oid	hack_poincare_type_oid(void);
 

@@ -71,6 +71,9 @@ train_source_open(TrainSource *src, Oid relid, const char *id_col,
 	src->id_col = pstrdup(quote_identifier(id_col));
 	src->image_col = pstrdup(quote_identifier(image_col));
 	src->group_col = group_col ? pstrdup(quote_identifier(group_col)) : NULL;
+	src->id_name = pstrdup(id_col);
+	src->image_name = pstrdup(image_col);
+	src->group_name = group_col ? pstrdup(group_col) : NULL;
 }
 
 /* The distinct group values as text, in order; one "" group without a group column. */
@@ -121,6 +124,8 @@ reserve(GroupImages *out, int *cap, int n, size_t in)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("group is too large to train in one backend")));
 	out->ids = out->ids ? repalloc_huge(out->ids, sizeof(int64) * newcap)
+		: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * newcap);
+	out->hashes = out->hashes ? repalloc_huge(out->hashes, sizeof(int64) * newcap)
 		: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * newcap);
 	out->images = out->images ? repalloc_huge(out->images, sizeof(float) * in * newcap)
 		: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * in * newcap);
@@ -215,6 +220,7 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 						 err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
 						 errhint("Pass skip_invalid => true to leave such rows out.")));
 			}
+			out->hashes[out->n] = hack_image_hash_of(b);
 			out->ids[out->n++] = id;
 		}
 		SPI_freetuptable(SPI_tuptable);

@@ -36,6 +36,9 @@ typedef struct HackTrainParams
 	NnSgd		sgd;			/* momentum and weight decay (default 0, 0) */
 	HackPackParams pack;		/* radius, k, packing epochs and lr; n and dim are set here */
 	uint64_t	seed;			/* everything random derives from it */
+	bool		warm_start;		/* model is already trained: start from its
+								 * own embeddings (hack_assign_warm) instead
+								 * of a random assignment */
 } HackTrainParams;
 
 /* What an epoch callback sees. */
@@ -78,5 +81,9 @@ extern HackStatus hack_train_group(NnModel *model, const float *images, int n,
 								   HackProgressFn progress, void *arg,
 								   HackError *err);
 extern void hack_train_result_free(HackTrainResult *result);
+extern HackStatus hack_assign_warm(const double *emb, const double *particles,
+								   int n, int dim, double c, int batch,
+								   int *assignment, HackProgressFn progress,
+								   void *arg, HackError *err);
 
 #endif							/* HACK_CORE_HACK_TRAIN_H */

@@ -1,0 +1,133 @@
+/*
+ * model_lock.c
+ *	  One job per model at a time: a session-level advisory lock on the
+ *	  model's name.
+ *
+ * hack_train and hack_refresh replace or extend a model's rows over many
+ * transactions (a commit per group or per batch), so a row or table lock,
+ * released at the first commit, cannot keep two jobs on the same model
+ * apart.  A session-level advisory lock lasts until it is released
+ * explicitly, so the jobs take it for their whole run and release it in a
+ * PG_FINALLY block: on success, on error and on cancel alike (session
+ * locks survive a transaction abort, and a backend that exits drops them).
+ *
+ * Inside a transaction block (an atomic CALL) the writes are committed
+ * only with the caller's transaction, after the CALL returns, so there the
+ * lock is taken at transaction level instead and released by the commit
+ * or abort (or by the abort of a subtransaction it was taken in).
+ *
+ * The key is the pair (HACK_LOCK_CLASS, hash of the model name) in the
+ * two-int4 space of pg_advisory_lock(int4, int4), in the current database:
+ * pg_locks shows it as locktype advisory, classid 1212236619 ("HACK"),
+ * objid the hash, objsubid 2, and SQL can wait for a model with
+ * pg_advisory_lock(1212236619, hashtext('model')).  Two model names that
+ * hash alike merely serialise their jobs.
+ */
+#include "hack.h"
+#include "model_lock.h"
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "utils/builtins.h"
+
+#define HACK_LOCK_CLASS 0x4841434B	/* "HACK" */
+
+/* The advisory lock tag of a model. */
+static void
+model_lock_tag(LOCKTAG *tag, const char *model)
+{
+	uint32		h = DatumGetUInt32(hash_any((const unsigned char *) model,
+											(int) strlen(model)));
+
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, HACK_LOCK_CLASS, h, 2);
+}
+
+/* Parse if_busy: 'error', 'skip' or 'wait' (22023 otherwise). */
+ModelBusy
+model_lock_parse_busy(const char *s)
+{
+	if (strcmp(s, "error") == 0)
+		return MODEL_BUSY_ERROR;
+	if (strcmp(s, "skip") == 0)
+		return MODEL_BUSY_SKIP;
+	if (strcmp(s, "wait") == 0)
+		return MODEL_BUSY_WAIT;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("if_busy must be error, skip or wait, not \"%s\"", s)));
+	pg_unreachable();
+}
+
+/* The pid holding a model's lock, or 0 if none is found (it may just have gone). */
+static int
+holder_pid(const LOCKTAG *tag)
+{
+	Oid			types[2] = {OIDOID, OIDOID};
+	Datum		vals[2] = {ObjectIdGetDatum(tag->locktag_field2),
+	ObjectIdGetDatum(tag->locktag_field3)};
+	int			pid = 0;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory'"
+							  " AND database = (SELECT oid FROM pg_catalog.pg_database"
+							  " WHERE datname = pg_catalog.current_database())"
+							  " AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted LIMIT 1",
+							  2, types, vals, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			pid = DatumGetInt32(d);
+	}
+	SPI_finish();
+	return pid;
+}
+
+/*
+ * Take the lock of a model for the session (or, with session false, for
+ * the transaction).  Returns false (after a
+ * NOTICE) when the model is busy and how is MODEL_BUSY_SKIP; raises 55P03
+ * when it is busy and how is MODEL_BUSY_ERROR; with MODEL_BUSY_WAIT waits,
+ * as any lock wait does, until lock_timeout, statement_timeout or a cancel.
+ */
+bool
+model_lock_acquire(const char *model, ModelBusy how, const char *job, bool session)
+{
+	LOCKTAG		tag;
+	int			pid;
+
+	model_lock_tag(&tag, model);
+	if (LockAcquire(&tag, ExclusiveLock, session, how != MODEL_BUSY_WAIT) != LOCKACQUIRE_NOT_AVAIL)
+		return true;
+	pid = holder_pid(&tag);
+	if (how == MODEL_BUSY_SKIP)
+	{
+		ereport(NOTICE,
+				(errmsg("%s skipped: model \"%s\" is busy", job, model),
+				 pid ? errdetail("Process %d is running a job on it.", pid) : 0));
+		return false;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+			 errmsg("model \"%s\" is busy", model),
+			 pid ? errdetail("Process %d is running a job on it.", pid) : 0,
+			 errhint("Pass if_busy => 'wait' to wait for it, or if_busy => 'skip' to do nothing.")));
+	pg_unreachable();
+}
+
+/* Release a session lock taken by model_lock_acquire (transaction locks go with their transaction). */
+void
+model_lock_release(const char *model, bool session)
+{
+	LOCKTAG		tag;
+
+	if (!session)
+		return;
+	model_lock_tag(&tag, model);
+	LockRelease(&tag, ExclusiveLock, true);
+}
