@@ -77,7 +77,8 @@ group_has_model(const char *model, const char *group)
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		vals[2] = {CStringGetTextDatum(model), CStringGetTextDatum(group)};
 
-	if (SPI_execute_with_args("SELECT FROM hack.models WHERE model = $1 AND group_key = $2",
+	if (SPI_execute_with_args("SELECT FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1"
+							  " AND group_key OPERATOR(pg_catalog.=) $2",
 							  2, types, vals, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read hack.models");
 	return SPI_processed == 1;

@@ -71,10 +71,12 @@ holder_pid(const LOCKTAG *tag)
 	int			pid = 0;
 
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory'"
-							  " AND database = (SELECT oid FROM pg_catalog.pg_database"
-							  " WHERE datname = pg_catalog.current_database())"
-							  " AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted LIMIT 1",
+	if (SPI_execute_with_args("SELECT pid FROM pg_catalog.pg_locks"
+							  " WHERE locktype OPERATOR(pg_catalog.=) 'advisory'"
+							  " AND database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database"
+							  " WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+							  " AND classid OPERATOR(pg_catalog.=) $1 AND objid OPERATOR(pg_catalog.=) $2"
+							  " AND objsubid OPERATOR(pg_catalog.=) 2 AND granted LIMIT 1",
 							  2, types, vals, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 	{

@@ -70,10 +70,13 @@ model_source_lookup(const char *model, const char *group, TrainSource *src)
 	HackError	err;
 
 	memset(src, 0, sizeof(*src));
-	if (SPI_execute_with_args("SELECT source::regclass::oid, params->>'id_column',"
-							  " params->>'image_column', params->>'group_column', params->>'format',"
-							  " params->>'channels', params->>'height', params->>'width'"
-							  " FROM hack.models WHERE model = $1 AND group_key = coalesce($2, group_key)"
+	if (SPI_execute_with_args("SELECT source::pg_catalog.regclass::pg_catalog.oid, params OPERATOR(pg_catalog.->>) 'id_column',"
+							  " params OPERATOR(pg_catalog.->>) 'image_column', params OPERATOR(pg_catalog.->>) 'group_column',"
+							  " params OPERATOR(pg_catalog.->>) 'format',
+							  " params OPERATOR(pg_catalog.->>) 'channels', params OPERATOR(pg_catalog.->>) 'height',"
+							  " params OPERATOR(pg_catalog.->>) 'width'"
+							  " FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1"
+							  " AND group_key OPERATOR(pg_catalog.=) coalesce($2, group_key)"
 							  " ORDER BY group_key LIMIT 1",
 							  2, types, vals, group ? NULL : " n", false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read hack.models");
@@ -113,7 +116,8 @@ hash_function_name(Oid self)
 static char *
 group_filter(const TrainSource *src, const char *alias)
 {
-	return src->group_col ? psprintf(" AND (%s.%s)::text = $2", alias, src->group_col) : "";
+	return src->group_col ? psprintf(" AND (%s.%s)::pg_catalog.text OPERATOR(pg_catalog.=) $2",
+									 alias, src->group_col) : "";
 }
 
 /* Commit the work so far when the CALL is non-atomic. */
@@ -175,7 +179,8 @@ refresh_batch(const char *model, const char *group, const TrainSource *src,
 		d[i] = Int64GetDatum(ids[i]);
 	vals[0] = PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	vals[1] = CStringGetTextDatum(group);
-	if (SPI_execute_with_args(psprintf("SELECT (s.%s)::int8, s.%s FROM %s s WHERE s.%s = ANY ($1)"
+	if (SPI_execute_with_args(psprintf("SELECT (s.%s)::pg_catalog.int8, s.%s FROM %s s"
+									   " WHERE s.%s OPERATOR(pg_catalog.=) ANY ($1)"
 									   " AND s.%s IS NOT NULL%s",
 									   src->id_col, src->image_col, src->relname, src->id_col,
 									   src->image_col, group_filter(src, "s")),
@@ -275,8 +280,10 @@ refresh_group(const char *model, const char *group, Oid self, int batch_size,
 	model_source_lookup(model, group, &src);
 
 	/* 1. embeddings whose row is gone */
-	if (SPI_execute_with_args(psprintf("DELETE FROM hack.embeddings e WHERE e.model = $1 AND e.group_key = $2"
-									   " AND NOT EXISTS (SELECT FROM %s s WHERE s.%s = e.id AND s.%s IS NOT NULL%s)",
+	if (SPI_execute_with_args(psprintf("DELETE FROM hack.embeddings e WHERE e.model OPERATOR(pg_catalog.=) $1"
+									   " AND e.group_key OPERATOR(pg_catalog.=) $2"
+									   " AND NOT EXISTS (SELECT FROM %s s WHERE s.%s OPERATOR(pg_catalog.=) e.id"
+									   " AND s.%s IS NOT NULL%s)",
 									   src.relname, src.id_col, src.image_col, group_filter(&src, "s")),
 							  2, types, vals, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not delete stale embeddings");
@@ -284,10 +291,11 @@ refresh_group(const char *model, const char *group, Oid self, int batch_size,
 	maybe_commit(atomic);
 
 	/* 2. rows without an up-to-date embedding (a plain SELECT: may run in parallel) */
-	if (SPI_execute_with_args(psprintf("SELECT (s.%s)::int8, e.id IS NULL FROM %s s"
-									   " LEFT JOIN hack.embeddings e ON e.model = $1 AND e.group_key = $2"
-									   " AND e.id = s.%s WHERE s.%s IS NOT NULL%s"
-									   " AND (e.image_hash IS NULL OR e.image_hash <> %s(s.%s)) ORDER BY 1",
+	if (SPI_execute_with_args(psprintf("SELECT (s.%s)::pg_catalog.int8, e.id IS NULL FROM %s s"
+									   " LEFT JOIN hack.embeddings e ON e.model OPERATOR(pg_catalog.=) $1"
+									   " AND e.group_key OPERATOR(pg_catalog.=) $2"
+									   " AND e.id OPERATOR(pg_catalog.=) s.%s WHERE s.%s IS NOT NULL%s"
+									   " AND (e.image_hash IS NULL OR e.image_hash OPERATOR(pg_catalog.<>) %s(s.%s)) ORDER BY 1",
 									   src.id_col, src.relname, src.id_col, src.image_col,
 									   group_filter(&src, "s"), hash_function_name(self), src.image_col),
 							  2, types, vals, NULL, false, 0) != SPI_OK_SELECT)
@@ -385,7 +393,7 @@ hack_refresh(PG_FUNCTION_ARGS)
 		Oid			types[1] = {TEXTOID};
 		Datum		vals[1] = {CStringGetTextDatum(model)};
 
-		if (SPI_execute_with_args("SELECT group_key FROM hack.models WHERE model = $1 ORDER BY 1",
+		if (SPI_execute_with_args("SELECT group_key FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY 1",
 								  1, types, vals, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read hack.models");
 		MemoryContextSwitchTo(job_cxt);
