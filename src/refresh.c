@@ -72,7 +72,7 @@ model_source_lookup(const char *model, const char *group, TrainSource *src)
 	memset(src, 0, sizeof(*src));
 	if (SPI_execute_with_args("SELECT source::pg_catalog.regclass::pg_catalog.oid, params OPERATOR(pg_catalog.->>) 'id_column',"
 							  " params OPERATOR(pg_catalog.->>) 'image_column', params OPERATOR(pg_catalog.->>) 'group_column',"
-							  " params OPERATOR(pg_catalog.->>) 'format',
+							  " params OPERATOR(pg_catalog.->>) 'format',"
 							  " params OPERATOR(pg_catalog.->>) 'channels', params OPERATOR(pg_catalog.->>) 'height',"
 							  " params OPERATOR(pg_catalog.->>) 'width'"
 							  " FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1"
