@@ -60,11 +60,14 @@ trap 'finish; echo "sanitize: $passed passed, $((failed + 1)) failed"; exit 1' I
 hack_log "sanitize: building with $SAN_CFLAGS"
 tar --exclude='./.git' --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
 	--exclude='./results' --exclude='./test/fuzz/bin' -cf - . | tar -C "$work" -xf -
+# (ldd goes to a file: piped into grep -q, it can die of SIGPIPE and, with
+# pipefail, fail the build at random)
 build() {
 	gcc -shared -fPIC -O2 -o "$work/sanitize_shim.so" test/sanitize_shim.c >"$work/build.log" 2>&1 &&
 		make -s -j2 -C "$work" PG_CONFIG=$HACK_PGBIN/pg_config with_llvm=no COPT="$SAN_CFLAGS" >>"$work/build.log" 2>&1 &&
 		make -s -C "$work" PG_CONFIG=$HACK_PGBIN/pg_config with_llvm=no COPT="$SAN_CFLAGS" install >>"$work/build.log" 2>&1 &&
-		ldd "$work/hack.so" | grep -q libasan
+		ldd "$work/hack.so" >"$work/ldd.out" &&
+		{ grep -q libasan "$work/ldd.out" || { echo "hack.so does not link libasan" >>"$work/build.log"; false; }; }
 }
 if ! build; then
 	cat "$work/build.log"
