@@ -11,7 +11,7 @@
 # up at once and their jobs scheduled for the same minute, so the script
 # waits for one minute boundary. The clusters run in Asia/Kolkata (UTC+5:30)
 # and the minute is given in UTC: pg_cron 1.4 reads schedules in UTC. In
-# each cluster seven jobs (eight with libpq) run in that minute:
+# each cluster nine jobs (ten with libpq) run in that minute:
 #   ok       CALL hack_train on a good table: succeeded, one embedding a row
 #   bad      CALL hack_train with a bad parameter on an existing model:
 #            failed with our error, the previous model untouched
@@ -26,6 +26,9 @@
 #   timeout  owned by a role with statement_timeout = 2s and
 #            client_min_messages = warning: stopped by the timeout, the
 #            previous model untouched, no NOTICE in the server log
+#   busy_error / busy_skip  hack_refresh and a resumed hack_train on a
+#            model whose lock the script holds: the first fails with 55P03's
+#            message, the second (if_busy => 'skip') succeeds untouched
 #   nohost   (libpq only) a job whose host, copied from cron.host when it
 #            was scheduled, has no server: "connection failed", no detail
 # Prints "cron: N passed, M failed" last.
@@ -37,7 +40,7 @@ WAIT_S=150
 
 # One cluster, its jobs and its checks; prints "ok ..." / "FAIL ..." lines.
 run_mode() {
-	local mode=$1 opts args minute keep_before keep2_before keep3_before done i fails=0 jobs=7 cancelled=
+	local mode=$1 opts args minute keep_before keep2_before keep3_before locked_before done i fails=0 jobs=9 cancelled=
 	check() {	# check NAME EXPECTED ACTUAL
 		if [ "$2" = "$3" ]; then
 			echo "ok $mode: $1"
@@ -92,12 +95,21 @@ ALTER ROLE hack_cron_timer SET client_min_messages = warning;
 SQL
 	args="height => 8, width => 8, format => 'u8', architecture => 'mlp', hidden => '{16}', epochs => 3, pack_epochs => 100"
 	# the models that failing jobs must leave as they are
-	for i in keep keep2 keep3; do
+	for i in keep keep2 keep3 locked; do
 		q "CALL hack_train(model => '$i', source => 'imgs', $args, seed => 1)" >/dev/null
 	done
 	keep_before=$(state keep)
 	keep2_before=$(state keep2)
 	keep3_before=$(state keep3)
+	locked_before=$(state locked)
+	# hold the lock of model "locked" (a CALL inside a transaction block takes
+	# it until commit) while two jobs meet it: one fails, one skips
+	PGAPPNAME=hack_locker psql -X -q -d "$DB" -c "BEGIN" -c "CALL hack_refresh('locked')" \
+		-c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+	for i in $(seq 1 100); do
+		[ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'hack_locker' AND l.locktype = 'advisory' AND l.granted")" = 1 ] && break
+		sleep 0.1
+	done
 
 	# the next minute in UTC, or the one after when this one is nearly over
 	minute=$(q "SELECT extract(minute FROM date_trunc('minute', now() AT TIME ZONE 'UTC') + CASE WHEN extract(second FROM now()) < 55 THEN interval '1 minute' ELSE interval '2 minutes' END)::int")
@@ -107,12 +119,14 @@ SQL
 	q "SELECT cron.schedule('multi', '$minute * * * *', \$\$CALL hack_train(model => 'multi', source => 'imgs_bad', group_column => 'label', $args); SELECT 1\$\$)" >/dev/null
 	q "SELECT cron.schedule('cancel', '$minute * * * *', \$\$CALL hack_train(model => 'keep2', source => 'imgs_big', epochs => 1000, pack_epochs => 100)\$\$)" >/dev/null
 	PGUSER=hack_cron_timer q "SELECT cron.schedule('timeout', '$minute * * * *', \$\$CALL hack_train(model => 'keep3', source => 'imgs_big', epochs => 1000, pack_epochs => 100)\$\$)" >/dev/null
+	q "SELECT cron.schedule('busy_error', '$minute * * * *', \$\$CALL hack_refresh('locked')\$\$)" >/dev/null
+	q "SELECT cron.schedule('busy_skip', '$minute * * * *', \$\$CALL hack_train(model => 'locked', source => 'imgs', $args, resume => true, if_busy => 'skip')\$\$)" >/dev/null
 	PGUSER=hack_cron_user q "SELECT cron.schedule('noperm', '$minute * * * *', \$\$CALL hack_train(model => 'noperm', source => 'imgs', $args)\$\$)" >/dev/null
 	if [ "$mode" = libpq ]; then
 		q "SELECT cron.schedule('nohost', '$minute * * * *', \$\$CALL hack_train(model => 'nohost', source => 'imgs', $args)\$\$)" >/dev/null
 		check "cron.host is copied into cron.job" "$HACK_CLUSTER_DIR" "$(q "SELECT nodename FROM cron.job WHERE jobname = 'nohost'")"
 		q "UPDATE cron.job SET nodename = 'localhost' WHERE jobname = 'nohost'" >/dev/null
-		jobs=8
+		jobs=10
 	fi
 	echo "info $mode: scheduled for minute $minute (UTC) at $(date -u +%T) UTC"
 
@@ -125,6 +139,7 @@ SQL
 		fi
 		sleep 0.5
 	done
+	q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hack_locker'" >/dev/null
 	check "cancel: pg_cancel_backend(job_pid) while it trains" "t" "$cancelled"
 	check "$jobs runs finished within ${WAIT_S} s" "$jobs" "$done"
 	q "SELECT j.jobname, d.status, 'started ' || round(extract(epoch FROM d.start_time - date_trunc('minute', d.start_time)), 3) || ' s after the minute', 'took ' || round(extract(epoch FROM d.end_time - d.start_time), 3) || ' s', replace(rtrim(d.return_message, E'\n'), E'\n', ' / ') FROM cron.job_run_details d JOIN cron.job j USING (jobid) ORDER BY j.jobname" | sed "s/^/info $mode: /"
@@ -162,6 +177,12 @@ SQL
 	check "timeout: previous model and embeddings unchanged" "$keep3_before" "$(state keep3)"
 	check "timeout: the role's client_min_messages keeps NOTICEs out of the log" "0" \
 		"$(grep -c 'hack_train keep3' "$HACK_CLUSTER_DIR/server.log")"
+
+	check "busy_error: failed" "failed" "$(run busy_error status)"
+	check "busy_error: the lock's error in return_message" 'ERROR: model "locked" is busy' \
+		"$(run busy_error return_message | head -1 | tr -s ' ')"
+	check "busy_skip: succeeded" "succeeded" "$(run busy_skip status)"
+	check "busy_skip: the model is untouched" "$locked_before" "$(state locked)"
 
 	check "noperm: ran as the scheduling role" "hack_cron_user" "$(run noperm username)"
 	check "noperm: failed on the role's privileges" "ERROR: permission denied for table imgs" \
