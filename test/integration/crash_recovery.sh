@@ -130,7 +130,8 @@ client() {
 	local kind=$1 d=$2 r=$3 c=$4 i a b
 	{
 		echo "SET client_min_messages = warning;"
-		for i in $(seq 0 1999); do
+		# far more batches than fit before the kill, so it always lands mid-insert
+		for i in $(seq 0 19999); do
 			if [ "$kind" = ins ]; then
 				a=$(( r * 100000000 + (d * 10 + c) * 1000000 + i * 20 ))
 				b=$(( a + 19 ))
@@ -164,6 +165,8 @@ for r in $(seq 1 "$ROUNDS"); do
 	# every client must have stopped because the server went away
 	cat "$WORK"/err_* | grep -v 'server closed the connection\|unexpected postmaster exit\|no connection to the server\|terminated abnormally\|before or while processing\|connection to server was lost\|^$' > "$WORK/errors"
 	check "round $r: clients ended by the crash, not by an error of theirs" "" "$(head -3 "$WORK/errors")"
+	check "round $r: the kill came while every insert client was still inserting" "0" \
+		"$(for f in "$WORK"/ack_ins*; do [ "$(grep -c '^ins' "$f")" -ge 20000 ] && echo "$f"; done | wc -l)"
 	cat "$WORK/acks.r$r" >> "$WORK/acks"
 	echo "round $r: $(grep -c '^ins' "$WORK/acks.r$r") insert batches and $(grep -c '^del' "$WORK/acks.r$r") deletes acknowledged before the kill"
 	restart
