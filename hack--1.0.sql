@@ -470,8 +470,10 @@ CREATE TABLE hack.embeddings (
 	group_key		text NOT NULL DEFAULT '',
 	id				bigint NOT NULL,
 	embedding		poincare_point NOT NULL,
-	particle		poincare_point NOT NULL,
-	particle_id		integer NOT NULL,
+	-- NULL for rows embedded outside training (hack_refresh, the trigger)
+	-- until the next training or resume
+	particle		poincare_point,
+	particle_id		integer,
 	norm			double precision NOT NULL,
 	image_hash		bigint,
 	PRIMARY KEY (model, group_key, id),
@@ -658,10 +660,6 @@ COMMENT ON FUNCTION hack_knn_density(text, integer) IS
 -- Incremental curation: refresh, trigger, image hashes (doc/incremental.md)
 ------------------------------------------------------------------------
 
--- rows embedded outside training (hack_refresh, hack_embed_trigger) have no
--- particle until the next training or resume
-ALTER TABLE hack.embeddings ALTER COLUMN particle DROP NOT NULL;
-ALTER TABLE hack.embeddings ALTER COLUMN particle_id DROP NOT NULL;
 COMMENT ON COLUMN hack.embeddings.particle IS 'the packed particle the row was trained towards; NULL for rows embedded since the last training';
 COMMENT ON COLUMN hack.embeddings.particle_id IS 'index (from 1) of the particle; NULL for rows embedded since the last training';
 COMMENT ON COLUMN hack.embeddings.image_hash IS 'hack_image_hash of the image the embedding was computed from: hack_refresh re-embeds a row when it differs';
