@@ -5,15 +5,7 @@
 # Uses the cluster of test/run.sh (PGHOST, PGPORT, PGUSER exported).
 set -uo pipefail
 DB=hack_train_it
-passed=0
-failed=0
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1)); echo "ok $1"
-	else
-		failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"
-	fi
-}
+. "$(dirname "$0")/../lib/check.sh"
 # one statement per -c: a multi-statement string would make CALL atomic
 q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -d "$DB" -c "$1" 2>&1; }
 

@@ -20,15 +20,7 @@
 #	for and that both give the same rows and distances; then that every
 #	row is found through the index by a ball search at its own point.
 
-passed=0
-failed=0
-check() {
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1)); echo "ok $1"
-	else
-		failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"
-	fi
-}
+. test/lib/check.sh
 
 q() { psql -X -q -At -d "$DB" -c "$1" 2>&1; }
 
