@@ -20,7 +20,7 @@ get_be(const uint8_t *p, int bytes)
 	return v;
 }
 
-/* Every check the receive function makes, in the order it has always made them. */
+/* Every check the receive function makes, in the order hball_recv makes them too. */
 HackStatus
 hack_point_recv(const uint8_t *data, size_t len, int typmod, double *coords,
 				int *dim, HackError *err)
@@ -30,9 +30,15 @@ hack_point_recv(const uint8_t *data, size_t len, int typmod, double *coords,
 	size_t		coord_bytes;
 
 	if (len < HACK_POINT_BINARY_HEADER)
-		return hack_error_set(err, HACK_ERR_BINARY, NULL,
-							  "poincare_point binary input has %zu bytes, expected at least %d",
-							  len, HACK_POINT_BINARY_HEADER);
+	{
+		char		detail[HACK_MSG_LEN];
+
+		snprintf(detail, sizeof(detail),
+				 "It has %zu bytes; the dimension and flags alone take %d.",
+				 len, HACK_POINT_BINARY_HEADER);
+		return hack_error_set(err, HACK_ERR_BINARY, detail,
+							  "poincare_point binary input is too short");
+	}
 	n = (int16_t) get_be(data, 2);
 	flags = (int16_t) get_be(data + 2, 2);
 	if (n < 1 || n > HACK_MAX_DIM)

@@ -108,12 +108,12 @@ check "and frees it at commit" "" "$(holder a)"
 
 # 5. statement_timeout during refresh and training keeps what was there
 q "CALL hack_train(model => 'slow', source => 'imgs2', architecture => 'lenet', epochs => 1, seed => 5)" >/dev/null
-q "INSERT INTO imgs2 SELECT 1000 + g * 400 + id, img FROM imgs2, generate_series(0, 39) g WHERE id <= 400" >/dev/null
+q "INSERT INTO imgs2 SELECT 1000 + g * 400 + id, img FROM imgs2, generate_series(0, 79) g WHERE id <= 400" >/dev/null
 before=$(q "SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) || (SELECT trained_at FROM hack.models WHERE model = 'slow') FROM hack.embeddings WHERE model = 'slow' AND id <= 400")
-out=$(QOPTS="-c statement_timeout=1500" q "CALL hack_refresh('slow', batch_size => 500)")
+out=$(QOPTS="-c statement_timeout=500" q "CALL hack_refresh('slow', batch_size => 500)")
 check "statement_timeout cancels refresh" "ERROR:  canceling statement due to statement timeout" "$(echo "$out" | head -1)"
 check "cancelled refresh keeps the old embeddings and whole batches" "$before|0|yes" \
-	"$(q "SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) || (SELECT trained_at FROM hack.models WHERE model = 'slow') FROM hack.embeddings WHERE model = 'slow' AND id <= 400")|$(q "SELECT count(*) % 500 FROM hack.embeddings WHERE model = 'slow' AND id > 400")|$(q "SELECT CASE WHEN count(*) < 16000 THEN 'yes' ELSE 'no: ' || count(*) END FROM hack.embeddings WHERE model = 'slow'")"
+	"$(q "SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) || (SELECT trained_at FROM hack.models WHERE model = 'slow') FROM hack.embeddings WHERE model = 'slow' AND id <= 400")|$(q "SELECT count(*) % 500 FROM hack.embeddings WHERE model = 'slow' AND id > 400")|$(q "SELECT CASE WHEN count(*) < 32400 THEN 'yes' ELSE 'no: ' || count(*) END FROM hack.embeddings WHERE model = 'slow'")"
 before=$(q "SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) || (SELECT trained_at FROM hack.models WHERE model = 'slow') FROM hack.embeddings WHERE model = 'slow'")
 out=$(QOPTS="-c statement_timeout=1500" q "CALL hack_train(model => 'slow', source => 'imgs2', architecture => 'lenet', epochs => 50, resume => true)")
 check "statement_timeout cancels a resume" "ERROR:  canceling statement due to statement timeout" "$(echo "$out" | head -1)"
