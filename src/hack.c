@@ -5,6 +5,7 @@
 #include "hack.h"
 
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "utils/elog.h"
 
 PG_MODULE_MAGIC;
@@ -93,4 +94,12 @@ hack_interrupt_callback(void *arg, double done, double total)
 	if (!InterruptPending || !INTERRUPTS_CAN_BE_PROCESSED())
 		return true;
 	return !(QueryCancelPending || ProcDiePending);
+}
+
+/* See hack.h. */
+bool
+hack_call_is_atomic(FunctionCallInfo fcinfo)
+{
+	return !(fcinfo->context && IsA(fcinfo->context, CallContext) &&
+			 !castNode(CallContext, fcinfo->context)->atomic);
 }

@@ -36,4 +36,10 @@ hack_check(HackStatus st, const HackError *err)
  */
 extern bool hack_interrupt_callback(void *arg, double done, double total);
 
+/*
+ * Is this CALL atomic?  Only a CALL outside a transaction block, as the
+ * whole statement, may commit (hack_train per group, hack_refresh per batch).
+ */
+extern bool hack_call_is_atomic(FunctionCallInfo fcinfo);
+
 #endif							/* HACK_H */

@@ -133,3 +133,29 @@ model_lock_release(const char *model, bool session)
 	model_lock_tag(&tag, model);
 	LockRelease(&tag, ExclusiveLock, true);
 }
+
+/*
+ * Run fn(arg) holding the lock of a model, and release the lock however fn
+ * ends (a session lock outlives an error, so the release must not be left
+ * to the abort).  Returns false, without running fn, when the model is busy
+ * and how is MODEL_BUSY_SKIP.
+ */
+bool
+model_lock_run(const char *model, ModelBusy how, const char *job, bool session,
+			   void (*fn) (void *arg), void *arg)
+{
+	if (!model_lock_acquire(model, how, job, session))
+		return false;
+	PG_TRY();
+	{
+		fn(arg);
+	}
+	PG_CATCH();
+	{
+		model_lock_release(model, session);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	model_lock_release(model, session);
+	return true;
+}

@@ -16,5 +16,7 @@ extern ModelBusy model_lock_parse_busy(const char *s);
 extern bool model_lock_acquire(const char *model, ModelBusy how, const char *job,
 							   bool session);
 extern void model_lock_release(const char *model, bool session);
+extern bool model_lock_run(const char *model, ModelBusy how, const char *job, bool session,
+						   void (*fn) (void *arg), void *arg);
 
 #endif							/* HACK_MODEL_LOCK_H */

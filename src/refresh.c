@@ -34,7 +34,6 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -319,45 +318,38 @@ refresh_group(const char *model, const char *group, Oid self, int batch_size,
 	refresh_batches(model, group, &src, ids, is_new, n, batch_size, atomic, c);
 }
 
-/* Refresh every group in the list. */
-static pg_noinline void
-refresh_groups(const char *model, List *groups, Oid self, int batch_size, bool atomic,
-			   RefreshCounts *c)
+/* A refresh job: its model, groups and settings, and the counts it adds to. */
+typedef struct RefreshJob
 {
+	const char *model;
+	List	   *groups;
+	Oid			self;
+	int			batch_size;
+	bool		atomic;
+	RefreshCounts *counts;
+} RefreshJob;
+
+/* Refresh every group of the job (run under the model's lock). */
+static void
+refresh_groups(void *arg)
+{
+	RefreshJob *job = (RefreshJob *) arg;
 	MemoryContext cxt = CurrentMemoryContext;
 	ListCell   *lc;
 
-	foreach(lc, groups)
+	foreach(lc, job->groups)
 	{
 		MemoryContextSwitchTo(cxt);
-		refresh_group(model, (const char *) lfirst(lc), self, batch_size, atomic, c);
+		refresh_group(job->model, (const char *) lfirst(lc), job->self, job->batch_size,
+					  job->atomic, job->counts);
 	}
-}
-
-/* Refresh the groups of a model whose lock we hold; always releases it. */
-static void
-refresh_locked(const char *model, List *groups, Oid self, int batch_size, bool atomic,
-			   RefreshCounts *c)
-{
-	PG_TRY();
-	{
-		refresh_groups(model, groups, self, batch_size, atomic, c);
-	}
-	PG_CATCH();
-	{
-		model_lock_release(model, !atomic);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	model_lock_release(model, !atomic);
 }
 
 /* CALL hack_refresh(model [, batch_size, if_busy]) */
 Datum
 hack_refresh(PG_FUNCTION_ARGS)
 {
-	bool		atomic = !(fcinfo->context && IsA(fcinfo->context, CallContext) &&
-						   !castNode(CallContext, fcinfo->context)->atomic);
+	bool		atomic = hack_call_is_atomic(fcinfo);
 	MemoryContext job_cxt;
 	MemoryContext old;
 	char	   *model;
@@ -405,9 +397,11 @@ hack_refresh(PG_FUNCTION_ARGS)
 					 errmsg("model \"%s\" does not exist", model),
 					 errhint("Train it with CALL hack_train(model => '%s', ...).", model)));
 	}
-	ran = model_lock_acquire(model, busy, "hack_refresh", !atomic);
-	if (ran)
-		refresh_locked(model, groups, fcinfo->flinfo->fn_oid, batch_size, atomic, &c);
+	{
+		RefreshJob	job = {model, groups, fcinfo->flinfo->fn_oid, batch_size, atomic, &c};
+
+		ran = model_lock_run(model, busy, "hack_refresh", !atomic, refresh_groups, &job);
+	}
 	SPI_finish();
 	/* the row outlives the commits' transactions: build it in the portal's memory */
 	MemoryContextSwitchTo(atomic ? old : PortalContext);

@@ -29,7 +29,6 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "nodes/parsenodes.h"
 #include "pgstat.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
@@ -415,7 +414,7 @@ catch_up(const TrainArgs *a, const TrainRun *run)
 }
 
 /* Train every group in turn, committing after each when non-atomic. */
-static pg_noinline void
+static void
 train_groups(TrainArgs *a, TrainRun *run, List *groups, MemoryContext group_cxt)
 {
 	MemoryContext job_cxt = CurrentMemoryContext;
@@ -445,36 +444,34 @@ train_groups(TrainArgs *a, TrainRun *run, List *groups, MemoryContext group_cxt)
 	}
 }
 
-/* The job, under the model's lock: always releases it. */
-static void
-train_locked(TrainArgs *a, TrainRun *run, MemoryContext group_cxt)
+/* What train_job needs. */
+typedef struct TrainJob
 {
-	PG_TRY();
-	{
-		List	   *groups = train_source_groups(&a->src);
+	TrainArgs  *a;
+	TrainRun   *run;
+	MemoryContext group_cxt;
+} TrainJob;
 
-		if (groups == NIL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s has no rows to train on", a->src.relname)));
-		run->groups = list_length(groups);
-		train_groups(a, run, groups, group_cxt);
-	}
-	PG_CATCH();
-	{
-		model_lock_release(a->model, !a->atomic);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	model_lock_release(a->model, !a->atomic);
+/* The job, run under the model's lock. */
+static void
+train_job(void *arg)
+{
+	TrainJob   *job = (TrainJob *) arg;
+	List	   *groups = train_source_groups(&job->a->src);
+
+	if (groups == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s has no rows to train on", job->a->src.relname)));
+	job->run->groups = list_length(groups);
+	train_groups(job->a, job->run, groups, job->group_cxt);
 }
 
 /* CALL hack_train(model => ..., source => ..., ...) */
 Datum
 hack_train(PG_FUNCTION_ARGS)
 {
-	bool		atomic = !(fcinfo->context && IsA(fcinfo->context, CallContext) &&
-						   !castNode(CallContext, fcinfo->context)->atomic);
+	bool		atomic = hack_call_is_atomic(fcinfo);
 	MemoryContext job_cxt;
 	MemoryContext group_cxt;
 	MemoryContext old;
@@ -494,8 +491,11 @@ hack_train(PG_FUNCTION_ARGS)
 	check_model_writable(a.model);
 	a.atomic = atomic;
 	run.model = a.model;
-	if (model_lock_acquire(a.model, a.if_busy, "hack_train", !atomic))
-		train_locked(&a, &run, group_cxt);
+	{
+		TrainJob	job = {&a, &run, group_cxt};
+
+		(void) model_lock_run(a.model, a.if_busy, "hack_train", !atomic, train_job, &job);
+	}
 	SPI_finish();
 	pgstat_report_activity(STATE_RUNNING, debug_query_string ? debug_query_string : "CALL hack_train");
 	MemoryContextSwitchTo(old);
