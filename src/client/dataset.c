@@ -8,15 +8,26 @@
  * labels N (NN = 1).  .npy headers are parsed by the core's
  * hack_npy_read_header; images may be N x H x W or N x H x W x C, uint8
  * or float32, labels any integer dtype of shape (N,).
+ *
+ * Every label must fit the int4 label column: a wider one is an error,
+ * never silently truncated.
  */
 #include "dataset.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_HEADER (12 + (1 << 20))
+
+/*
+ * The most dimensions an IDX file of ours can have (images N x H x W).  The
+ * magic's dimension byte is file data, so it is checked against this before
+ * any sizes are read into a buffer of this many.
+ */
+#define IDX_MAX_DIMS 3
 
 static int
 fail(char *err, const char *fmt,...)
@@ -53,11 +64,17 @@ be32(const uint8_t *p)
 	return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
 }
 
-/* Open a file, recognise IDX or .npy and read its header. */
+/*
+ * Open a file, recognise IDX or .npy and read its header.  An images file
+ * (images != 0) must be N x H x W, or N x H x W x C for .npy; a labels file N.
+ */
 static int
-open_any(Dataset *d, const char *path, int want_ndim_min, int want_ndim_max,
-		 char *err)
+open_any(Dataset *d, const char *path, int images, char *err)
 {
+	int			want_ndim_min = images ? 3 : 1;
+	int			want_ndim_max = images ? 4 : 1;
+	const char *want = images ? "an images file must be 3-D (N x H x W)"
+		: "a labels file must be 1-D (N)";
 	uint8_t		head[12];
 	int			got;
 
@@ -71,14 +88,19 @@ open_any(Dataset *d, const char *path, int want_ndim_min, int want_ndim_max,
 	if (got == 4 && head[0] == 0 && head[1] == 0)
 	{
 		int			ndim = head[3];
-		uint8_t		dims[4 * 3];
+		uint8_t		dims[4 * IDX_MAX_DIMS];
 
 		d->kind = DATASET_IDX;
 		if (head[2] != 0x08)
 			return fail(err, "%s: IDX data type 0x%02x is not unsigned bytes (0x08)", path, head[2]);
-		if (ndim < want_ndim_min || ndim > want_ndim_max)
-			return fail(err, "%s: IDX file has %d dimensions, expected %d", path, ndim,
-						want_ndim_min == want_ndim_max ? want_ndim_min : want_ndim_max);
+		/* before reading the sizes: dims[] holds at most IDX_MAX_DIMS */
+		if (ndim < 1 || ndim > IDX_MAX_DIMS)
+			return fail(err, "%s: IDX file has %d dimensions (magic 0x%02x%02x%02x%02x), "
+						"only 1 to %d are supported; %s",
+						path, ndim, head[0], head[1], head[2], head[3], IDX_MAX_DIMS, want);
+		if (ndim != (images ? 3 : 1))
+			return fail(err, "%s: IDX file has %d dimension%s, but %s",
+						path, ndim, ndim == 1 ? "" : "s", want);
 		if (!read_exact(d, dims, 4 * (size_t) ndim, err))
 			return fail(err, "%s is truncated inside its IDX header", path);
 		d->count = be32(dims);
@@ -125,8 +147,8 @@ open_any(Dataset *d, const char *path, int want_ndim_min, int want_ndim_max,
 		}
 		free(buf);
 		if (d->npy.ndim < want_ndim_min || d->npy.ndim > want_ndim_max)
-			return fail(err, "%s: .npy array has %d dimensions, expected %d to %d",
-						path, d->npy.ndim, want_ndim_min, want_ndim_max);
+			return fail(err, "%s: .npy array has %d dimensions, but %s%s",
+						path, d->npy.ndim, want, images ? " or 4-D (N x H x W x C)" : "");
 		d->count = d->npy.shape[0];
 		d->height = d->npy.ndim > 1 ? (int) d->npy.shape[1] : 0;
 		d->width = d->npy.ndim > 2 ? (int) d->npy.shape[2] : 0;
@@ -144,7 +166,7 @@ dataset_open_images(Dataset *d, const char *path, char *err)
 	HackImageShape shape;
 	HackError	herr;
 
-	if (!open_any(d, path, 3, 4, err))
+	if (!open_any(d, path, 1, err))
 		return 0;
 	if (d->kind == DATASET_NPY && d->npy.type != HACK_NPY_U1 && d->npy.type != HACK_NPY_F4)
 		return fail(err, "%s: images must be uint8 or float32", path);
@@ -164,7 +186,7 @@ dataset_open_images(Dataset *d, const char *path, char *err)
 int
 dataset_open_labels(Dataset *d, const char *path, char *err)
 {
-	if (!open_any(d, path, 1, 1, err))
+	if (!open_any(d, path, 0, err))
 		return 0;
 	if (d->npy.type == HACK_NPY_F4 || d->npy.type == HACK_NPY_F8)
 		return fail(err, "%s: labels must be integers", path);
@@ -206,15 +228,61 @@ dataset_next_image(Dataset *d, uint8_t *out, char *err)
 	return 1;
 }
 
-/* The next label. */
+/*
+ * The next label, which must fit the int4 label column.
+ *
+ * The label is decoded here as an exact integer, not through
+ * hack_npy_elem: a double cannot hold every int64 or uint64, so a range
+ * check on it would be off by a rounding near the limits, and converting a
+ * uint64 above INT64_MAX to int64 is not defined.
+ */
 int
-dataset_next_label(Dataset *d, int64_t *label, char *err)
+dataset_next_label(Dataset *d, int32_t *label, char *err)
 {
+	int			size = d->npy.elem_size;
+	uint64_t	u = 0;
+	int64_t		v;
+
 	if (d->done >= d->count)
 		return fail(err, "%s: no more labels", d->path);
 	if (!read_exact(d, d->item, d->item_bytes, err))
 		return 0;
-	*label = (int64_t) hack_npy_elem(d->item, 0, &d->npy);
+	for (int k = 0; k < size; k++)
+		u |= (uint64_t) d->item[d->npy.big_endian ? size - 1 - k : k] << (8 * k);
+	switch (d->npy.type)
+	{
+		case HACK_NPY_I1:
+			v = (int8_t) u;
+			break;
+		case HACK_NPY_I2:
+			v = (int16_t) u;
+			break;
+		case HACK_NPY_I4:
+			v = (int32_t) u;
+			break;
+		case HACK_NPY_I8:
+			v = (int64_t) u;
+			break;
+		case HACK_NPY_U1:
+		case HACK_NPY_U2:
+		case HACK_NPY_U4:
+		case HACK_NPY_U8:
+			/* compared as uint64, so values above INT64_MAX are caught too */
+			if (u > INT32_MAX)
+				return fail(err, "%s: label at index %lld is %" PRIu64 ", outside the "
+							"int32 range (-2147483648 to 2147483647) of the label column",
+							d->path, (long long) d->done, u);
+			v = (int64_t) u;
+			break;
+		default:
+			/* float dtypes are refused by dataset_open_labels */
+			return fail(err, "%s: labels must be integers", d->path);
+	}
+	if (v < INT32_MIN || v > INT32_MAX)
+		return fail(err, "%s: label at index %lld is %" PRId64 ", outside the "
+					"int32 range (-2147483648 to 2147483647) of the label column",
+					d->path, (long long) d->done, v);
+	*label = (int32_t) v;
 	d->done++;
 	return 1;
 }

@@ -6,7 +6,7 @@
  * A reader yields one image at a time as the bytes hack stores in a bytea:
  * uint8 (or float32 little-endian) pixels in channel planes (CHW), so that
  * hack_train's "auto" format reads them back.  Labels files yield one
- * integer per image.  Every header, shape and length is checked, and a
+ * integer per image, which must fit in int32 (the table's label column).  Every header, shape and length is checked, and a
  * file that ends early or goes on too long is an error.
  */
 #ifndef HACK_CLIENT_DATASET_H
@@ -47,7 +47,7 @@ typedef struct Dataset
 extern int	dataset_open_images(Dataset *d, const char *path, char *err);
 extern int	dataset_open_labels(Dataset *d, const char *path, char *err);
 extern int	dataset_next_image(Dataset *d, uint8_t *out, char *err);
-extern int	dataset_next_label(Dataset *d, int64_t *label, char *err);
+extern int	dataset_next_label(Dataset *d, int32_t *label, char *err);
 extern int	dataset_finish(Dataset *d, char *err);
 extern void dataset_close(Dataset *d);
 

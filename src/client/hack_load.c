@@ -11,7 +11,9 @@
  * transaction: a truncated or mismatched file aborts the COPY and nothing
  * is loaded.  A progress bar is drawn when stderr is a terminal.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,13 +83,15 @@ usage(void)
 		   "Usage:\n  hack-load [OPTION]... IMAGES [LABELS]\n\n"
 		   "IMAGES is an IDX file (N x H x W uint8, as MNIST and Fashion-MNIST ship) or a .npy\n"
 		   "array (N x H x W or N x H x W x C, uint8 or float32); LABELS an IDX or .npy file of N\n"
-		   "integers. Either may be gzip-compressed. Images are stored as channel planes (CHW).\n\n"
+		   "integers (each in the int32 range). Either may be gzip-compressed. Images are stored\n"
+		   "as channel planes (CHW).\n\n"
 		   "Options:\n"
 		   "  -d, --dbname=CONNINFO  database name or connection string (default: PG* variables)\n"
 		   "  -t, --table=NAME       target table, optionally schema-qualified (required)\n"
 		   "      --create           create the table if it does not exist\n"
 		   "      --truncate         empty the table first (in the same transaction)\n"
-		   "      --start-id=N       id of the first image (default 1)\n"
+		   "      --start-id=N       id of the first image (default 1); the last id must fit\n"
+		   "                         in a bigint\n"
 		   "      --limit=N          load only the first N images\n"
 		   "  -q, --quiet            print nothing but errors\n"
 		   "  -h, --help             show this help\n");
@@ -131,8 +135,13 @@ parse_options(int argc, char **argv, Options *o)
 				o->truncate = 1;
 				break;
 			case 3:
+				/* strtoll clamps an out-of-range value to LLONG_MIN/MAX: refuse it */
+				errno = 0;
 				o->start_id = strtoll(optarg, &end, 10);
-				if (*end != '\0')
+				if (errno == ERANGE)
+					die(NULL, "--start-id \"%s\" is out of the bigint range (%lld to %lld)",
+						optarg, LLONG_MIN, LLONG_MAX);
+				if (end == optarg || *end != '\0')
 					die(NULL, "invalid --start-id \"%s\"", optarg);
 				break;
 			case 4:
@@ -301,6 +310,17 @@ main(int argc, char **argv)
 			(long long) lab.count, o.images, (long long) img.count);
 	n = o.limit >= 0 && o.limit < img.count ? o.limit : img.count;
 
+	/*
+	 * Image i gets id start_id + i, a bigint: check that the last id fits
+	 * before connecting, rather than let start_id + i overflow (undefined in
+	 * C, a wrapped negative id in practice).  The difference cannot
+	 * overflow, as 0 <= n - 1 < LLONG_MAX.
+	 */
+	if (n > 0 && o.start_id > LLONG_MAX - (n - 1))
+		die(NULL, "--start-id %lld is too large for %lld images: the last id would exceed "
+			"the bigint maximum %lld (the largest --start-id for them is %lld)",
+			o.start_id, n, LLONG_MAX, LLONG_MAX - (n - 1));
+
 	{
 		/* like psql -d: a database name, a conninfo string or a URI */
 		const char *keys[] = {"dbname", "fallback_application_name", NULL};
@@ -344,7 +364,7 @@ main(int argc, char **argv)
 	t0 = now();
 	for (long long i = 0; i < n; i++)
 	{
-		int64_t		label = 0;
+		int32_t		label = 0;
 
 		if (!dataset_next_image(&img, pixels, err))
 			abort_copy(conn, err);
@@ -356,7 +376,7 @@ main(int argc, char **argv)
 		if (o.labels)
 		{
 			put32(&buf, 4);
-			put32(&buf, (uint32_t) (int32_t) label);
+			put32(&buf, (uint32_t) label);
 		}
 		else
 			put32(&buf, (uint32_t) -1);	/* NULL label */

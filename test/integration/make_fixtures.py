@@ -61,3 +61,22 @@ for i in range(n):
 expect(out + "/f32.expect", rows)
 npy(out + "/f64.npy", "<f8", (n, h, w), b"\0" * (8 * n * h * w))
 npy(out + "/u8-truncated.npy", "|u1", (n, h, w), pix[:-1])
+
+# IDX magics of 0, 4 and 15 dimensions: refused before the sizes are read
+# (15 dimensions of sizes would overflow a reader's buffer of 3)
+open(out + "/idx-0d", "wb").write(struct.pack(">I", 0x800) + b"\0" * 16)
+open(out + "/idx-4d", "wb").write(struct.pack(">IIIII", 0x804, n, h, w, 1) + pix)
+open(out + "/idx-15d", "wb").write(struct.pack(">I", 0x80F) + b"\x7f" * 60 + pix)
+
+# labels at the edges of the int4 label column (big-endian, to read the bytes
+# in the file's order), and just beyond it
+edge = [-2**31, 2**31 - 1] + [0] * (n - 2)
+npy(out + "/labels-edge.npy", ">i8", (n,), struct.pack(">%dq" % n, *edge))
+wide = [0] * n
+wide[3] = 4294967297
+npy(out + "/labels-wide.npy", "<i8", (n,), struct.pack("<%dq" % n, *wide))
+wide[3] = -2**31 - 1
+npy(out + "/labels-below.npy", "<i8", (n,), struct.pack("<%dq" % n, *wide))
+big = [0] * n
+big[5] = 2**63 + 1
+npy(out + "/labels-u8-big.npy", "<u8", (n,), struct.pack("<%dQ" % n, *big))
