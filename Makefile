@@ -2,7 +2,7 @@
 
 EXTENSION = hack
 MODULE_big = hack
-DATA = hack--1.0.sql
+DATA = hack--1.0.sql hack--1.0--1.1.sql
 
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
 GLUE_SRCS = $(sort $(wildcard src/*.c))

@@ -43,13 +43,13 @@ UPDATE inc SET img = pg_temp.img(10) WHERE id = 10;
 -- resume on the grown table: every row embedded, particle_id a permutation again
 CALL hack_train(model => 'inc', source => 'inc', architecture => 'mlp', hidden => '{16}', epochs => 2, batch_size => 32, seed => 2, resume => true);
 SELECT n_rows, (metrics->>'resumed_from_rows')::int AS resumed_from, params->>'resume' AS resume
-FROM hack.models WHERE model = 'inc';
+FROM hack.models JOIN hack.model_groups USING (model) WHERE model = 'inc';
 SELECT count(*) AS rows, (SELECT count(*) FROM inc) AS source_rows, count(particle) AS with_particle,
 	count(DISTINCT particle_id) AS distinct_particles, min(particle_id), max(particle_id)
 FROM hack.embeddings WHERE model = 'inc';
 -- resume of a model that does not exist yet trains from scratch
 CALL hack_train(model => 'fresh', source => 'inc', architecture => 'mlp', hidden => '{16}', epochs => 1, seed => 1, resume => true);
-SELECT metrics ? 'resumed_from_rows' AS resumed, n_rows FROM hack.models WHERE model = 'fresh';
+SELECT metrics ? 'resumed_from_rows' AS resumed, n_rows FROM hack.model_groups WHERE model = 'fresh';
 
 -- the trigger, with one model per group
 CALL hack_train(model => 'bygroup', source => 'inc', group_column => 'label', architecture => 'mlp', hidden => '{16}', epochs => 1, seed => 3);
@@ -97,8 +97,9 @@ SELECT q, pg_temp.sqlstate_of(q) FROM unnest(ARRAY[
 	$$UPDATE other2 SET id = 2$$,
 	$$SELECT hack_embed_trigger()$$]) q;
 -- failed resumes left the model as it was
-SELECT n_rows, architecture, (metrics->>'resumed_from_rows')::int AS resumed_from FROM hack.models WHERE model = 'inc';
+SELECT n_rows, architecture, (metrics->>'resumed_from_rows')::int AS resumed_from
+FROM hack.models JOIN hack.model_groups USING (model) WHERE model = 'inc';
 
 -- leave the shared regression database as it was
-DELETE FROM hack.models WHERE model IN ('inc', 'fresh', 'bygroup');
+SELECT hack_drop_model(m) FROM unnest(ARRAY['inc', 'fresh', 'bygroup']) m;
 DROP TABLE inc, other, other2;

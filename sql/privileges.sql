@@ -1,7 +1,9 @@
--- privileges: a role sees a model and its embeddings only when it can read
--- the model's source table, writes only its own models, and can do neither
--- through any function of ours; a model cached by one role is not served to
--- another.  alice and bob can read priv_imgs, eve cannot.
+-- privileges: the catalogue is hack's own.  Everyone may read it under row
+-- security, nobody may write it but hack's functions; a model has one owner,
+-- whose members train, refresh, rename, give away and drop it; others see it
+-- only when they can read every row of its source table.  A model cached by
+-- one role is not served to another.  alice and bob can read priv_imgs, eve
+-- cannot.
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS regress_hack_alice, regress_hack_bob, regress_hack_eve;
 CREATE ROLE regress_hack_alice;
@@ -17,57 +19,81 @@ CREATE TABLE priv_eve (id bigint, img bytea);
 INSERT INTO priv_eve SELECT * FROM priv_imgs;
 ALTER TABLE priv_eve OWNER TO regress_hack_eve;
 
--- the tables are open to everyone, row-level security does the rest; no TRUNCATE (it bypasses policies)
-SELECT relname, relrowsecurity, has_table_privilege('regress_hack_eve', c.oid, 'SELECT, INSERT, UPDATE, DELETE') AS dml,
-	has_table_privilege('regress_hack_eve', c.oid, 'TRUNCATE') AS truncate
-FROM pg_class c WHERE c.oid IN ('hack.models'::regclass, 'hack.embeddings'::regclass) ORDER BY 1;
+-- the tables are readable by everyone (under row security) and writable by no one
+SELECT relname, relrowsecurity, has_table_privilege('regress_hack_eve', c.oid, 'SELECT') AS "select",
+	has_table_privilege('regress_hack_eve', c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') AS write
+FROM pg_class c WHERE c.oid IN ('hack.models'::regclass, 'hack.model_groups'::regclass,
+	'hack.embeddings'::regclass) ORDER BY 1;
 
--- alice trains on a table she can read; the row records the source and its owner
+-- alice trains on a table she can read; the rows record the source and its owner
 SET ROLE regress_hack_alice;
 CALL hack_train(model => 'priv_a', source => 'priv_imgs', epochs => 1, pack_epochs => 20, seed => 1);
-SELECT model, source, owner, n_rows FROM hack.models WHERE model = 'priv_a';
-SELECT count(*) FROM hack.embeddings WHERE model = 'priv_a';
+SELECT model, source, owner FROM hack.models WHERE model = 'priv_a';
+SELECT group_key, owner, n_rows FROM hack.model_groups WHERE model = 'priv_a';
+SELECT count(*), count(*) FILTER (WHERE owner = 'regress_hack_alice'::regrole AND dim = 2) AS stamped
+FROM hack.embeddings WHERE model = 'priv_a';
 SELECT poincare_dim(hack_embed('priv_a', img)) FROM priv_imgs WHERE id = 1;
+-- even she writes the tables only through hack
+SELECT q, pg_temp.sqlstate_of(q) FROM unnest(ARRAY[
+	$$DELETE FROM hack.models WHERE model = 'priv_a'$$,
+	$$UPDATE hack.model_groups SET weights = '\x00' WHERE model = 'priv_a'$$,
+	$$DELETE FROM hack.embeddings WHERE model = 'priv_a'$$,
+	$$TRUNCATE hack.embeddings$$,
+	$$LOCK TABLE hack.models IN ACCESS EXCLUSIVE MODE$$,
+	$$SELECT * FROM hack.models FOR UPDATE$$]) q;
 
--- bob can read the table: he sees the model and uses it, but cannot overwrite or delete it
+-- bob can read the table: he sees the model and uses it, but cannot change it
 SET ROLE regress_hack_bob;
-SELECT count(*) AS models, (SELECT count(*) FROM hack.embeddings WHERE model = 'priv_a') AS embeddings
+SELECT count(*) AS models, (SELECT count(*) FROM hack.model_groups WHERE model = 'priv_a') AS groups,
+	(SELECT count(*) FROM hack.embeddings WHERE model = 'priv_a') AS embeddings
 FROM hack.models WHERE model = 'priv_a';
 SELECT count(*) AS selected FROM hack_select('priv_a', 0.5);
 SELECT count(*) AS densities FROM hack_knn_density('priv_a', 3);
 SELECT poincare_dim(hack_embed('priv_a', img)) FROM priv_imgs WHERE id = 1;
--- (refused before any training, as the model is visible to him)
+SELECT length(hack_export_model('priv_a')) > 1000 AS exported;
+-- (refused before any training)
 CALL hack_train(model => 'priv_a', source => 'priv_imgs', epochs => 1, pack_epochs => 20);
-DELETE FROM hack.models WHERE model = 'priv_a';
-DELETE FROM hack.embeddings WHERE model = 'priv_a';
-UPDATE hack.embeddings SET norm = 0 WHERE model = 'priv_a';
-SELECT pg_temp.sqlstate_of($$INSERT INTO hack.embeddings VALUES ('priv_a', '', 999, '(0,0)', '(0,0)', 1, 0)$$) AS forge_embedding;
-SELECT pg_temp.sqlstate_of($$INSERT INTO hack.models (model, architecture, params, weights, normalisation, metrics, source, owner, n_rows)
-	SELECT 'priv_forged', architecture, params, weights, normalisation, metrics, source, 'regress_hack_alice', n_rows
-	FROM hack.models WHERE model = 'priv_a'$$) AS forge_owner;
+SELECT q, pg_temp.sqlstate_of(q) FROM unnest(ARRAY[
+	$$CALL hack_refresh('priv_a')$$,
+	$$SELECT hack_drop_model('priv_a')$$,
+	$$SELECT hack_drop_group('priv_a', '')$$,
+	$$SELECT hack_rename_model('priv_a', 'bobs')$$,
+	$$SELECT hack_alter_model_owner('priv_a', 'regress_hack_bob')$$,
+	$$INSERT INTO hack.embeddings (model, group_key, id, embedding, norm, owner, source, dim)
+		VALUES ('priv_a', '', 999, '(0,0)', 0, 'regress_hack_alice', 'priv_imgs', 2)$$,
+	$$INSERT INTO hack.model_groups SELECT * FROM hack.model_groups ON CONFLICT DO NOTHING$$]) q;
 
 -- eve cannot read the table: no training on it, no model, no embedding, through any function
 SET ROLE regress_hack_eve;
 SELECT pg_temp.sqlstate_of($$CALL hack_train(model => 'priv_e', source => 'priv_imgs', epochs => 1, pack_epochs => 20)$$) AS train_unreadable;
-SELECT count(*) AS models FROM hack.models WHERE model = 'priv_a';
-SELECT count(*) AS embeddings FROM hack.embeddings WHERE model = 'priv_a';
+SELECT (SELECT count(*) FROM hack.models WHERE model = 'priv_a') AS models,
+	(SELECT count(*) FROM hack.model_groups WHERE model = 'priv_a') AS groups,
+	(SELECT count(*) FROM hack.embeddings WHERE model = 'priv_a') AS embeddings;
 SELECT q, pg_temp.sqlstate_of(q) FROM unnest(ARRAY[
 	$$SELECT hack_embed('priv_a', img) FROM priv_eve WHERE id = 1$$,
 	$$SELECT hack_select('priv_a', 0.5)$$,
 	$$SELECT hack_knn_density('priv_a', 3)$$,
-	$$SELECT * FROM hack.embeddings e JOIN hack.models m USING (model, group_key) WHERE model = 'priv_a'$$]) q;
--- nor overwrite alice's model with one trained on her own table (the name is taken)
+	$$SELECT hack_export_model('priv_a')$$,
+	$$SELECT hack_drop_model('priv_a')$$,
+	$$CALL hack_refresh('priv_a')$$]) q;
+-- nor take alice's model name with a table of her own: 42501 before any work
 SELECT pg_temp.sqlstate_of($$CALL hack_train(model => 'priv_a', source => 'priv_eve', epochs => 1, pack_epochs => 20)$$) AS overwrite;
-UPDATE hack.models SET weights = '\x00' WHERE model = 'priv_a';
-DELETE FROM hack.models WHERE model = 'priv_a';
-SELECT pg_temp.sqlstate_of($$TRUNCATE hack.embeddings$$) AS truncate;
 -- her own table is hers to train on
 CALL hack_train(model => 'priv_e', source => 'priv_eve', epochs => 1, pack_epochs => 20, seed => 1);
 SELECT model, owner FROM hack.models ORDER BY 1;
+-- nor import a model onto a table she cannot read
+RESET ROLE;
+CREATE TEMP TABLE priv_archive AS SELECT hack_export_model('priv_a') AS a;
+GRANT SELECT ON priv_archive TO regress_hack_eve;
+SET ROLE regress_hack_eve;
+SELECT pg_temp.sqlstate_of($$SELECT hack_import_model('priv_i', (SELECT a FROM priv_archive), 'priv_imgs')$$) AS import_unreadable;
+SELECT pg_temp.sqlstate_of($$SELECT hack_import_model('priv_a', (SELECT a FROM priv_archive), 'priv_eve')$$) AS import_taken;
+SELECT hack_import_model('priv_i', (SELECT a FROM priv_archive), 'priv_eve') AS imported;
+SELECT model, owner, source FROM hack.models WHERE model = 'priv_i';
 RESET ROLE;
 
 -- the cache of hack_embed: a model loaded by alice is not served to eve after SET ROLE,
--- nor to alice once her SELECT on the source is revoked
+-- nor to bob once his SELECT on the source is revoked
 SET ROLE regress_hack_alice;
 SELECT poincare_dim(hack_embed('priv_a', '\x00'::bytea || repeat('a', 783)::bytea)) AS alice_cached;
 SET ROLE regress_hack_eve;
@@ -76,26 +102,64 @@ RESET ROLE;
 SET SESSION AUTHORIZATION regress_hack_eve;
 SELECT pg_temp.sqlstate_of($$SELECT hack_embed('priv_a', '\x00'::bytea || repeat('a', 783)::bytea)$$) AS eve_session_authorization;
 RESET SESSION AUTHORIZATION;
-REVOKE SELECT ON priv_imgs FROM regress_hack_alice;
-SET ROLE regress_hack_alice;
-SELECT pg_temp.sqlstate_of($$SELECT hack_embed('priv_a', '\x00'::bytea || repeat('a', 783)::bytea)$$) AS alice_revoked;
-SELECT count(*) AS alice_sees_after_revoke FROM hack.models WHERE model = 'priv_a';
+SET ROLE regress_hack_bob;
+SELECT poincare_dim(hack_embed('priv_a', '\x00'::bytea || repeat('a', 783)::bytea)) AS bob_cached;
 RESET ROLE;
-GRANT SELECT ON priv_imgs TO regress_hack_alice;
+REVOKE SELECT ON priv_imgs FROM regress_hack_bob;
+SET ROLE regress_hack_bob;
+SELECT pg_temp.sqlstate_of($$SELECT hack_embed('priv_a', '\x00'::bytea || repeat('a', 783)::bytea)$$) AS bob_revoked;
+SELECT count(*) AS bob_sees_after_revoke FROM hack.models WHERE model = 'priv_a';
+RESET ROLE;
+GRANT SELECT ON priv_imgs TO regress_hack_bob;
 
--- a member of the owner role may retrain; a dropped source hides the model from everyone but superusers
+-- row security on the source hides the model from readers it applies to
+ALTER TABLE priv_imgs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY priv_half ON priv_imgs FOR SELECT USING (id % 2 = 0);
+SET ROLE regress_hack_bob;
+SELECT count(*) AS bob_under_rls FROM hack.embeddings WHERE model = 'priv_a';
+SELECT pg_temp.sqlstate_of($$SELECT hack_embed('priv_a', '\x00'::bytea || repeat('a', 783)::bytea)$$) AS bob_embed_under_rls;
+SET ROLE regress_hack_alice;
+SELECT count(*) AS owner_under_rls FROM hack.embeddings WHERE model = 'priv_a';
+RESET ROLE;
+ALTER TABLE priv_imgs DISABLE ROW LEVEL SECURITY;
+DROP POLICY priv_half ON priv_imgs;
+
+-- a model on a view is its owner's alone: a view may show each reader other rows
+CREATE VIEW priv_view AS SELECT * FROM priv_imgs;
+GRANT SELECT ON priv_view TO regress_hack_alice, regress_hack_bob;
+SET ROLE regress_hack_alice;
+CALL hack_train(model => 'priv_v', source => 'priv_view', epochs => 1, pack_epochs => 20, seed => 1);
+SELECT count(*) AS owner_sees_view_model FROM hack.embeddings WHERE model = 'priv_v';
+SET ROLE regress_hack_bob;
+SELECT count(*) AS reader_sees_view_model FROM hack.embeddings WHERE model = 'priv_v';
+RESET ROLE;
+
+-- a member of the owner role may retrain, refresh and rename; the owner stays
 GRANT regress_hack_alice TO regress_hack_bob;
 SET ROLE regress_hack_bob;
 CALL hack_train(model => 'priv_a', source => 'priv_imgs', epochs => 1, pack_epochs => 20, seed => 2);
-SELECT model, owner FROM hack.models WHERE model = 'priv_a';
+CALL hack_refresh('priv_a');
+SELECT hack_rename_model('priv_a', 'priv_b');
+SELECT model, owner FROM hack.models WHERE model IN ('priv_a', 'priv_b');
+SELECT hack_rename_model('priv_b', 'priv_a');
+-- giving a model away needs membership of the new owner, who must read the source
+SELECT pg_temp.sqlstate_of($$SELECT hack_alter_model_owner('priv_a', 'regress_hack_eve')$$) AS give_to_stranger;
 RESET ROLE;
-DROP TABLE priv_imgs;
-SET ROLE regress_hack_alice;
-SELECT count(*) AS after_drop FROM hack.models WHERE model = 'priv_a';
+SELECT pg_temp.sqlstate_of($$SELECT hack_alter_model_owner('priv_a', 'regress_hack_eve')$$) AS give_to_nonreader;
+SELECT hack_alter_model_owner('priv_a', 'regress_hack_bob');
+SELECT (SELECT owner FROM hack.models WHERE model = 'priv_a') AS model_owner,
+	(SELECT count(*) FROM hack.embeddings WHERE model = 'priv_a' AND owner <> 'regress_hack_bob'::regrole) AS stale_rows;
+REVOKE regress_hack_alice FROM regress_hack_bob;
+
+-- a dropped source leaves the model to its owner, who can still drop it
+DROP TABLE priv_imgs CASCADE;
+SET ROLE regress_hack_bob;
+SELECT count(*) AS owner_after_drop FROM hack.models WHERE model = 'priv_a';
+SELECT hack_drop_model('priv_a') AS dropped;
+SELECT (SELECT count(*) FROM hack.models WHERE model = 'priv_a') + (SELECT count(*) FROM hack.embeddings WHERE model = 'priv_a') AS left_over;
 RESET ROLE;
-SELECT count(*) AS superuser_sees FROM hack.models WHERE model = 'priv_a';
 
 -- clean up
-DELETE FROM hack.models WHERE model IN ('priv_a', 'priv_e');
-DROP TABLE priv_eve;
+SELECT hack_drop_model(m, if_exists => true) FROM unnest(ARRAY['priv_e', 'priv_i', 'priv_v']) m;
+DROP TABLE priv_eve, priv_archive;
 DROP ROLE regress_hack_alice, regress_hack_bob, regress_hack_eve;

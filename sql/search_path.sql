@@ -45,6 +45,6 @@ SELECT count(*) FROM hack_knn_density('sp', 3);
 SELECT count(*) FROM hack.training_progress;
 SELECT count(*) FROM hack_pack(8, seed => 1);
 RESET search_path;
-DELETE FROM hack.models WHERE model = 'sp';
+SELECT hack_drop_model('sp');
 DROP TABLE sp_imgs;
 DROP SCHEMA regress_trap CASCADE;

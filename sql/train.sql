@@ -21,9 +21,9 @@ SELECT count(*) AS embedded, max(poincare_norm(embedding)) < 40 AS finite,
 	bool_and(norm = poincare_norm(embedding)) AS norm_matches
 FROM hack.embeddings WHERE model = 'synth';
 SELECT count(DISTINCT particle_id) = count(*) AS one_to_one FROM hack.embeddings WHERE model = 'synth';
-SELECT model, group_key, architecture, n_rows, params->>'epochs' AS epochs,
-	(metrics->>'final_loss')::float8 < (metrics->>'first_loss')::float8 AS loss_fell
-FROM hack.models ORDER BY 1, 2;
+SELECT m.model, g.group_key, m.architecture, g.n_rows, m.params->>'epochs' AS epochs,
+	(g.metrics->>'final_loss')::float8 < (g.metrics->>'first_loss')::float8 AS loss_fell
+FROM hack.models m JOIN hack.model_groups g USING (model) ORDER BY 1, 2;
 
 -- planted outliers are atypical: AUC of the norm above 0.9
 SELECT round(avg((o.norm > t.norm)::int)::numeric, 2) > 0.9 AS outliers_atypical
@@ -69,7 +69,7 @@ SET client_min_messages = warning;
 
 -- the mlp architecture
 CALL hack_train(model => 'mlp', source => 'imgs', architecture => 'mlp', hidden => '{64,32}', epochs => 3, seed => 4);
-SELECT architecture, count(*) FROM hack.models m JOIN hack.embeddings e USING (model, group_key)
+SELECT architecture, count(*) FROM hack.models m JOIN hack.embeddings e USING (model)
 WHERE model = 'mlp' GROUP BY 1;
 
 -- bad input, each a clear error
@@ -97,7 +97,7 @@ CALL hack_train(model => 'x', source => 'withnull');
 SET client_min_messages = warning;
 CALL hack_train(model => 'withnull', source => 'withnull', skip_invalid => true, epochs => 1);
 RESET client_min_messages;
-SELECT n_rows, metrics->>'skipped' AS skipped FROM hack.models WHERE model = 'withnull';
+SELECT n_rows, metrics->>'skipped' AS skipped FROM hack.model_groups WHERE model = 'withnull';
 CREATE TABLE short AS SELECT id, substr(img, 1, 700) AS img FROM imgs WHERE id <= 3;
 CALL hack_train(model => 'x', source => 'short');
 CREATE TABLE badnpy AS SELECT id, '\x934e554d5059010010007b7d'::bytea AS img FROM imgs WHERE id <= 3;

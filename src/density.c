@@ -12,7 +12,7 @@
  */
 #include "hack.h"
 #include "poincare.h"
-#include "train.h"
+#include "catalog.h"
 
 #include <math.h>
 
@@ -82,8 +82,6 @@ hack_knn_density(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	text	   *model = PG_GETARG_TEXT_PP(0);
 	int			k = PG_GETARG_INT32(1);
-	Oid			types[1] = {TEXTOID};
-	Datum		vals[1] = {PointerGetDatum(model)};
 	uint64		start = 0;
 
 	if (k < 1)
@@ -92,11 +90,7 @@ hack_knn_density(PG_FUNCTION_ARGS)
 				 errmsg("k must be at least 1, got %d", k)));
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT group_key, id, embedding FROM hack.embeddings"
-							  " WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY group_key, id",
-							  1, types, vals, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read hack.embeddings");
-	if (SPI_processed == 0)
+	if (catalog_visible_embeddings(text_to_cstring(model)) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" has no embeddings", text_to_cstring(model))));

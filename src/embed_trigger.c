@@ -7,26 +7,41 @@
  *		FOR EACH ROW EXECUTE FUNCTION hack_embed_trigger('fashion_v1');
  *
  * An inserted row, or an updated row whose image, id or group changed, is
- * embedded with the stored model of its group (the per-backend cache of
- * model_store.c, so the network is decoded once per backend) and
- * upserted into hack.embeddings without a particle; a deleted row loses
- * its embedding, as does a row whose image or group became NULL.  A row
- * of a group that has no model yet is left for the next training.  The
- * work happens in the statement's transaction with the caller's
- * privileges: a failure (an undecodable image) fails the statement.
+ * embedded with the stored network of its group and upserted into
+ * hack.embeddings without a particle; a deleted row loses its embedding,
+ * as does a row whose image or group became NULL.  A row of a group that
+ * has no network yet is left for the next training.  The work happens in
+ * the statement's transaction: a failure (an undecodable image) fails the
+ * statement.
+ *
+ * The table must be the model's source or one of its partitions (the
+ * source may be partitioned).  The group key is computed from the row's
+ * value with hack_group_key_of, exactly as training and hack_refresh do,
+ * so the trigger and a refresh agree on every type and under any
+ * settings.  No code of another role runs here: the trigger reads only
+ * the row it was given, calls output functions (installed by superusers)
+ * and writes the catalogue through catalog.c, as the extension's owner.
  *
  * Per row rather than per statement with transition tables: the forward
- * pass of one image dominates (see doc/incremental.md for rows/s), and a
- * per-row trigger also serves UPDATE ... WHERE id = ..., the common case.
+ * pass of one image dominates, and a per-row trigger also serves UPDATE
+ * ... WHERE id = ..., the common case.  The model's definition and network
+ * come from the per-backend cache and the upsert is a kept plan, so a row
+ * costs one forward pass and one executor run (doc/incremental.md gives
+ * rows/s).
  */
 #include "hack.h"
-#include "poincare.h"
-#include "train.h"
+#include "catalog.h"
+#include "embed.h"
+#include "group_key.h"
+#include "image_hash.h"
 
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+
+#include "core/hyperbolic.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -40,19 +55,34 @@ typedef struct RowKey
 	bytea	   *image;			/* NULL if NULL */
 } RowKey;
 
+/* The attribute number of column name of desc; 42703 if it is gone. */
+static int
+source_column(TupleDesc desc, const char *name, const CatalogModel *m)
+{
+	int			att = SPI_fnumber(desc, name);
+
+	if (att <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of the source of model \"%s\" does not exist", name,
+						m->model)));
+	return att;
+}
+
 /* Read the key and image of tuple tup of the source. */
 static void
-row_key(const TrainSource *src, HeapTuple tup, TupleDesc desc, RowKey *k)
+row_key(const CatalogModel *m, HeapTuple tup, TupleDesc desc, RowKey *k)
 {
 	bool		isnull;
 	Datum		d;
-	int			att = SPI_fnumber(desc, src->id_name);
+	int			att = source_column(desc, m->id_column, m);
 
 	d = SPI_getbinval(tup, desc, att, &isnull);
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id column %s of %s is NULL", src->id_col, src->relname)));
+				 errmsg("id column %s of the source of model \"%s\" is NULL",
+						quote_identifier(m->id_column), m->model)));
 	switch (SPI_gettypeid(desc, att))
 	{
 		case INT2OID:
@@ -61,32 +91,35 @@ row_key(const TrainSource *src, HeapTuple tup, TupleDesc desc, RowKey *k)
 		case INT4OID:
 			k->id = DatumGetInt32(d);
 			break;
-		default:
+		case INT8OID:
 			k->id = DatumGetInt64(d);
 			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("id column \"%s\" must be of type smallint, integer or bigint, not %s",
+							m->id_column, format_type_be(SPI_gettypeid(desc, att)))));
 	}
-	k->group = src->group_name ? SPI_getvalue(tup, desc, SPI_fnumber(desc, src->group_name)) : "";
-	d = SPI_getbinval(tup, desc, SPI_fnumber(desc, src->image_name), &isnull);
+	k->group = "";
+	if (m->group_column)
+	{
+		att = source_column(desc, m->group_column, m);
+		d = SPI_getbinval(tup, desc, att, &isnull);
+		k->group = isnull ? NULL : hack_group_key_of(d, SPI_gettypeid(desc, att));
+	}
+	att = source_column(desc, m->image_column, m);
+	if (SPI_gettypeid(desc, att) != BYTEAOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("image column \"%s\" must be of type bytea, not %s",
+						m->image_column, format_type_be(SPI_gettypeid(desc, att)))));
+	d = SPI_getbinval(tup, desc, att, &isnull);
 	k->image = isnull ? NULL : DatumGetByteaPP(d);
-}
-
-/* Does (model, group) have a stored model? */
-static bool
-group_has_model(const char *model, const char *group)
-{
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		vals[2] = {CStringGetTextDatum(model), CStringGetTextDatum(group)};
-
-	if (SPI_execute_with_args("SELECT FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1"
-							  " AND group_key OPERATOR(pg_catalog.=) $2",
-							  2, types, vals, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read hack.models");
-	return SPI_processed == 1;
 }
 
 /* Embed the new version of a row and upsert it (or drop it if it cannot be). */
 static void
-embed_row(const char *model, const TrainSource *src, const RowKey *k)
+embed_row(const CatalogModel *m, const RowKey *k)
 {
 	NnModel    *net;
 	double		emb[HACK_MAX_DIM];
@@ -96,15 +129,15 @@ embed_row(const char *model, const TrainSource *src, const RowKey *k)
 		return;
 	if (k->image == NULL)
 	{
-		model_store_delete(model, k->group, 1, &k->id);
+		catalog_embeddings_delete(m, k->group, 1, &k->id);
 		return;
 	}
-	if (!group_has_model(model, k->group))
-		return;
-	net = model_store_get(model, k->group);
-	embed_image(net, k->image, src->format, emb);
+	net = catalog_network_cached(m, k->group, true);
+	if (net == NULL)
+		return;					/* no network for this group yet */
+	embed_image(net, k->image, m->format, &m->shape, emb);
 	hash = hack_image_hash_of(k->image);
-	model_store_upsert(model, k->group, 1, &k->id, emb, net->cfg.dim, net->cfg.curvature, &hash);
+	catalog_embeddings_upsert(m, k->group, 1, &k->id, emb, net->cfg.curvature, &hash);
 }
 
 /* Have two versions of a row the same key (id and group)? */
@@ -116,18 +149,34 @@ same_key(const RowKey *a, const RowKey *b)
 	return a->group == NULL || strcmp(a->group, b->group) == 0;
 }
 
+/* The table a trigger fired on, or the root of its partition tree. */
+static Oid
+source_root(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+
+	if (rel->rd_rel->relispartition)
+	{
+		List	   *ancestors = get_partition_ancestors(relid);
+
+		if (ancestors != NIL)
+			relid = llast_oid(ancestors);
+	}
+	return relid;
+}
+
 /* The trigger function: see the file header. */
 Datum
 hack_embed_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
-	TrainSource src;
-	const char *model;
+	const CatalogModel *m;
 	RowKey		oldk,
 				newk;
 	bool		has_old,
 				has_new;
+	Oid			relid;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -143,33 +192,33 @@ hack_embed_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("hack_embed_trigger needs one argument, the model name"),
 				 errhint("CREATE TRIGGER ... EXECUTE FUNCTION hack_embed_trigger('model').")));
-	model = td->tg_trigger->tgargs[0];
 	desc = RelationGetDescr(td->tg_relation);
-	SPI_connect();
-	model_source_lookup(model, NULL, &src);
-	if (src.relid != RelationGetRelid(td->tg_relation))
+	catalog_cache_begin();
+	m = catalog_model_cached(td->tg_trigger->tgargs[0]);
+	relid = RelationGetRelid(td->tg_relation);
+	if (m->source != relid && m->source != source_root(td->tg_relation))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("table %s is not the source of model \"%s\"",
-						RelationGetRelationName(td->tg_relation), model),
-				 errdetail("The model was trained on %s.", src.relname)));
+						RelationGetRelationName(td->tg_relation), m->model),
+				 errdetail("The model was trained on %s.",
+						   get_rel_name(m->source) ? get_rel_name(m->source) : "a table since dropped")));
 	has_old = !TRIGGER_FIRED_BY_INSERT(td->tg_event);
 	has_new = !TRIGGER_FIRED_BY_DELETE(td->tg_event);
 	if (has_old)
-		row_key(&src, td->tg_trigtuple, desc, &oldk);
+		row_key(m, td->tg_trigtuple, desc, &oldk);
 	if (has_new)
-		row_key(&src, TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
+		row_key(m, TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
 				desc, &newk);
 	if (has_old && (!has_new || !same_key(&oldk, &newk)))
 	{
 		if (oldk.group != NULL)
-			model_store_delete(model, oldk.group, 1, &oldk.id);
+			catalog_embeddings_delete(m, oldk.group, 1, &oldk.id);
 		has_old = false;
 	}
 	/* an update that keeps key and image keeps the embedding */
 	if (has_new && !(has_old && oldk.image && newk.image &&
 					 hack_image_hash_of(oldk.image) == hack_image_hash_of(newk.image)))
-		embed_row(model, &src, &newk);
-	SPI_finish();
+		embed_row(m, &newk);
 	return PointerGetDatum(NULL);
 }

@@ -7,11 +7,11 @@
 #include "utils/guc.h"
 
 #include "blas.h"
-#include "train.h"
+#include "catalog.h"
 
 void		_PG_init(void);
 
-/* Define the GUCs, reserve the prefix, tame OpenBLAS's threads, watch hack.models. */
+/* Define the GUCs, reserve the prefix, tame OpenBLAS's threads, watch the catalogue. */
 void
 _PG_init(void)
 {
@@ -25,5 +25,5 @@ _PG_init(void)
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("hack");
 	hack_blas_init();
-	model_store_register_callbacks();
+	catalog_register_callbacks();
 }

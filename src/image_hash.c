@@ -11,7 +11,7 @@
  * is missed with probability 2^-64.
  */
 #include "hack.h"
-#include "train.h"
+#include "image_hash.h"
 
 #include "common/hashfn.h"
 

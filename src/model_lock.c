@@ -17,11 +17,14 @@
  * or abort (or by the abort of a subtransaction it was taken in).
  *
  * The key is the pair (HACK_LOCK_CLASS, hash of the model name) in the
- * two-int4 space of pg_advisory_lock(int4, int4), in the current database:
- * pg_locks shows it as locktype advisory, classid 1212236619 ("HACK"),
- * objid the hash, objsubid 2, and SQL can wait for a model with
- * pg_advisory_lock(1212236619, hashtext('model')).  Two model names that
- * hash alike merely serialise their jobs.
+ * current database, with objsubid HACK_LOCK_SPACE = 3: pg_locks shows it
+ * as locktype advisory, classid 1212236619 ("HACK"), objid the hash,
+ * objsubid 3.  pg_advisory_lock and its kin take objsubid 1 (one int8) or
+ * 2 (two int4) only, so no SQL can take, hold or fake a model's lock (in
+ * 1.0 the key was objsubid 2, and any role could hold a model busy
+ * forever).  Two model names that hash alike merely serialise their jobs.
+ * hack.training_progress trusts a progress line only from a backend that
+ * holds the lock of the line's model.
  */
 #include "hack.h"
 #include "model_lock.h"
@@ -34,15 +37,21 @@
 #include "utils/builtins.h"
 
 #define HACK_LOCK_CLASS 0x4841434B	/* "HACK" */
+#define HACK_LOCK_SPACE 3		/* not 1 or 2: SQL's advisory locks */
+
+/* The objid of a model's lock: a hash of its name. */
+uint32
+model_lock_key(const char *model)
+{
+	return DatumGetUInt32(hash_any((const unsigned char *) model, (int) strlen(model)));
+}
 
 /* The advisory lock tag of a model. */
 static void
 model_lock_tag(LOCKTAG *tag, const char *model)
 {
-	uint32		h = DatumGetUInt32(hash_any((const unsigned char *) model,
-											(int) strlen(model)));
-
-	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, HACK_LOCK_CLASS, h, 2);
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, HACK_LOCK_CLASS, model_lock_key(model),
+						 HACK_LOCK_SPACE);
 }
 
 /* Parse if_busy: 'error', 'skip' or 'wait' (22023 otherwise). */
@@ -76,7 +85,7 @@ holder_pid(const LOCKTAG *tag)
 							  " AND database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database"
 							  " WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
 							  " AND classid OPERATOR(pg_catalog.=) $1 AND objid OPERATOR(pg_catalog.=) $2"
-							  " AND objsubid OPERATOR(pg_catalog.=) 2 AND granted LIMIT 1",
+							  " AND objsubid OPERATOR(pg_catalog.=) 3 AND granted LIMIT 1",
 							  2, types, vals, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 	{

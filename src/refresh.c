@@ -4,30 +4,37 @@
  *	  (or whose image changed) and drop the embeddings of rows that are
  *	  gone, without training.
  *
- * Per group of the model, in three steps:
+ * In three steps, all groups of the model at once:
  *
- *	1. one DELETE of the group's embeddings whose source row is gone, has
- *	   moved to another group or has a NULL image now;
- *	2. one plain SELECT, run to completion through SPI so the planner may
- *	   give it parallel workers, listing the ids whose row has no
- *	   embedding or whose image hash (hack_image_hash) differs from the
- *	   stored one: the scan that reads and hashes every image is the part
- *	   that grows with the table;
- *	3. the listed rows in batches of batch_size ids: fetch, decode with
- *	   the format training used, embed as one batch with the engine's
- *	   threads (hack.blas_threads), upsert, and, when the CALL is
- *	   non-atomic, commit.  A batch is one transaction, so an interrupted
- *	   refresh keeps the batches before it and none of the one it was in.
+ *	1. one scan of the source, as the model's owner (train_source.c):
+ *	   each row's id, group key (computed in C, train_source_row_group)
+ *	   and image hash, compared with the stored embeddings
+ *	   (catalog_embeddings_of): a row with no embedding, or one under
+ *	   another group, is new; one whose hash differs is changed;
+ *	2. the embeddings of rows gone, moved to another group or with a NULL
+ *	   image now are deleted;
+ *	3. the new and changed rows, group by group in batches of batch_size
+ *	   ids: fetch (as the owner), decode with the model's format and shape,
+ *	   embed as one batch with the engine's threads (hack.blas_threads),
+ *	   upsert, and, when the CALL is non-atomic, commit.  A batch is one
+ *	   transaction, so an interrupted refresh keeps the batches before it
+ *	   and none of the one it was in.
  *
- * The rows a batch fetches are re-read, and the hash stored is that of
- * the image actually embedded, so a row changed between steps 2 and 3 is
- * still consistent (and one deleted meanwhile is simply not found).
- * hack_train calls refresh_group after each group it commits, to catch up
- * with rows that arrived while it trained.
+ * The rows a batch fetches are re-read and their group re-computed, and
+ * the hash stored is that of the image actually embedded, so a row
+ * changed between steps 1 and 3 is still consistent (one deleted or moved
+ * meanwhile is left for the next refresh).  Rows of a group that has no
+ * network yet are left for the next training.  hack_train calls
+ * refresh_model for the group it just committed, to catch up with rows
+ * that arrived while it trained.
  */
 #include "hack.h"
+#include "catalog.h"
+#include "image_hash.h"
 #include "model_lock.h"
-#include "train.h"
+#include "refresh.h"
+#include "run_as.h"
+#include "train_source.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -35,6 +42,9 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+
+#include "core/hyperbolic.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -43,80 +53,62 @@
 PG_FUNCTION_INFO_V1(hack_refresh);
 
 #define EMBED_CHUNK 256			/* images per forward pass */
+#define SCAN_ROWS 10000			/* rows per fetch of step 1 */
 
-/* Column i (1-based) of row r of the last SPI result as text, or NULL. */
-static char *
-spi_text(int r, int i)
+/* A stored embedding, by id, for step 1. */
+typedef struct StoredEntry
 {
-	return SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, i);
+	int64		id;				/* hash key */
+	const char *group;
+	int64		image_hash;
+	bool		has_hash;
+	bool		seen;			/* its row is still there, in its group */
+	bool		in_two;			/* the id is stored under two groups */
+} StoredEntry;
+
+/* A row to embed. */
+typedef struct Pending
+{
+	const char *group;			/* interned: the model's group key */
+	int64		id;
+	bool		is_new;
+} Pending;
+
+/* A growing array of Pending. */
+typedef struct PendingList
+{
+	Pending    *items;
+	int			n;
+	int			cap;
+} PendingList;
+
+/* Append to a PendingList. */
+static void
+pending_add(PendingList *l, const char *group, int64 id, bool is_new)
+{
+	if (l->n == l->cap)
+	{
+		l->cap = Max(64, l->cap * 2);
+		l->items = l->items ? repalloc_huge(l->items, sizeof(Pending) * l->cap)
+			: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(Pending) * l->cap);
+	}
+	l->items[l->n].group = group;
+	l->items[l->n].id = id;
+	l->items[l->n].is_new = is_new;
+	l->n++;
 }
 
-/*
- * The source of a stored (model, group) as its training read it: table,
- * columns (checked again, they may have changed since), format and shape.
- * With group NULL, that of any group of the model (they share a source).
- */
-void
-model_source_lookup(const char *model, const char *group, TrainSource *src)
+/* Order Pending by group (pointer to interned keys sorted alike), then id. */
+static int
+cmp_pending(const void *a, const void *b)
 {
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		vals[2] = {CStringGetTextDatum(model), group ? CStringGetTextDatum(group) : (Datum) 0};
-	char	   *relid,
-			   *id,
-			   *image,
-			   *grp,
-			   *fmt;
-	HackError	err;
+	const Pending *x = a;
+	const Pending *y = b;
+	int			c = strcmp(x->group, y->group);
 
-	memset(src, 0, sizeof(*src));
-	if (SPI_execute_with_args("SELECT source::pg_catalog.regclass::pg_catalog.oid, params OPERATOR(pg_catalog.->>) 'id_column',"
-							  " params OPERATOR(pg_catalog.->>) 'image_column', params OPERATOR(pg_catalog.->>) 'group_column',"
-							  " params OPERATOR(pg_catalog.->>) 'format',"
-							  " params OPERATOR(pg_catalog.->>) 'channels', params OPERATOR(pg_catalog.->>) 'height',"
-							  " params OPERATOR(pg_catalog.->>) 'width'"
-							  " FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1"
-							  " AND group_key OPERATOR(pg_catalog.=) coalesce($2, group_key)"
-							  " ORDER BY group_key LIMIT 1",
-							  2, types, vals, group ? NULL : " n", false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read hack.models");
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model \"%s\"%s%s%s does not exist", model,
-						group && group[0] ? " (group \"" : "", group ? group : "",
-						group && group[0] ? "\")" : "")));
-	relid = spi_text(0, 1);
-	id = spi_text(0, 2);
-	image = spi_text(0, 3);
-	grp = spi_text(0, 4);
-	fmt = spi_text(0, 5);
-	if (id == NULL || image == NULL || fmt == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model \"%s\" does not record how to read its source", model),
-				 errdetail("Its parameters lack id_column, image_column or format."),
-				 errhint("Train it again with hack_train.")));
-	src->shape.channels = atoi(spi_text(0, 6));
-	src->shape.height = atoi(spi_text(0, 7));
-	src->shape.width = atoi(spi_text(0, 8));
-	hack_check(hack_image_format_parse(fmt, &src->format, &err), &err);
-	train_source_open(src, (Oid) strtoul(relid, NULL, 10), id, image, grp);
-}
-
-/* The schema-qualified name of hack_image_hash, found next to function self. */
-static char *
-hash_function_name(Oid self)
-{
-	return quote_qualified_identifier(get_namespace_name(get_func_namespace(self)),
-									  "hack_image_hash");
-}
-
-/* The group filter of the source queries ("" without a group column). */
-static char *
-group_filter(const TrainSource *src, const char *alias)
-{
-	return src->group_col ? psprintf(" AND (%s.%s)::pg_catalog.text OPERATOR(pg_catalog.=) $2",
-									 alias, src->group_col) : "";
+	if (c != 0)
+		return c;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 /* Commit the work so far when the CALL is non-atomic. */
@@ -129,9 +121,157 @@ maybe_commit(bool atomic)
 	SPI_start_transaction();
 }
 
-/* Index of id in the sorted ids[0..n-1] of a batch, or -1. */
+/* The model's key equal to key, or NULL when the model has no such group. */
+static const char *
+model_group(List *groups, const char *key)
+{
+	ListCell   *lc;
+
+	foreach(lc, groups)
+		if (strcmp((const char *) lfirst(lc), key) == 0)
+			return (const char *) lfirst(lc);
+	return NULL;
+}
+
+/* Delete the ids of list (all of one group, sorted) group by group. */
+static void
+delete_pending(const CatalogModel *m, PendingList *del, RefreshCounts *c)
+{
+	int			s = 0;
+
+	qsort(del->items, del->n, sizeof(Pending), cmp_pending);
+	while (s < del->n)
+	{
+		int			e = s;
+		int64	   *ids;
+
+		while (e < del->n && strcmp(del->items[e].group, del->items[s].group) == 0)
+			e++;
+		ids = palloc(sizeof(int64) * (e - s));
+		for (int i = s; i < e; i++)
+			ids[i - s] = del->items[i].id;
+		c->deleted += catalog_embeddings_delete(m, del->items[s].group, e - s, ids);
+		pfree(ids);
+		s = e;
+	}
+}
+
+/*
+ * Steps 1 and 2: compare the source with the stored embeddings, delete
+ * what is gone, and list what to embed into *todo.
+ */
+static void
+refresh_plan(const CatalogModel *m, const TrainSource *src, List *groups,
+			 const char *only_group, PendingList *todo, RefreshCounts *c)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext row_cxt = AllocSetContextCreate(cxt, "hack_refresh rows", ALLOCSET_DEFAULT_SIZES);
+	CatalogEmbedding *stored;
+	int			nstored = catalog_embeddings_of(m, &stored);
+	HTAB	   *by_id;
+	HASHCTL		ctl;
+	PendingList del = {0};
+	Portal		portal;
+	RunAs		as;
+	HASH_SEQ_STATUS seq;
+	StoredEntry *se;
+
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(StoredEntry);
+	ctl.hcxt = cxt;
+	by_id = hash_create("hack_refresh stored", Max(nstored, 64), &ctl,
+						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	for (int i = 0; i < nstored; i++)
+	{
+		bool		found;
+
+		if (only_group && strcmp(stored[i].group, only_group) != 0)
+			continue;
+		se = hash_search(by_id, &stored[i].id, HASH_ENTER, &found);
+		if (found)
+		{
+			/* an id under two groups: keep the first, drop the other */
+			pending_add(&del, stored[i].group, stored[i].id, false);
+			se->in_two = true;
+			continue;
+		}
+		se->group = stored[i].group;
+		se->image_hash = stored[i].image_hash;
+		se->has_hash = stored[i].has_hash;
+		se->seen = false;
+		se->in_two = false;
+	}
+
+	run_as_begin(&as, src->owner);
+	portal = SPI_cursor_open_with_args(NULL,
+									   psprintf("SELECT (%s)::pg_catalog.int8, %s%s%s FROM %s",
+												src->id_col, src->image_col,
+												src->group_col ? ", " : "",
+												src->group_col ? src->group_col : "",
+												src->relname),
+									   0, NULL, NULL, NULL, false, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, SCAN_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		idnull,
+						imgnull,
+						grpnull = false;
+			int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &idnull));
+			Datum		img = SPI_getbinval(tup, desc, 2, &imgnull);
+			Datum		grp = src->group_col ? SPI_getbinval(tup, desc, 3, &grpnull) : (Datum) 0;
+			const char *key;
+			const char *group;
+			int64		hash;
+
+			if (idnull || imgnull)
+				continue;		/* no embedding: a stored one is deleted below */
+			MemoryContextSwitchTo(row_cxt);
+			key = train_source_row_group(src, grp, grpnull);
+			group = key ? model_group(groups, key) : NULL;
+			hash = group ? hack_image_hash_of(DatumGetByteaPP(img)) : 0;
+			MemoryContextSwitchTo(cxt);
+			MemoryContextReset(row_cxt);
+			if (group == NULL || (only_group && strcmp(group, only_group) != 0))
+				continue;		/* no network for its group (yet) */
+			se = hash_search(by_id, &id, HASH_FIND, NULL);
+			if (se == NULL)
+				pending_add(todo, group, id, true);
+			else if (se->seen)
+				continue;		/* a duplicate id in the source: the first wins */
+			else if (strcmp(se->group, group) != 0)
+				pending_add(todo, group, id, true); /* moved: the old one goes below */
+			else
+			{
+				se->seen = true;
+				if (!se->has_hash || se->image_hash != hash)
+					pending_add(todo, group, id, false);
+			}
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	run_as_end(&as);
+	MemoryContextDelete(row_cxt);
+
+	hash_seq_init(&seq, by_id);
+	while ((se = hash_seq_search(&seq)) != NULL)
+		if (!se->seen)
+			pending_add(&del, se->group, se->id, false);
+	hash_destroy(by_id);
+	if (del.n > 0)
+		delete_pending(m, &del, c);
+}
+
+/* Index of id in a batch (sorted by id), or -1. */
 static int
-find_id(const int64 *ids, int n, int64 id)
+find_id(const Pending *batch, int n, int64 id)
 {
 	int			lo = 0,
 				hi = n - 1;
@@ -140,9 +280,9 @@ find_id(const int64 *ids, int n, int64 id)
 	{
 		int			mid = lo + (hi - lo) / 2;
 
-		if (ids[mid] == id)
+		if (batch[mid].id == id)
 			return mid;
-		if (ids[mid] < id)
+		if (batch[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
@@ -151,46 +291,60 @@ find_id(const int64 *ids, int n, int64 id)
 }
 
 /*
- * Embed batch ids[0..n-1] of the group with net and store the results;
+ * Embed batch ids[0..n-1] of one group with net and store the results;
  * rows whose image cannot be decoded lose their embedding and are counted
  * as skipped.
  */
 static void
-refresh_batch(const char *model, const char *group, const TrainSource *src,
-			  NnModel *net, const int64 *ids, const bool *is_new, int n,
-			  RefreshCounts *c)
+refresh_batch(const CatalogModel *m, const TrainSource *src, NnModel *net,
+			  const Pending *batch, int n, RefreshCounts *c)
 {
+	const char *group = batch[0].group;
 	size_t		in = nn_input_size(net);
 	float	   *x = palloc(sizeof(float) * in * n);
-	double	   *emb = palloc(sizeof(double) * net->cfg.dim * n);
+	double	   *emb = palloc(sizeof(double) * m->dim * n);
 	int64	   *got = palloc(sizeof(int64) * n);
+	bool	   *got_new = palloc(sizeof(bool) * n);
 	int64	   *hashes = palloc(sizeof(int64) * n);
 	int64	   *bad = palloc(sizeof(int64) * n);
 	int			ngot = 0,
 				nbad = 0;
 	Datum	   *d = palloc(sizeof(Datum) * n);
-	Oid			types[2] = {INT8ARRAYOID, TEXTOID};
-	Datum		vals[2];
+	Oid			types[1] = {INT8ARRAYOID};
+	Datum		vals[1];
 	HackError	err;
 	HackStatus	st;
+	RunAs		as;
 
+	/* the network reads exactly the model's shape (validated on load) */
+	Assert(in == (size_t) m->shape.channels * m->shape.height * m->shape.width);
 	for (int i = 0; i < n; i++)
-		d[i] = Int64GetDatum(ids[i]);
+		d[i] = Int64GetDatum(batch[i].id);
 	vals[0] = PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	vals[1] = CStringGetTextDatum(group);
-	if (SPI_execute_with_args(psprintf("SELECT (s.%s)::pg_catalog.int8, s.%s FROM %s s"
+	run_as_begin(&as, src->owner);
+	if (SPI_execute_with_args(psprintf("SELECT (s.%s)::pg_catalog.int8, s.%s%s%s FROM %s s"
 									   " WHERE s.%s OPERATOR(pg_catalog.=) ANY ($1)"
-									   " AND s.%s IS NOT NULL%s",
-									   src->id_col, src->image_col, src->relname, src->id_col,
-									   src->image_col, group_filter(src, "s")),
-							  src->group_col ? 2 : 1, types, vals, NULL, false, 0) != SPI_OK_SELECT)
+									   " AND s.%s IS NOT NULL",
+									   src->id_col, src->image_col,
+									   src->group_col ? ", s." : "",
+									   src->group_col ? src->group_col : "",
+									   src->relname, src->id_col, src->image_col),
+							  1, types, vals, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read a batch of %s", src->relname);
 	for (uint64 r = 0; r < SPI_processed && ngot + nbad < n; r++)
 	{
-		bool		isnull;
-		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
-		bytea	   *b = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		bool		isnull,
+					grpnull = false;
+		int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		bytea	   *b = DatumGetByteaPP(SPI_getbinval(tup, desc, 2, &isnull));
+		Datum		grp = src->group_col ? SPI_getbinval(tup, desc, 3, &grpnull) : (Datum) 0;
+		const char *key = train_source_row_group(src, grp, grpnull);
+		int			k = find_id(batch, n, id);
 
+		if (key == NULL || strcmp(key, group) != 0 || k < 0)
+			continue;			/* moved since step 1: the next refresh sees it */
 		if (hack_image_decode((const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
 							  src->format, &src->shape, x + (size_t) ngot * in, &err) != HACK_OK)
 		{
@@ -198,21 +352,21 @@ refresh_batch(const char *model, const char *group, const TrainSource *src,
 			continue;
 		}
 		hashes[ngot] = hack_image_hash_of(b);
+		got_new[ngot] = batch[k].is_new;
 		got[ngot++] = id;
 	}
 	SPI_freetuptable(SPI_tuptable);
+	run_as_end(&as);
 	st = nn_embed(net, x, ngot, EMBED_CHUNK, emb, hack_interrupt_callback, NULL, &err);
 	if (st != HACK_OK)
 		hack_raise(&err);
 	if (ngot > 0)
-		model_store_upsert(model, group, ngot, got, emb, net->cfg.dim, net->cfg.curvature, hashes);
+		catalog_embeddings_upsert(m, group, ngot, got, emb, net->cfg.curvature, hashes);
 	if (nbad > 0)
-		model_store_delete(model, group, nbad, bad);
+		catalog_embeddings_delete(m, group, nbad, bad);
 	for (int i = 0; i < ngot; i++)
 	{
-		int			k = find_id(ids, n, got[i]);
-
-		if (k >= 0 && is_new[k])
+		if (got_new[i])
 			c->embedded++;
 		else
 			c->updated++;
@@ -220,33 +374,42 @@ refresh_batch(const char *model, const char *group, const TrainSource *src,
 	c->skipped += nbad;
 }
 
-/* Step 3 of refresh_group: embed the listed rows batch by batch. */
+/* Step 3: embed the listed rows (sorted by group), batch by batch. */
 static void
-refresh_batches(const char *model, const char *group, const TrainSource *src,
-				const int64 *ids, const bool *is_new, int n, int batch_size,
-				bool atomic, RefreshCounts *c)
+refresh_batches(const CatalogModel *m, const TrainSource *src, const PendingList *todo,
+				int batch_size, bool atomic, RefreshCounts *c)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	MemoryContext batch_cxt = AllocSetContextCreate(cxt, "hack_refresh batch",
 													ALLOCSET_DEFAULT_SIZES);
 	NnModel    *volatile net = NULL;
+	int			s = 0;
 
 	PG_TRY();
 	{
-		HackError	err;
-
-		/* a private copy: the cache may be reset by invalidations meanwhile */
-		net = model_store_load(model, group, false, NULL, NULL);
-		hack_check(nn_set_threads(net, hack_blas_prepare(), &err), &err);
-		for (int s = 0; s < n; s += batch_size)
+		while (s < todo->n)
 		{
-			MemoryContextSwitchTo(batch_cxt);
-			refresh_batch(model, group, src, net, ids + s, is_new + s,
-						  Min(batch_size, n - s), c);
-			MemoryContextSwitchTo(cxt);
-			MemoryContextReset(batch_cxt);
-			maybe_commit(atomic);
-			CHECK_FOR_INTERRUPTS();
+			const char *group = todo->items[s].group;
+			int			e = s;
+			HackError	err;
+
+			while (e < todo->n && strcmp(todo->items[e].group, group) == 0)
+				e++;
+			/* a private copy: the cache may be reset by invalidations meanwhile */
+			net = catalog_group_network(m, group, false, NULL);
+			hack_check(nn_set_threads(net, hack_blas_prepare(), &err), &err);
+			for (int b = s; b < e; b += batch_size)
+			{
+				MemoryContextSwitchTo(batch_cxt);
+				refresh_batch(m, src, net, todo->items + b, Min(batch_size, e - b), c);
+				MemoryContextSwitchTo(cxt);
+				MemoryContextReset(batch_cxt);
+				maybe_commit(atomic);
+				CHECK_FOR_INTERRUPTS();
+			}
+			nn_model_free(net);
+			net = NULL;
+			s = e;
 		}
 	}
 	PG_FINALLY();
@@ -260,89 +423,44 @@ refresh_batches(const char *model, const char *group, const TrainSource *src,
 }
 
 /*
- * Bring the embeddings of (model, group) up to date with its source (see
- * the file header).  Needs an SPI connection (non-atomic unless atomic);
- * the caller's memory context must survive commits.
+ * Bring the embeddings of a model (or of its group only_group) up to date
+ * with its source (see the file header).  Needs an SPI connection
+ * (non-atomic unless atomic); the caller's memory context must survive
+ * commits.
  */
 void
-refresh_group(const char *model, const char *group, Oid self, int batch_size,
-			  bool atomic, RefreshCounts *c)
+refresh_model(const CatalogModel *m, const char *only_group, int batch_size, bool atomic,
+			  RefreshCounts *c)
 {
 	TrainSource src;
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		vals[2] = {CStringGetTextDatum(model), CStringGetTextDatum(group)};
-	MemoryContext cxt = CurrentMemoryContext;
-	int64	   *ids;
-	bool	   *is_new;
-	int			n;
+	List	   *groups = catalog_group_keys(m);
+	PendingList todo = {0};
 
-	model_source_lookup(model, group, &src);
-
-	/* 1. embeddings whose row is gone */
-	if (SPI_execute_with_args(psprintf("DELETE FROM hack.embeddings e WHERE e.model OPERATOR(pg_catalog.=) $1"
-									   " AND e.group_key OPERATOR(pg_catalog.=) $2"
-									   " AND NOT EXISTS (SELECT FROM %s s WHERE s.%s OPERATOR(pg_catalog.=) e.id"
-									   " AND s.%s IS NOT NULL%s)",
-									   src.relname, src.id_col, src.image_col, group_filter(&src, "s")),
-							  2, types, vals, NULL, false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "could not delete stale embeddings");
-	c->deleted += SPI_processed;
+	train_source_open(&src, m, true);
+	refresh_plan(m, &src, groups, only_group, &todo, c);
 	maybe_commit(atomic);
-
-	/* 2. rows without an up-to-date embedding (a plain SELECT: may run in parallel) */
-	if (SPI_execute_with_args(psprintf("SELECT (s.%s)::pg_catalog.int8, e.id IS NULL FROM %s s"
-									   " LEFT JOIN hack.embeddings e ON e.model OPERATOR(pg_catalog.=) $1"
-									   " AND e.group_key OPERATOR(pg_catalog.=) $2"
-									   " AND e.id OPERATOR(pg_catalog.=) s.%s WHERE s.%s IS NOT NULL%s"
-									   " AND (e.image_hash IS NULL OR e.image_hash OPERATOR(pg_catalog.<>) %s(s.%s)) ORDER BY 1",
-									   src.id_col, src.relname, src.id_col, src.image_col,
-									   group_filter(&src, "s"), hash_function_name(self), src.image_col),
-							  2, types, vals, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the rows to refresh");
-	n = (int) SPI_processed;
-	MemoryContextSwitchTo(cxt);
-	ids = palloc(sizeof(int64) * Max(n, 1));
-	is_new = palloc(sizeof(bool) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		is_new[i] = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	SPI_freetuptable(SPI_tuptable);
-	if (n == 0)
+	if (todo.n == 0)
 		return;
-
-	/* 3. in batches, one transaction each */
-	refresh_batches(model, group, &src, ids, is_new, n, batch_size, atomic, c);
+	qsort(todo.items, todo.n, sizeof(Pending), cmp_pending);
+	refresh_batches(m, &src, &todo, batch_size, atomic, c);
 }
 
-/* A refresh job: its model, groups and settings, and the counts it adds to. */
+/* A refresh job: its model, settings, and the counts it adds to. */
 typedef struct RefreshJob
 {
-	const char *model;
-	List	   *groups;
-	Oid			self;
+	const CatalogModel *m;
 	int			batch_size;
 	bool		atomic;
 	RefreshCounts *counts;
 } RefreshJob;
 
-/* Refresh every group of the job (run under the model's lock). */
+/* The job, run under the model's lock. */
 static void
-refresh_groups(void *arg)
+refresh_job(void *arg)
 {
 	RefreshJob *job = (RefreshJob *) arg;
-	MemoryContext cxt = CurrentMemoryContext;
-	ListCell   *lc;
 
-	foreach(lc, job->groups)
-	{
-		MemoryContextSwitchTo(cxt);
-		refresh_group(job->model, (const char *) lfirst(lc), job->self, job->batch_size,
-					  job->atomic, job->counts);
-	}
+	refresh_model(job->m, NULL, job->batch_size, job->atomic, job->counts);
 }
 
 /* CALL hack_refresh(model [, batch_size, if_busy]) */
@@ -355,14 +473,19 @@ hack_refresh(PG_FUNCTION_ARGS)
 	char	   *model;
 	int			batch_size;
 	ModelBusy	busy;
-	List	   *groups = NIL;
+	CatalogModel m;
 	RefreshCounts c;
 	bool		ran;
 	TupleDesc	tupdesc;
-	Datum		out[4];
-	bool		nulls[4];
+	Datum		out[5];
+	bool		nulls[5] = {false, false, false, false, false};
 	Datum		result;
 
+	if (PG_NARGS() != 8)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("hack_refresh of hack 1.0 cannot run with this library"),
+				 errhint("Run ALTER EXTENSION hack UPDATE.")));
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -381,26 +504,12 @@ hack_refresh(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(job_cxt);
 	SPI_connect_ext(atomic ? 0 : SPI_OPT_NONATOMIC);
 	MemoryContextSwitchTo(job_cxt);
+	/* maintenance is the owner's: members of the owner role only */
+	catalog_model_get(model, &m, CATALOG_OWN);
 	{
-		Oid			types[1] = {TEXTOID};
-		Datum		vals[1] = {CStringGetTextDatum(model)};
+		RefreshJob	job = {&m, batch_size, atomic, &c};
 
-		if (SPI_execute_with_args("SELECT group_key FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY 1",
-								  1, types, vals, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read hack.models");
-		MemoryContextSwitchTo(job_cxt);
-		for (uint64 i = 0; i < SPI_processed; i++)
-			groups = lappend(groups, spi_text((int) i, 1));
-		if (groups == NIL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("model \"%s\" does not exist", model),
-					 errhint("Train it with CALL hack_train(model => '%s', ...).", model)));
-	}
-	{
-		RefreshJob	job = {model, groups, fcinfo->flinfo->fn_oid, batch_size, atomic, &c};
-
-		ran = model_lock_run(model, busy, "hack_refresh", !atomic, refresh_groups, &job);
+		ran = model_lock_run(model, busy, "hack_refresh", !atomic, refresh_job, &job);
 	}
 	SPI_finish();
 	/* the row outlives the commits' transactions: build it in the portal's memory */
@@ -412,8 +521,7 @@ hack_refresh(PG_FUNCTION_ARGS)
 	out[1] = Int64GetDatum(c.updated);
 	out[2] = Int64GetDatum(c.deleted);
 	out[3] = Int64GetDatum(c.skipped);
-	for (int i = 0; i < 4; i++)
-		nulls[i] = !ran;
+	out[4] = CStringGetTextDatum(ran ? "done" : "skipped");
 	result = HeapTupleGetDatum(heap_form_tuple(tupdesc, out, nulls));
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(job_cxt);

@@ -5,7 +5,7 @@
  * For each group (each distinct value of group_column, or the whole table)
  * the procedure reads the images (train_source.c), builds and initialises
  * the encoder, runs the HACK loop in the core (core/hack_train.c), and
- * replaces the group's model and embeddings (model_store.c).
+ * replaces the group's model and embeddings (catalog.c).
  *
  * Transactions.  Called outside a transaction block (CALL is then
  * non-atomic), it commits after each group, so a ten-class job that fails
@@ -22,7 +22,9 @@
  * PG_FINALLY block so that an error or a cancel leaks nothing.
  */
 #include "hack.h"
-#include "train.h"
+#include "catalog.h"
+#include "refresh.h"
+#include "train_source.h"
 
 #include <math.h>
 
@@ -38,7 +40,9 @@
 #include "utils/timestamp.h"
 
 #include "blas.h"
+#include "core/hack_train.h"
 #include "core/nn_serial.h"
+#include "core/progress_line.h"
 #include "model_lock.h"
 
 PG_FUNCTION_INFO_V1(hack_train);
@@ -50,12 +54,13 @@ typedef struct TrainArgs
 {
 	char	   *model;
 	char	   *format_name;	/* as given: auto, u8, f32 or npy */
+	CatalogModel def;			/* the model as hack.models will hold it */
 	TrainSource src;
 	NnConfig	cfg;
 	HackTrainParams params;
 	bool		resume;			/* warm-start from the stored models */
+	bool		skip_invalid;	/* leave out rows with NULL or bad images */
 	ModelBusy	if_busy;
-	Oid			self;			/* this procedure (finds hack_image_hash) */
 	bool		atomic;
 } TrainArgs;
 
@@ -104,24 +109,26 @@ parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model name must have 1 to 63 characters")));
-	a->src.shape.height = DatumGetInt32(required(fcinfo, A_HEIGHT, "height"));
-	a->src.shape.width = DatumGetInt32(required(fcinfo, A_WIDTH, "width"));
-	a->src.shape.channels = DatumGetInt32(required(fcinfo, A_CHANNELS, "channels"));
-	hack_check(hack_image_shape_check(&a->src.shape, &err), &err);
+	a->def.model = a->model;
+	a->def.shape.height = DatumGetInt32(required(fcinfo, A_HEIGHT, "height"));
+	a->def.shape.width = DatumGetInt32(required(fcinfo, A_WIDTH, "width"));
+	a->def.shape.channels = DatumGetInt32(required(fcinfo, A_CHANNELS, "channels"));
+	hack_check(hack_image_shape_check(&a->def.shape, &err), &err);
 	fmt = TextDatumGetCString(required(fcinfo, A_FORMAT, "format"));
-	hack_check(hack_image_format_parse(fmt, &a->src.format, &err), &err);
+	hack_check(hack_image_format_parse(fmt, &a->def.format, &err), &err);
 	a->format_name = fmt;
-	a->src.skip_invalid = DatumGetBool(required(fcinfo, A_SKIP_INVALID, "skip_invalid"));
-	train_source_open(&a->src, DatumGetObjectId(required(fcinfo, A_SOURCE, "source")),
-					  NameStr(*DatumGetName(required(fcinfo, A_ID, "id_column"))),
-					  NameStr(*DatumGetName(required(fcinfo, A_IMAGE, "image_column"))),
-					  PG_ARGISNULL(A_GROUP) ? NULL : NameStr(*PG_GETARG_NAME(A_GROUP)));
+	a->def.format_name = fmt;
+	a->def.source = DatumGetObjectId(required(fcinfo, A_SOURCE, "source"));
+	a->def.id_column = pstrdup(NameStr(*DatumGetName(required(fcinfo, A_ID, "id_column"))));
+	a->def.image_column = pstrdup(NameStr(*DatumGetName(required(fcinfo, A_IMAGE, "image_column"))));
+	a->def.group_column = PG_ARGISNULL(A_GROUP) ? NULL : pstrdup(NameStr(*PG_GETARG_NAME(A_GROUP)));
 
 	arch = TextDatumGetCString(required(fcinfo, A_ARCH, "architecture"));
 	hack_check(nn_arch_from_name(arch, &a->cfg.arch, &err), &err);
-	a->cfg.channels = a->src.shape.channels;
-	a->cfg.height = a->src.shape.height;
-	a->cfg.width = a->src.shape.width;
+	a->def.arch = a->cfg.arch;
+	a->cfg.channels = a->def.shape.channels;
+	a->cfg.height = a->def.shape.height;
+	a->cfg.width = a->def.shape.width;
 	a->cfg.dim = DatumGetInt32(required(fcinfo, A_DIM, "dim"));
 	a->cfg.curvature = 1.0;
 	a->cfg.clip_r = DatumGetFloat8(required(fcinfo, A_CLIP_R, "clip_r"));
@@ -139,6 +146,7 @@ parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 		memcpy(a->cfg.hidden, ARR_DATA_PTR(h), sizeof(int) * nh);
 	}
 	hack_check(nn_config_check(&a->cfg, &err), &err);
+	a->def.dim = a->cfg.dim;
 
 	hack_train_defaults(&a->params);
 	a->params.epochs = DatumGetInt32(required(fcinfo, A_EPOCHS, "epochs"));
@@ -155,7 +163,7 @@ parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	hack_check(hack_train_check(&a->params, &err), &err);
 	a->resume = DatumGetBool(required(fcinfo, A_RESUME, "resume"));
 	a->if_busy = model_lock_parse_busy(TextDatumGetCString(required(fcinfo, A_IF_BUSY, "if_busy")));
-	a->self = fcinfo->flinfo->fn_oid;
+	a->skip_invalid = DatumGetBool(required(fcinfo, A_SKIP_INVALID, "skip_invalid"));
 	{
 		/* the packing's own checks need a valid n; 2 is the smallest group */
 		HackPackParams pp = a->params.pack;
@@ -187,12 +195,12 @@ params_json(const TrainArgs *a)
 					 a->params.pack.epochs, a->params.pack.lr, a->params.seed,
 					 a->format_name, a->resume ? "true" : "false");
 	/* how later jobs (hack_refresh, the trigger) read the source */
-	escape_json(&s, a->src.id_name);
+	escape_json(&s, a->def.id_column);
 	appendStringInfoString(&s, ", \"image_column\": ");
-	escape_json(&s, a->src.image_name);
+	escape_json(&s, a->def.image_column);
 	appendStringInfoString(&s, ", \"group_column\": ");
-	if (a->src.group_name)
-		escape_json(&s, a->src.group_name);
+	if (a->def.group_column)
+		escape_json(&s, a->def.group_column);
 	else
 		appendStringInfoString(&s, "null");
 	appendStringInfoChar(&s, '}');
@@ -226,25 +234,26 @@ static bool
 on_epoch(void *arg, const HackEpochReport *rep)
 {
 	TrainRun   *run = (TrainRun *) arg;
-	StringInfoData activity;
+	HackProgress line;
+	char		activity[HACK_PROGRESS_LINE_MAX];
 
 	ereport(NOTICE,
 			(errmsg("hack_train %s%s%s: epoch %d/%d, loss %.4f, %.0f images/s, ETA %.0f s",
 					run->model, run->group[0] ? " group " : "", run->group,
 					rep->epoch, rep->epochs, rep->loss, rep->images_per_sec, rep->eta)));
-	initStringInfo(&activity);
-	appendStringInfoString(&activity, "hack_train progress: {\"model\": ");
-	escape_json(&activity, run->model);
-	appendStringInfoString(&activity, ", \"group\": ");
-	escape_json(&activity, run->group);
-	appendStringInfo(&activity,
-					 ", \"group_no\": %d, \"groups\": %d, \"rows\": %d, \"epoch\": %d,"
-					 " \"epochs\": %d, \"loss\": %.6g, \"images_per_second\": %.1f,"
-					 " \"eta_seconds\": %.1f}",
-					 run->group_no, run->groups, run->n, rep->epoch, rep->epochs,
-					 rep->loss, rep->images_per_sec, rep->eta);
-	pgstat_report_activity(STATE_RUNNING, activity.data);
-	pfree(activity.data);
+	memset(&line, 0, sizeof(line));
+	strlcpy(line.model, run->model, sizeof(line.model));
+	strlcpy(line.group, run->group, sizeof(line.group));
+	line.group_no = run->group_no;
+	line.groups = run->groups;
+	line.rows = run->n;
+	line.epoch = rep->epoch;
+	line.epochs = rep->epochs;
+	line.loss = rep->loss;
+	line.images_per_second = rep->images_per_sec;
+	line.eta_seconds = rep->eta;
+	hack_progress_line_format(&line, activity);
+	pgstat_report_activity(STATE_RUNNING, activity);
 	return hack_interrupt_callback(NULL, rep->epoch, rep->epochs);
 }
 
@@ -267,7 +276,7 @@ config_differs(const NnConfig *x, const NnConfig *y)
 static NnModel *
 warm_model(const TrainArgs *a, TrainRun *run)
 {
-	NnModel    *net = model_store_load(a->model, run->group, true, &run->resumed_from, NULL);
+	NnModel    *net = catalog_group_network(&a->def, run->group, true, &run->resumed_from);
 
 	if (net == NULL)
 	{
@@ -326,7 +335,7 @@ train_group(TrainArgs *a, TrainRun *run)
 	run->resumed_from = -1;
 	PG_TRY();
 	{
-		StoredModel sm;
+		CatalogGroupResult cg;
 		HackTrainParams params = a->params;
 
 		if (a->resume)
@@ -349,15 +358,17 @@ train_group(TrainArgs *a, TrainRun *run)
 								  hack_interrupt_callback, run, &err);
 		if (st != HACK_OK)
 			hack_raise(&err);
-		sm.model = a->model;
-		sm.group = run->group;
-		sm.params_json = params_json(a);
-		sm.metrics_json = metrics_json(&result, &g, run->resumed_from);
-		sm.source = a->src.relid;
-		sm.net = net;
-		sm.images = &g;
-		sm.result = &result;
-		model_store_save(&sm);
+		cg.group = run->group;
+		cg.params_json = params_json(a);
+		cg.metrics_json = metrics_json(&result, &g, run->resumed_from);
+		cg.net = net;
+		cg.n = result.n;
+		cg.ids = g.ids;
+		cg.embeddings = result.embeddings;
+		cg.particles = result.particles;
+		cg.assignment = result.assignment;
+		cg.hashes = g.hashes;
+		catalog_group_save(&a->def, &cg);
 	}
 	PG_FINALLY();
 	{
@@ -366,32 +377,6 @@ train_group(TrainArgs *a, TrainRun *run)
 			nn_model_free(net);
 	}
 	PG_END_TRY();
-}
-
-/*
- * Fail before any training when the model name is held by a model this
- * role may see but not write (row-level security would refuse the write
- * only after the whole job).  A name held by a model this role cannot see
- * still fails, at the write (42501), leaving that model intact.
- */
-static void
-check_model_writable(const char *model)
-{
-	Oid			types[1] = {TEXTOID};
-	Datum		vals[1] = {CStringGetTextDatum(model)};
-
-	if (SPI_execute_with_args("SELECT owner::pg_catalog.text FROM hack.models"
-							  " WHERE model OPERATOR(pg_catalog.=) $1"
-							  " AND NOT pg_catalog.pg_has_role(owner, 'MEMBER') LIMIT 1",
-							  1, types, vals, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read hack.models");
-	if (SPI_processed > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("model \"%s\" belongs to role %s", model,
-						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
-				 errhint("Choose another model name, or train as a member of that role.")));
-	SPI_freetuptable(SPI_tuptable);
 }
 
 /*
@@ -405,7 +390,7 @@ catch_up(const TrainArgs *a, const TrainRun *run)
 	RefreshCounts c;
 
 	memset(&c, 0, sizeof(c));
-	refresh_group(a->model, run->group, a->self, REFRESH_BATCH, a->atomic, &c);
+	refresh_model(&a->def, run->group, REFRESH_BATCH, a->atomic, &c);
 	if (c.embedded + c.updated + c.deleted > 0)
 		ereport(NOTICE,
 				(errmsg("hack_train %s: caught up with rows changed during training: "
@@ -488,7 +473,9 @@ hack_train(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(job_cxt);
 	group_cxt = AllocSetContextCreate(job_cxt, "hack_train group", ALLOCSET_DEFAULT_SIZES);
 	parse_args(fcinfo, &a);
-	check_model_writable(a.model);
+	/* whose model it is, and whether it fits, before any work */
+	(void) catalog_train_prepare(&a.def, a.resume);
+	train_source_open(&a.src, &a.def, a.skip_invalid);
 	a.atomic = atomic;
 	run.model = a.model;
 	{

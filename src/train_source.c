@@ -1,37 +1,49 @@
 /*
  * train_source.c
- *	  Reading a training table's images, group by group, through SPI.
+ *	  Reading a model's source table: its groups and the images of each.
  *
- * Names given by the caller are checked against the catalog (42703 for a
- * missing column, 42804 for a wrong type) and quoted with
- * quote_identifier; the table comes as a regclass, so it exists and its
- * printed name is qualified and quoted as needed.  Queries run with the
- * caller's privileges, so a role without SELECT on the table gets
- * PostgreSQL's own permission error.  Rows are fetched through a cursor
- * and decoded straight into one compact float32 buffer: a group of 60,000
- * 28 x 28 images needs 188 MB, and nothing else grows with the rows.
+ * Names come from the caller (hack_train) or the catalogue (refresh,
+ * resume) and are checked against the table each time (42703 for a
+ * missing column, 42804 for a wrong type), then quoted with
+ * quote_identifier; the table's printed name is qualified and quoted.
+ *
+ * Every query runs as the model's owner inside a security-restricted
+ * operation (run_as.c): a superuser refreshing another role's model never
+ * runs that role's functions (a view's, a policy's) with superuser rights,
+ * and a role without SELECT on the source gets PostgreSQL's own error.
+ * Group keys are computed here from the column's values with
+ * hack_group_key_of, never by a cast or an operator in SQL, so no code of
+ * the column type's owner runs and the keys do not depend on settings.
+ *
+ * Rows are fetched through a cursor and decoded straight into one compact
+ * float32 buffer: a group of 60,000 28 x 28 images needs 188 MB, and
+ * nothing else grows with the rows.
  */
 #include "hack.h"
-#include "train.h"
+#include "group_key.h"
+#include "image_hash.h"
+#include "run_as.h"
+#include "train_source.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/regproc.h"
 
 #define FETCH_ROWS 1000
 
-/* Check that column name exists in relid; return its type. */
+/* Check that column name exists in relid (a user column); return its type. */
 static Oid
 column_type(Oid relid, const char *name, const char *role)
 {
 	AttrNumber	att = get_attnum(relid, name);
 
-	if (att == InvalidAttrNumber)
+	if (att == InvalidAttrNumber || att < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
@@ -40,73 +52,140 @@ column_type(Oid relid, const char *name, const char *role)
 	return get_atttype(relid, att);
 }
 
-/* Check the table and columns of a training source and quote their names. */
+/* Check the table and columns of a model's source and quote their names. */
 void
-train_source_open(TrainSource *src, Oid relid, const char *id_col,
-				  const char *image_col, const char *group_col)
+train_source_open(TrainSource *src, const CatalogModel *def, bool skip_invalid)
 {
+	Oid			relid = def->source;
+	char		kind;
 	Oid			t;
 
+	memset(src, 0, sizeof(*src));
 	if (!OidIsValid(relid) || get_rel_name(relid) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
+				 errmsg("source table of model \"%s\" (OID %u) does not exist", def->model, relid)));
+	kind = get_rel_relkind(relid);
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE && kind != RELKIND_VIEW &&
+		kind != RELKIND_MATVIEW && kind != RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table, view, materialized view or foreign table",
+						get_rel_name(relid))));
 	src->relid = relid;
+	src->owner = def->owner;
 	src->relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 											  get_rel_name(relid));
-	t = column_type(relid, id_col, "id_column");
+	t = column_type(relid, def->id_column, "id_column");
 	if (t != INT2OID && t != INT4OID && t != INT8OID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("id column \"%s\" must be of type smallint, integer or bigint, not %s",
-						id_col, format_type_be(t))));
-	t = column_type(relid, image_col, "image_column");
+						def->id_column, format_type_be(t))));
+	t = column_type(relid, def->image_column, "image_column");
 	if (t != BYTEAOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("image column \"%s\" must be of type bytea, not %s",
-						image_col, format_type_be(t))));
-	if (group_col != NULL)
-		(void) column_type(relid, group_col, "group_column");
-	src->id_col = pstrdup(quote_identifier(id_col));
-	src->image_col = pstrdup(quote_identifier(image_col));
-	src->group_col = group_col ? pstrdup(quote_identifier(group_col)) : NULL;
-	src->id_name = pstrdup(id_col);
-	src->image_name = pstrdup(image_col);
-	src->group_name = group_col ? pstrdup(group_col) : NULL;
+						def->image_column, format_type_be(t))));
+	if (def->group_column != NULL)
+		src->group_type = column_type(relid, def->group_column, "group_column");
+	src->id_col = pstrdup(quote_identifier(def->id_column));
+	src->image_col = pstrdup(quote_identifier(def->image_column));
+	src->group_col = def->group_column ? pstrdup(quote_identifier(def->group_column)) : NULL;
+	src->shape = def->shape;
+	src->format = def->format;
+	src->skip_invalid = skip_invalid;
 }
 
-/* The distinct group values as text, in order; one "" group without a group column. */
+/*
+ * The group key of a row from its group column's value: "" without a
+ * group column, NULL for a NULL value.
+ */
+char *
+train_source_row_group(const TrainSource *src, Datum value, bool isnull)
+{
+	if (src->group_col == NULL)
+		return "";
+	if (isnull)
+		return NULL;
+	return hack_group_key_of(value, src->group_type);
+}
+
+/* Compare two C strings through pointers, for qsort. */
+static int
+cmp_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * The distinct group keys of the source, in byte order; one "" group
+ * without a group column.  A NULL group value is an error unless
+ * skip_invalid.
+ */
 List *
 train_source_groups(const TrainSource *src)
 {
-	StringInfoData q;
+	MemoryContext cxt = CurrentMemoryContext;
+	HTAB	   *seen;
+	HASHCTL		ctl;
+	Portal		portal;
+	RunAs		as;
+	HASH_SEQ_STATUS seq;
+	char	   *entry;
+	char	  **keys;
+	long		n = 0;
 	List	   *groups = NIL;
 
 	if (src->group_col == NULL)
 		return list_make1(pstrdup(""));
-	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT DISTINCT (%s)::pg_catalog.text FROM %s ORDER BY 1",
-					 src->group_col, src->relname);
-	if (SPI_execute(q.data, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the groups of %s", src->relname);
-	for (uint64 i = 0; i < SPI_processed; i++)
+	ctl.keysize = HACK_GROUP_KEY_MAX + 1;
+	ctl.entrysize = HACK_GROUP_KEY_MAX + 1;
+	ctl.hcxt = cxt;
+	seen = hash_create("hack groups", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	run_as_begin(&as, src->owner);
+	portal = SPI_cursor_open_with_args(NULL, psprintf("SELECT %s FROM %s", src->group_col,
+													  src->relname),
+									   0, NULL, NULL, NULL, false, 0);
+	for (;;)
 	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (isnull)
+		SPI_cursor_fetch(portal, true, FETCH_ROWS * 10);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
 		{
-			if (!src->skip_invalid)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("group column %s of %s contains NULL", src->group_col, src->relname),
-						 errhint("Filter those rows out with a view, or pass skip_invalid => true to leave them out.")));
-			continue;
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+			MemoryContext old = MemoryContextSwitchTo(cxt);
+			char	   *key = train_source_row_group(src, d, isnull);
+
+			MemoryContextSwitchTo(old);
+			if (key == NULL)
+			{
+				if (!src->skip_invalid)
+					ereport(ERROR,
+							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							 errmsg("group column %s of %s contains NULL", src->group_col, src->relname),
+							 errhint("Filter those rows out with a view, or pass skip_invalid => true to leave them out.")));
+				continue;
+			}
+			(void) hash_search(seen, key, HASH_ENTER, NULL);
 		}
-		groups = lappend(groups, TextDatumGetCString(d));
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
 	}
-	SPI_freetuptable(SPI_tuptable);
+	SPI_cursor_close(portal);
+	run_as_end(&as);
+
+	keys = palloc(sizeof(char *) * Max(hash_get_num_entries(seen), 1));
+	hash_seq_init(&seq, seen);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+		keys[n++] = pstrdup(entry);
+	qsort(keys, n, sizeof(char *), cmp_strings);
+	for (long i = 0; i < n; i++)
+		groups = lappend(groups, keys[i]);
+	hash_destroy(seen);
 	return groups;
 }
 
@@ -140,30 +219,30 @@ reserve(GroupImages *out, int *cap, int n, size_t in)
 void
 train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 {
-	StringInfoData q;
+	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext row_cxt = AllocSetContextCreate(cxt, "hack_train rows", ALLOCSET_DEFAULT_SIZES);
 	size_t		in = (size_t) src->shape.channels * src->shape.height * src->shape.width;
 	Portal		portal;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
 	int			cap = 0;
 	int64		last_id = 0;
 	bool		have_last = false;
 	HackError	err;
+	RunAs		as;
 
 	memset(out, 0, sizeof(*out));
-	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT (%s)::pg_catalog.int8, %s FROM %s",
-					 src->id_col, src->image_col, src->relname);
-	if (src->group_col)
-		appendStringInfo(&q, " WHERE (%s)::pg_catalog.text OPERATOR(pg_catalog.=) $1", src->group_col);
-	appendStringInfoString(&q, " ORDER BY 1");
-	args[0] = CStringGetTextDatum(group);
+	run_as_begin(&as, src->owner);
+
 	/*
 	 * read_only = false: after the commit of a previous group there is no
 	 * active snapshot, and a non-read-only cursor takes a fresh one
 	 */
-	portal = SPI_cursor_open_with_args(NULL, q.data, src->group_col ? 1 : 0,
-									   argtypes, args, NULL, false, 0);
+	portal = SPI_cursor_open_with_args(NULL,
+									   psprintf("SELECT (%s)::pg_catalog.int8, %s%s%s FROM %s ORDER BY 1",
+												src->id_col, src->image_col,
+												src->group_col ? ", " : "",
+												src->group_col ? src->group_col : "",
+												src->relname),
+									   0, NULL, NULL, NULL, false, 0);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, FETCH_ROWS);
@@ -173,13 +252,22 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
 			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
 			bool		idnull,
-						imgnull;
-			int64		id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &idnull));
-			Datum		img = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &imgnull);
+						imgnull,
+						grpnull = false;
+			int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &idnull));
+			Datum		img = SPI_getbinval(tup, desc, 2, &imgnull);
+			Datum		grp = src->group_col ? SPI_getbinval(tup, desc, 3, &grpnull) : (Datum) 0;
+			char	   *key;
 			bytea	   *b;
 			HackStatus	st;
 
+			MemoryContextSwitchTo(row_cxt);
+			key = train_source_row_group(src, grp, grpnull);
+			MemoryContextSwitchTo(cxt);
+			if (key == NULL || strcmp(key, group) != 0)
+				continue;
 			if (idnull)
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -203,10 +291,12 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 						 errmsg("image of row id " INT64_FORMAT " is NULL", id),
 						 errhint("Pass skip_invalid => true to leave such rows out.")));
 			}
+			MemoryContextSwitchTo(row_cxt);
 			b = DatumGetByteaPP(img);
 			st = hack_image_decode((const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
 								   src->format, &src->shape,
 								   out->images + (size_t) out->n * in, &err);
+			MemoryContextSwitchTo(cxt);
 			if (st != HACK_OK)
 			{
 				if (src->skip_invalid)
@@ -224,7 +314,10 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 			out->ids[out->n++] = id;
 		}
 		SPI_freetuptable(SPI_tuptable);
+		MemoryContextReset(row_cxt);
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+	run_as_end(&as);
+	MemoryContextDelete(row_cxt);
 }

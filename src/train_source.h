@@ -1,0 +1,45 @@
+/*
+ * train_source.h
+ *	  Reading a model's source table, as its owner (train_source.c).
+ */
+#ifndef HACK_TRAIN_SOURCE_H
+#define HACK_TRAIN_SOURCE_H
+
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+
+#include "catalog.h"
+#include "core/tensor.h"
+
+/* The table a model reads, checked, with its names quoted. */
+typedef struct TrainSource
+{
+	Oid			relid;
+	Oid			owner;			/* every read runs as this role */
+	char	   *relname;		/* schema-qualified and quoted */
+	char	   *id_col;			/* quoted */
+	char	   *image_col;		/* quoted */
+	char	   *group_col;		/* quoted, or NULL for one group */
+	Oid			group_type;		/* type of the group column */
+	HackImageShape shape;
+	HackImageFormat format;
+	bool		skip_invalid;	/* skip rows with NULL or bad images */
+} TrainSource;
+
+/* The images of one group, in id order. */
+typedef struct GroupImages
+{
+	int			n;
+	int64	   *ids;
+	float	   *images;			/* n x C x H x W, palloc'd (huge) */
+	int64	   *hashes;			/* hack_image_hash of each raw image */
+	int64		skipped;		/* rows skipped because of skip_invalid */
+} GroupImages;
+
+extern void train_source_open(TrainSource *src, const CatalogModel *def, bool skip_invalid);
+extern List *train_source_groups(const TrainSource *src);
+extern void train_source_read(const TrainSource *src, const char *group, GroupImages *out);
+extern char *train_source_row_group(const TrainSource *src, Datum value, bool isnull);
+
+#endif							/* HACK_TRAIN_SOURCE_H */
