@@ -68,7 +68,7 @@ CREATE TABLE hack.model_groups (
 CREATE TABLE hack.heads_1_0 AS
 SELECT DISTINCT ON (o.model) o.model, o.group_key, o.owner, o.source, o.architecture, o.params,
 	o.trained_at,
-	(o.architecture IN ('lenet', 'mlp')
+	coalesce(o.architecture IN ('lenet', 'mlp')
 	 AND pg_catalog.jsonb_typeof(o.params->'id_column') = 'string'
 	 AND pg_catalog.jsonb_typeof(o.params->'image_column') = 'string'
 	 AND coalesce(pg_catalog.jsonb_typeof(o.params->'group_column'), 'null') IN ('string', 'null')
@@ -77,7 +77,7 @@ SELECT DISTINCT ON (o.model) o.model, o.group_key, o.owner, o.source, o.architec
 	 AND o.params->>'height' ~ '^[0-9]{1,4}$' AND (o.params->>'height')::integer BETWEEN 1 AND 4096
 	 AND o.params->>'width' ~ '^[0-9]{1,4}$' AND (o.params->>'width')::integer BETWEEN 1 AND 4096
 	 AND o.params->>'dim' ~ '^[0-9]{1,4}$' AND (o.params->>'dim')::integer BETWEEN 1 AND 1024
-	 AND pg_catalog.length(o.model) BETWEEN 1 AND 63) AS valid
+	 AND pg_catalog.length(o.model) BETWEEN 1 AND 63, false) AS valid
 FROM hack.models_1_0 o
 ORDER BY o.model, o.trained_at, o.group_key;
 DO $$
