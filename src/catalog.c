@@ -109,6 +109,22 @@ catalog_writer(void)
 	return owner;
 }
 
+/* Connect to SPI and become the catalogue's writer (whose reads see every row). */
+static void
+catalog_begin(RunAs *as)
+{
+	SPI_connect();
+	run_as_begin(as, catalog_writer());
+}
+
+/* Undo catalog_begin. */
+static void
+catalog_end(RunAs *as)
+{
+	run_as_end(as);
+	SPI_finish();
+}
+
 /* Make every backend drop its cached models when this transaction commits. */
 static void
 catalog_changed(void)
@@ -251,15 +267,13 @@ catalog_model_find(const char *model, CatalogModel *m)
 	RunAs		as;
 	bool		found;
 
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
+	catalog_begin(&as);
 	spi_run("SELECT " MODEL_COLUMNS " FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1",
 			1, types, vals, NULL, true, SPI_OK_SELECT);
-	run_as_end(&as);
 	found = SPI_processed == 1;
 	if (found)
 		model_from_row(model, m, cxt);
-	SPI_finish();
+	catalog_end(&as);
 	return found;
 }
 
@@ -321,11 +335,9 @@ catalog_group_keys(const CatalogModel *m)
 	List	   *keys = NIL;
 	RunAs		as;
 
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
+	catalog_begin(&as);
 	spi_run("SELECT group_key FROM hack.model_groups WHERE model OPERATOR(pg_catalog.=) $1"
 			" ORDER BY group_key COLLATE \"C\"", 1, types, vals, NULL, true, SPI_OK_SELECT);
-	run_as_end(&as);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		char	   *k = spi_string((int) i, 1, cxt);
@@ -337,7 +349,7 @@ catalog_group_keys(const CatalogModel *m)
 		keys = lappend(keys, k);
 		MemoryContextSwitchTo(old);
 	}
-	SPI_finish();
+	catalog_end(&as);
 	return keys;
 }
 
@@ -393,14 +405,12 @@ catalog_group_network(const CatalogModel *m, const char *group, bool missing_ok,
 	Datum		d;
 	RunAs		as;
 
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
+	catalog_begin(&as);
 	spi_run("SELECT weights, n_rows FROM hack.model_groups WHERE model OPERATOR(pg_catalog.=) $1"
 			" AND group_key OPERATOR(pg_catalog.=) $2", 2, types, vals, NULL, true, SPI_OK_SELECT);
-	run_as_end(&as);
 	if (SPI_processed == 0)
 	{
-		SPI_finish();
+		catalog_end(&as);
 		if (missing_ok)
 			return NULL;
 		catalog_model_missing(m->model, group);
@@ -414,7 +424,7 @@ catalog_group_network(const CatalogModel *m, const char *group, bool missing_ok,
 		d = spi_datum(0, 2, &isnull);
 		*n_rows = isnull ? 0 : DatumGetInt64(d);
 	}
-	SPI_finish();
+	catalog_end(&as);
 	return net;
 }
 
@@ -433,12 +443,10 @@ catalog_embeddings_of(const CatalogModel *m, CatalogEmbedding **out)
 	int			n;
 	RunAs		as;
 
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
+	catalog_begin(&as);
 	spi_run("SELECT id, group_key, image_hash FROM hack.embeddings"
 			" WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY group_key COLLATE \"C\", id",
 			1, types, vals, NULL, true, SPI_OK_SELECT);
-	run_as_end(&as);
 	if (SPI_processed > (uint64) (MaxAllocHugeSize / sizeof(CatalogEmbedding)) - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -461,7 +469,7 @@ catalog_embeddings_of(const CatalogModel *m, CatalogEmbedding **out)
 		if (isnull)
 			e[i].image_hash = 0;
 	}
-	SPI_finish();
+	catalog_end(&as);
 	*out = e;
 	return n;
 }
@@ -816,8 +824,7 @@ catalog_group_save(const CatalogModel *def, const CatalogGroupResult *g)
 	v[9] = ObjectIdGetDatum(def->source);
 	v[10] = Int16GetDatum((int16) dim);
 
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
+	catalog_begin(&as);
 	save_model_row(def, g->params_json);
 	save_group_row(def, g->group, network_blob(g->net), normalisation_json(g->net),
 				   g->metrics_json, n);
@@ -829,8 +836,7 @@ catalog_group_save(const CatalogModel *def, const CatalogGroupResult *g)
 			" pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6),"
 			" pg_catalog.unnest($7), pg_catalog.unnest($8)) u",
 			11, types, v, NULL, false, SPI_OK_INSERT);
-	run_as_end(&as);
-	SPI_finish();
+	catalog_end(&as);
 	catalog_changed();
 }
 
@@ -873,8 +879,7 @@ catalog_embeddings_upsert(const CatalogModel *m, const char *group, int n, const
 	v[6] = ObjectIdGetDatum(m->owner);
 	v[7] = ObjectIdGetDatum(m->source);
 	v[8] = Int16GetDatum((int16) m->dim);
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
+	catalog_begin(&as);
 	if (upsert_plan == NULL || types[3] != SPI_getargtypeid(upsert_plan, 3))
 	{
 		SPIPlanPtr	plan = SPI_prepare("INSERT INTO hack.embeddings AS e (model, group_key, id,"
@@ -903,8 +908,7 @@ catalog_embeddings_upsert(const CatalogModel *m, const char *group, int n, const
 	rc = SPI_execute_plan(upsert_plan, v, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not upsert embeddings: %s", SPI_result_code_string(rc));
-	run_as_end(&as);
-	SPI_finish();
+	catalog_end(&as);
 }
 
 /* Delete the embeddings of n ids of (model, group); returns how many there were. */
@@ -922,14 +926,12 @@ catalog_embeddings_delete(const CatalogModel *m, const char *group, int n, const
 	v[0] = CStringGetTextDatum(m->model);
 	v[1] = CStringGetTextDatum(group);
 	v[2] = make_array(d, n, INT8OID);
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
+	catalog_begin(&as);
 	spi_run("DELETE FROM hack.embeddings WHERE model OPERATOR(pg_catalog.=) $1"
 			" AND group_key OPERATOR(pg_catalog.=) $2 AND id OPERATOR(pg_catalog.=) ANY ($3)",
 			3, types, v, NULL, false, SPI_OK_DELETE);
 	deleted = SPI_processed;
-	run_as_end(&as);
-	SPI_finish();
+	catalog_end(&as);
 	return deleted;
 }
 
@@ -948,8 +950,7 @@ catalog_drop(const char *model, const char *group)
 	bool		existed;
 	RunAs		as;
 
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
+	catalog_begin(&as);
 	spi_run(psprintf("DELETE FROM hack.embeddings WHERE model OPERATOR(pg_catalog.=) $1%s", filter),
 			nargs, types, v, NULL, false, SPI_OK_DELETE);
 	spi_run(psprintf("DELETE FROM hack.model_groups WHERE model OPERATOR(pg_catalog.=) $1%s", filter),
@@ -959,11 +960,13 @@ catalog_drop(const char *model, const char *group)
 			" (SELECT FROM hack.model_groups g WHERE g.model OPERATOR(pg_catalog.=) m.model)",
 			1, types, v, NULL, false, SPI_OK_DELETE);
 	existed = existed || SPI_processed > 0;
-	run_as_end(&as);
-	SPI_finish();
+	catalog_end(&as);
 	catalog_changed();
 	return existed;
 }
+
+/* The three catalogue tables, each keyed by model. */
+static const char *const catalog_tables[] = {"models", "model_groups", "embeddings"};
 
 /* Rename a model in all three tables; 42710 if the new name is taken. */
 void
@@ -978,16 +981,11 @@ catalog_rename(const char *model, const char *new_name)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("model \"%s\" already exists", new_name)));
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
-	spi_run("UPDATE hack.models SET model = $2 WHERE model OPERATOR(pg_catalog.=) $1",
-			2, types, v, NULL, false, SPI_OK_UPDATE);
-	spi_run("UPDATE hack.model_groups SET model = $2 WHERE model OPERATOR(pg_catalog.=) $1",
-			2, types, v, NULL, false, SPI_OK_UPDATE);
-	spi_run("UPDATE hack.embeddings SET model = $2 WHERE model OPERATOR(pg_catalog.=) $1",
-			2, types, v, NULL, false, SPI_OK_UPDATE);
-	run_as_end(&as);
-	SPI_finish();
+	catalog_begin(&as);
+	for (int t = 0; t < lengthof(catalog_tables); t++)
+		spi_run(psprintf("UPDATE hack.%s SET model = $2 WHERE model OPERATOR(pg_catalog.=) $1",
+						 catalog_tables[t]), 2, types, v, NULL, false, SPI_OK_UPDATE);
+	catalog_end(&as);
 	catalog_changed();
 }
 
@@ -999,16 +997,12 @@ catalog_set_owner(const char *model, Oid new_owner)
 	Datum		v[2] = {CStringGetTextDatum(model), ObjectIdGetDatum(new_owner)};
 	RunAs		as;
 
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
-	spi_run("UPDATE hack.models SET owner = $2::pg_catalog.regrole WHERE model OPERATOR(pg_catalog.=) $1",
-			2, types, v, NULL, false, SPI_OK_UPDATE);
-	spi_run("UPDATE hack.model_groups SET owner = $2::pg_catalog.regrole WHERE model OPERATOR(pg_catalog.=) $1",
-			2, types, v, NULL, false, SPI_OK_UPDATE);
-	spi_run("UPDATE hack.embeddings SET owner = $2::pg_catalog.regrole WHERE model OPERATOR(pg_catalog.=) $1",
-			2, types, v, NULL, false, SPI_OK_UPDATE);
-	run_as_end(&as);
-	SPI_finish();
+	catalog_begin(&as);
+	for (int t = 0; t < lengthof(catalog_tables); t++)
+		spi_run(psprintf("UPDATE hack.%s SET owner = $2::pg_catalog.regrole"
+						 " WHERE model OPERATOR(pg_catalog.=) $1", catalog_tables[t]),
+				2, types, v, NULL, false, SPI_OK_UPDATE);
+	catalog_end(&as);
 	catalog_changed();
 }
 
@@ -1027,15 +1021,13 @@ catalog_model_params(const CatalogModel *m)
 	char	   *params;
 	RunAs		as;
 
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
+	catalog_begin(&as);
 	spi_run("SELECT params FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1",
 			1, types, v, NULL, true, SPI_OK_SELECT);
-	run_as_end(&as);
 	if (SPI_processed != 1)
 		catalog_model_missing(m->model, NULL);
 	params = spi_string(0, 1, cxt);
-	SPI_finish();
+	catalog_end(&as);
 	if (params == NULL)
 		corrupt(m->model, "params is NULL");
 	return params;
@@ -1051,12 +1043,10 @@ catalog_group_blobs(const CatalogModel *m)
 	List	   *out = NIL;
 	RunAs		as;
 
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
+	catalog_begin(&as);
 	spi_run("SELECT group_key, weights, normalisation, metrics, n_rows FROM hack.model_groups"
 			" WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY group_key COLLATE \"C\"",
 			1, types, v, NULL, true, SPI_OK_SELECT);
-	run_as_end(&as);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt);
@@ -1083,7 +1073,7 @@ catalog_group_blobs(const CatalogModel *m)
 		out = lappend(out, g);
 		MemoryContextSwitchTo(old);
 	}
-	SPI_finish();
+	catalog_end(&as);
 	return out;
 }
 
@@ -1104,8 +1094,7 @@ catalog_import(const CatalogModel *def, const char *params_json, List *groups)
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("model \"%s\" already exists", def->model),
 				 errhint("Import it under another name, or drop the existing one first.")));
-	SPI_connect();
-	run_as_begin(&as, catalog_writer());
+	catalog_begin(&as);
 	save_model_row(def, params_json);
 	foreach(lc, groups)
 	{
@@ -1113,7 +1102,6 @@ catalog_import(const CatalogModel *def, const char *params_json, List *groups)
 
 		save_group_row(def, g->group, g->weights, g->normalisation, g->metrics, g->n_rows);
 	}
-	run_as_end(&as);
-	SPI_finish();
+	catalog_end(&as);
 	catalog_changed();
 }

@@ -203,12 +203,7 @@ refresh_plan(const CatalogModel *m, const TrainSource *src, List *groups,
 	}
 
 	run_as_begin(&as, src->owner);
-	portal = SPI_cursor_open_with_args(NULL,
-									   psprintf("SELECT (%s)::pg_catalog.int8, %s%s%s FROM %s",
-												src->id_col, src->image_col,
-												src->group_col ? ", " : "",
-												src->group_col ? src->group_col : "",
-												src->relname),
+	portal = SPI_cursor_open_with_args(NULL, train_source_query(src, false, false),
 									   0, NULL, NULL, NULL, false, 0);
 	for (;;)
 	{
@@ -217,26 +212,20 @@ refresh_plan(const CatalogModel *m, const TrainSource *src, List *groups,
 			break;
 		for (uint64 r = 0; r < SPI_processed; r++)
 		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		idnull,
-						imgnull,
-						grpnull = false;
-			int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &idnull));
-			Datum		img = SPI_getbinval(tup, desc, 2, &imgnull);
-			Datum		grp = src->group_col ? SPI_getbinval(tup, desc, 3, &grpnull) : (Datum) 0;
-			const char *key;
+			SourceRow	row;
 			const char *group;
+			int64		id;
 			int64		hash;
 
-			if (idnull || imgnull)
-				continue;		/* no embedding: a stored one is deleted below */
-			MemoryContextSwitchTo(row_cxt);
-			key = train_source_row_group(src, grp, grpnull);
-			group = key ? model_group(groups, key) : NULL;
-			hash = group ? hack_image_hash_of(DatumGetByteaPP(img)) : 0;
-			MemoryContextSwitchTo(cxt);
 			MemoryContextReset(row_cxt);
+			MemoryContextSwitchTo(row_cxt);
+			train_source_row(src, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, false, &row);
+			id = row.id;
+			group = row.group ? model_group(groups, row.group) : NULL;
+			hash = group && row.image ? hack_image_hash_of(DatumGetByteaPP(PointerGetDatum(row.image))) : 0;
+			MemoryContextSwitchTo(cxt);
+			if (row.id_null || row.image == NULL)
+				continue;		/* no embedding: a stored one is deleted below */
 			if (group == NULL || (only_group && strcmp(group, only_group) != 0))
 				continue;		/* no network for its group (yet) */
 			se = hash_search(by_id, &id, HASH_FIND, NULL);
@@ -322,29 +311,23 @@ refresh_batch(const CatalogModel *m, const TrainSource *src, NnModel *net,
 		d[i] = Int64GetDatum(batch[i].id);
 	vals[0] = PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	run_as_begin(&as, src->owner);
-	if (SPI_execute_with_args(psprintf("SELECT (s.%s)::pg_catalog.int8, s.%s%s%s FROM %s s"
-									   " WHERE s.%s OPERATOR(pg_catalog.=) ANY ($1)"
-									   " AND s.%s IS NOT NULL",
-									   src->id_col, src->image_col,
-									   src->group_col ? ", s." : "",
-									   src->group_col ? src->group_col : "",
-									   src->relname, src->id_col, src->image_col),
+	if (SPI_execute_with_args(train_source_query(src, true, false),
 							  1, types, vals, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read a batch of %s", src->relname);
 	for (uint64 r = 0; r < SPI_processed && ngot + nbad < n; r++)
 	{
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		bool		isnull,
-					grpnull = false;
-		int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		bytea	   *b = DatumGetByteaPP(SPI_getbinval(tup, desc, 2, &isnull));
-		Datum		grp = src->group_col ? SPI_getbinval(tup, desc, 3, &grpnull) : (Datum) 0;
-		const char *key = train_source_row_group(src, grp, grpnull);
-		int			k = find_id(batch, n, id);
+		SourceRow	row;
+		int64		id;
+		int			k;
+		bytea	   *b;
 
-		if (key == NULL || strcmp(key, group) != 0 || k < 0)
-			continue;			/* moved since step 1: the next refresh sees it */
+		train_source_row(src, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, true, &row);
+		id = row.id;
+		k = find_id(batch, n, id);
+		if (row.id_null || row.image == NULL || row.group == NULL ||
+			strcmp(row.group, group) != 0 || k < 0)
+			continue;			/* gone or moved since step 1: the next refresh sees it */
+		b = row.image;
 		if (hack_image_decode((const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
 							  src->format, &src->shape, x + (size_t) ngot * in, &err) != HACK_OK)
 		{

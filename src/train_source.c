@@ -112,6 +112,39 @@ train_source_row_group(const TrainSource *src, Datum value, bool isnull)
 	return hack_group_key_of(value, src->group_type);
 }
 
+/*
+ * The query reading (id, image[, group]) of every row of the source, or
+ * with by_ids of the rows whose id is in the int8[] $1; ordered by id if
+ * asked.
+ */
+char *
+train_source_query(const TrainSource *src, bool by_ids, bool ordered)
+{
+	return psprintf("SELECT (s.%s)::pg_catalog.int8, s.%s%s%s FROM %s s%s%s",
+					src->id_col, src->image_col, src->group_col ? ", s." : "",
+					src->group_col ? src->group_col : "", src->relname,
+					by_ids ? psprintf(" WHERE s.%s OPERATOR(pg_catalog.=) ANY ($1)", src->id_col) : "",
+					ordered ? " ORDER BY 1" : "");
+}
+
+/*
+ * Read a row fetched by train_source_query: its id, its image (detoasted
+ * into the current memory context, only if with_image) and its group key.
+ */
+void
+train_source_row(const TrainSource *src, HeapTuple tup, TupleDesc desc, bool with_image,
+				 SourceRow *row)
+{
+	bool		isnull;
+	Datum		d;
+
+	row->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &row->id_null));
+	d = SPI_getbinval(tup, desc, 2, &isnull);
+	row->image = isnull ? NULL : with_image ? DatumGetByteaPP(d) : (bytea *) DatumGetPointer(d);
+	d = src->group_col ? SPI_getbinval(tup, desc, 3, &isnull) : (Datum) 0;
+	row->group = train_source_row_group(src, d, src->group_col && isnull);
+}
+
 /* Compare two C strings through pointers, for qsort. */
 static int
 cmp_strings(const void *a, const void *b)
@@ -236,12 +269,7 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 	 * read_only = false: after the commit of a previous group there is no
 	 * active snapshot, and a non-read-only cursor takes a fresh one
 	 */
-	portal = SPI_cursor_open_with_args(NULL,
-									   psprintf("SELECT (%s)::pg_catalog.int8, %s%s%s FROM %s ORDER BY 1",
-												src->id_col, src->image_col,
-												src->group_col ? ", " : "",
-												src->group_col ? src->group_col : "",
-												src->relname),
+	portal = SPI_cursor_open_with_args(NULL, train_source_query(src, false, true),
 									   0, NULL, NULL, NULL, false, 0);
 	for (;;)
 	{
@@ -251,24 +279,17 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 		reserve(out, &cap, out->n + (int) SPI_processed, in);
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		idnull,
-						imgnull,
-						grpnull = false;
-			int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &idnull));
-			Datum		img = SPI_getbinval(tup, desc, 2, &imgnull);
-			Datum		grp = src->group_col ? SPI_getbinval(tup, desc, 3, &grpnull) : (Datum) 0;
-			char	   *key;
-			bytea	   *b;
+			SourceRow	row;
+			int64		id;
 			HackStatus	st;
 
 			MemoryContextSwitchTo(row_cxt);
-			key = train_source_row_group(src, grp, grpnull);
+			train_source_row(src, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, false, &row);
 			MemoryContextSwitchTo(cxt);
-			if (key == NULL || strcmp(key, group) != 0)
+			if (row.group == NULL || strcmp(row.group, group) != 0)
 				continue;
-			if (idnull)
+			id = row.id;
+			if (row.id_null)
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("id column %s of %s contains NULL", src->id_col, src->relname)));
@@ -279,7 +300,7 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 						 errdetail("Every row needs its own id: embeddings are stored by id.")));
 			last_id = id;
 			have_last = true;
-			if (imgnull)
+			if (row.image == NULL)
 			{
 				if (src->skip_invalid)
 				{
@@ -292,8 +313,8 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 						 errhint("Pass skip_invalid => true to leave such rows out.")));
 			}
 			MemoryContextSwitchTo(row_cxt);
-			b = DatumGetByteaPP(img);
-			st = hack_image_decode((const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
+			row.image = DatumGetByteaPP(PointerGetDatum(row.image));
+			st = hack_image_decode((const uint8_t *) VARDATA_ANY(row.image), VARSIZE_ANY_EXHDR(row.image),
 								   src->format, &src->shape,
 								   out->images + (size_t) out->n * in, &err);
 			MemoryContextSwitchTo(cxt);
@@ -310,7 +331,7 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 						 err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
 						 errhint("Pass skip_invalid => true to leave such rows out.")));
 			}
-			out->hashes[out->n] = hack_image_hash_of(b);
+			out->hashes[out->n] = hack_image_hash_of(row.image);
 			out->ids[out->n++] = id;
 		}
 		SPI_freetuptable(SPI_tuptable);

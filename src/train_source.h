@@ -7,6 +7,8 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "nodes/pg_list.h"
 
 #include "catalog.h"
@@ -41,5 +43,18 @@ extern void train_source_open(TrainSource *src, const CatalogModel *def, bool sk
 extern List *train_source_groups(const TrainSource *src);
 extern void train_source_read(const TrainSource *src, const char *group, GroupImages *out);
 extern char *train_source_row_group(const TrainSource *src, Datum value, bool isnull);
+
+/* One row of the source as train_source_query selects it. */
+typedef struct SourceRow
+{
+	int64		id;
+	bool		id_null;
+	bytea	   *image;			/* NULL if NULL; detoasted in the current context */
+	char	   *group;			/* the row's group key; NULL if its group is NULL */
+} SourceRow;
+
+extern char *train_source_query(const TrainSource *src, bool by_ids, bool ordered);
+extern void train_source_row(const TrainSource *src, HeapTuple tup, TupleDesc desc,
+							 bool with_image, SourceRow *row);
 
 #endif							/* HACK_TRAIN_SOURCE_H */
