@@ -148,6 +148,26 @@ hack_alter_model_owner(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/*
+ * A text of an archive (UTF-8, checked by the codec, not NUL-terminated)
+ * in the database encoding; 22021 if it has no equivalent there.
+ */
+static char *
+archive_text(const char *p, size_t len)
+{
+	return pg_any_to_server(pnstrdup(p, len), (int) len, PG_UTF8);
+}
+
+/* A text of the catalogue in UTF-8, as archives hold texts. */
+static const char *
+utf8_text(const char *s, size_t *len)
+{
+	const char *u = pg_server_to_any(s, (int) strlen(s), PG_UTF8);
+
+	*len = strlen(u);
+	return u;
+}
+
 /* The archive header: the model's definition and its last parameters. */
 static char *
 archive_header(const CatalogModel *m, const char *params)
@@ -190,8 +210,7 @@ hack_export_model(PG_FUNCTION_ARGS)
 	header = archive_header(&m, catalog_model_params(&m));
 	groups = catalog_group_blobs(&m);
 	memset(&a, 0, sizeof(a));
-	a.header = header;
-	a.header_len = strlen(header);
+	a.header = utf8_text(header, &a.header_len);
 	a.n_groups = list_length(groups);
 	a.groups = palloc0(sizeof(HackArchiveGroup) * Max(a.n_groups, 1));
 	foreach(lc, groups)
@@ -199,12 +218,9 @@ hack_export_model(PG_FUNCTION_ARGS)
 		CatalogGroupBlob *g = (CatalogGroupBlob *) lfirst(lc);
 		HackArchiveGroup *ag = &a.groups[i++];
 
-		ag->key = g->group;
-		ag->key_len = strlen(g->group);
-		ag->normalisation = g->normalisation;
-		ag->normalisation_len = strlen(g->normalisation);
-		ag->metrics = g->metrics;
-		ag->metrics_len = strlen(g->metrics);
+		ag->key = utf8_text(g->group, &ag->key_len);
+		ag->normalisation = utf8_text(g->normalisation, &ag->normalisation_len);
+		ag->metrics = utf8_text(g->metrics, &ag->metrics_len);
 		ag->n_rows = g->n_rows;
 		ag->weights = (const uint8_t *) VARDATA_ANY(g->weights);
 		ag->weights_len = VARSIZE_ANY_EXHDR(g->weights);
@@ -218,19 +234,6 @@ hack_export_model(PG_FUNCTION_ARGS)
 	SET_VARSIZE(out, VARHDRSZ + size);
 	hack_archive_write(&a, (uint8_t *) VARDATA(out));
 	PG_RETURN_BYTEA_P(out);
-}
-
-/* A text of an archive (not NUL-terminated) as a checked C string. */
-static char *
-archive_text(const char *p, size_t len, const char *what)
-{
-	char	   *s = pnstrdup(p, len);
-
-	if (!pg_verifymbstr(s, (int) len, true))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("the archive's %s is not valid in the database encoding", what)));
-	return s;
 }
 
 /* The fields of an archive header, read with jsonb and checked. */
@@ -323,7 +326,7 @@ hack_import_model(PG_FUNCTION_ARGS)
 		hack_raise(&err);
 	PG_TRY();
 	{
-		params = read_header(archive_text(a.header, a.header_len, "header"), &def);
+		params = read_header(archive_text(a.header, a.header_len), &def);
 		/* the caller reads the source; its columns must be the archive's */
 		if (pg_class_aclcheck(source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 			ereport(ERROR,
@@ -336,7 +339,7 @@ hack_import_model(PG_FUNCTION_ARGS)
 			HackArchiveGroup *ag = &a.groups[i];
 			CatalogGroupBlob *g = palloc0(sizeof(CatalogGroupBlob));
 
-			g->group = archive_text(ag->key, ag->key_len, "group key");
+			g->group = archive_text(ag->key, ag->key_len);
 			if (strlen(g->group) > HACK_GROUP_KEY_MAX)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -346,9 +349,8 @@ hack_import_model(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 						 errmsg("the archive has group \"%s\" but no group column", g->group)));
-			g->normalisation = archive_text(ag->normalisation, ag->normalisation_len,
-											"normalisation");
-			g->metrics = archive_text(ag->metrics, ag->metrics_len, "metrics");
+			g->normalisation = archive_text(ag->normalisation, ag->normalisation_len);
+			g->metrics = archive_text(ag->metrics, ag->metrics_len);
 			g->n_rows = ag->n_rows;
 			g->weights = palloc(VARHDRSZ + ag->weights_len);
 			SET_VARSIZE(g->weights, VARHDRSZ + ag->weights_len);

@@ -358,10 +358,12 @@ hack_archive_size(const HackArchive *a, size_t *size, HackError *err)
 		if (g->weights_len == 0 || g->weights == NULL)
 			return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
 								  "model archive group %d has no weights", i + 1);
-		if ((uint64_t) g->weights_len > UINT32_MAX)
+#if SIZE_MAX > UINT32_MAX		/* else no size_t is too long for a u32 */
+		if (g->weights_len > UINT32_MAX)
 			return hack_error_set(err, HACK_ERR_LIMIT, NULL,
 								  "weights of model archive group %d are %zu bytes, above the limit of %" PRIu32,
 								  i + 1, g->weights_len, UINT32_MAX);
+#endif
 		if ((st = add_size(&total, 8 + 4, err)) != HACK_OK ||
 			(st = add_size(&total, g->weights_len, err)) != HACK_OK)
 			return st;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "model_archive.h"
 #include "nn_model.h"
 #include "nn_serial.h"
 
@@ -337,6 +338,149 @@ model_seeds(void)
 	model_header_seed("mlp_no_params", "mlp", 2, 1);
 }
 
+/*
+ * An archive of a after the target's mode byte (bit 0: fix the CRC, bit 1:
+ * the writer mode); edit, when not NULL, changes the archive first.
+ */
+static void
+archive_seed(const char *name, uint8_t mode, const HackArchive *a,
+			 void (*edit) (uint8_t *buf, size_t *len))
+{
+	HackError	err;
+	size_t		len;
+	uint8_t    *buf;
+
+	if (hack_archive_size(a, &len, &err) != HACK_OK)
+	{
+		fprintf(stderr, "make_seeds: %s\n", err.message);
+		exit(1);
+	}
+	buf = malloc(1 + len + 8);
+	buf[0] = mode;
+	hack_archive_write(a, buf + 1);
+	if (edit != NULL)
+		edit(buf + 1, &len);
+	seed("model_archive", name, buf, 1 + len);
+	free(buf);
+}
+
+/* Edits of a written archive, for the near misses. */
+static void
+edit_version(uint8_t *buf, size_t *len)
+{
+	(void) len;
+	buf[8] = 2;
+}
+
+static void
+edit_trailing(uint8_t *buf, size_t *len)
+{
+	buf[(*len)++] = 0;
+}
+
+static void
+edit_truncate(uint8_t *buf, size_t *len)
+{
+	(void) buf;
+	*len -= 5;
+}
+
+static void
+edit_crc(uint8_t *buf, size_t *len)
+{
+	buf[*len - 1] ^= 0x40;
+}
+
+/* key 2 of the two_groups archive: 20-byte prelude, "{}", count, group 1 */
+#define DUP_KEY2_AT (8 + 4 + 4 + 4 + 2 + 4 + (4 + 1 + 4 + 2 + 4 + 2 + 8 + 4 + 1) + 4)
+
+static void
+edit_dup_key(uint8_t *buf, size_t *len)
+{
+	(void) len;
+	buf[DUP_KEY2_AT] = 'a';
+}
+
+static void
+edit_bad_utf8(uint8_t *buf, size_t *len)
+{
+	(void) len;
+	buf[DUP_KEY2_AT] = 0xC0;
+}
+
+/* Archives: valid ones of a few shapes, near misses, and writer inputs. */
+static void
+archive_seeds(void)
+{
+	static const uint8_t one = 1;
+	/* writer mode: 0xFF between header, key, normalisation, metrics, weights */
+	static const char writer[] =
+		"\x02{\"arch\":\"mlp\"}" "\xff" "0" "\xff" "{}" "\xff" "{\"loss\":1}"
+		"\xff" "\x05\x01\x02" "\xff" "" "\xff" "{}" "\xff" "" "\xff" "\x09";
+	static const char writer_negative[] =
+		"\x02{}" "\xff" "k" "\xff" "{}" "\xff" "{}" "\xff" "\x7f";
+	NnConfig	cfg;
+	NnModel    *m;
+	HackError	err;
+	uint8_t    *blob;
+	size_t		blob_len;
+	HackArchiveGroup smallest = {"", 0, "", 0, "", 0, 0, &one, 1};
+	HackArchiveGroup dup[2] = {
+		{"a", 1, "{}", 2, "{}", 2, 10, &one, 1},
+		{"b", 1, "{}", 2, "{}", 2, 20, &one, 1},
+	};
+	HackArchiveGroup three[3] = {
+		{"0", 1, "{\"mean\":[0.5],\"sd\":[0.25]}", 26, "{\"loss\":0.125}", 14, 6000, NULL, 0},
+		{"", 0, "{}", 2, "{}", 2, 0, &one, 1},
+		{"sneaker \xc3\xbc", 10, "{}", 2, "", 0, 123456789012LL, &one, 1},
+	};
+	HackArchive a = {"", 0, 1, &smallest};
+
+	archive_seed("smallest", 1, &a, NULL);
+	a.header = "{}";
+	a.header_len = 2;
+	a.groups = dup;
+	a.n_groups = 2;
+	archive_seed("two_groups", 1, &a, NULL);
+	archive_seed("version_2", 1, &a, edit_version);
+	archive_seed("trailing", 0, &a, edit_trailing);
+	archive_seed("truncated", 0, &a, edit_truncate);
+	archive_seed("bad_crc", 0, &a, edit_crc);
+	archive_seed("dup_keys", 1, &a, edit_dup_key);
+	archive_seed("bad_utf8", 1, &a, edit_bad_utf8);
+
+	/* three groups, the first with a real encoder as its weights */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.arch = NN_ARCH_MLP;
+	cfg.channels = 1;
+	cfg.height = cfg.width = 2;
+	cfg.dim = 2;
+	cfg.curvature = 1.0;
+	cfg.clip_r = NN_DEFAULT_CLIP_R;
+	if (nn_model_create(&cfg, &m, &err) != HACK_OK)
+	{
+		fprintf(stderr, "make_seeds: %s\n", err.message);
+		exit(1);
+	}
+	nn_model_init(m, 42);
+	blob_len = nn_model_blob_size(m);
+	blob = malloc(blob_len);
+	nn_model_write(m, blob);
+	three[0].weights = blob;
+	three[0].weights_len = blob_len;
+	a.header = "{\"arch\":\"mlp\",\"dim\":2,\"epochs\":40}";
+	a.header_len = strlen(a.header);
+	a.groups = three;
+	a.n_groups = 3;
+	archive_seed("three_groups", 1, &a, NULL);
+	free(blob);
+	nn_model_free(m);
+
+	seed("model_archive", "writer", writer, sizeof(writer) - 1);
+	seed("model_archive", "writer_negative", writer_negative,
+		 sizeof(writer_negative) - 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -355,5 +499,6 @@ main(int argc, char **argv)
 	binary_seeds();
 	tensor_seeds();
 	model_seeds();
+	archive_seeds();
 	return 0;
 }
