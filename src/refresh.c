@@ -121,15 +121,29 @@ maybe_commit(bool atomic)
 	SPI_start_transaction();
 }
 
-/* The model's key equal to key, or NULL when the model has no such group. */
+/*
+ * The model's key equal to key, or NULL when the model has no such group;
+ * groups is sorted in byte order (catalog_group_keys).
+ */
 static const char *
 model_group(List *groups, const char *key)
 {
-	ListCell   *lc;
+	int			lo = 0,
+				hi = list_length(groups) - 1;
 
-	foreach(lc, groups)
-		if (strcmp((const char *) lfirst(lc), key) == 0)
-			return (const char *) lfirst(lc);
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		const char *g = (const char *) list_nth(groups, mid);
+		int			c = strcmp(g, key);
+
+		if (c == 0)
+			return g;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
 	return NULL;
 }
 

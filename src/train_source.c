@@ -204,6 +204,12 @@ train_source_groups(const TrainSource *src)
 				continue;
 			}
 			(void) hash_search(seen, key, HASH_ENTER, NULL);
+			if (hash_get_num_entries(seen) > HACK_MAX_GROUPS)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("group column %s of %s has more than %d distinct values",
+								src->group_col, src->relname, HACK_MAX_GROUPS),
+						 errhint("Each group is trained on its own: group by a label, not an id.")));
 		}
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
