@@ -243,12 +243,12 @@ COMMENT ON PROCEDURE hack_refresh(text, integer, text, bigint, bigint, bigint, b
 	'embeds source rows that have no embedding or whose image changed, and deletes embeddings of rows gone, with the stored models (no training), reading the source as the model''s owner; commits per batch outside a transaction block; returns the counts and status done, or skipped when if_busy => ''skip'' found the model busy';
 
 CREATE FUNCTION hack_progress_parse(activity text)
-	RETURNS TABLE (lock_key oid, model text, "group" text, group_no integer, groups integer,
+	RETURNS TABLE (lock_classid oid, lock_objid oid, model text, "group" text, group_no integer, groups integer,
 		rows integer, epoch integer, epochs integer, loss double precision,
 		images_per_second double precision, eta_seconds double precision)
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1;
 COMMENT ON FUNCTION hack_progress_parse(text) IS
-	'the fields of a progress line as hack_train writes it into pg_stat_activity, with the job-lock key of its model; no row for any other text';
+	'the fields of a progress line as hack_train writes it into pg_stat_activity, with the job-lock key of its model (classid and objid in pg_locks); no row for any other text';
 
 CREATE OR REPLACE VIEW hack.training_progress AS
 SELECT a.pid, a.usename, a.query_start AS started_at, p.model, p."group", p.group_no, p.groups,
@@ -257,8 +257,8 @@ FROM pg_catalog.pg_stat_activity a
 	CROSS JOIN LATERAL hack_progress_parse(a.query) p
 WHERE EXISTS (SELECT FROM pg_catalog.pg_locks l
 	WHERE l.pid OPERATOR(pg_catalog.=) a.pid AND l.locktype OPERATOR(pg_catalog.=) 'advisory'
-	AND l.classid OPERATOR(pg_catalog.=) 1212236619::pg_catalog.oid
-	AND l.objid OPERATOR(pg_catalog.=) p.lock_key
+	AND l.classid OPERATOR(pg_catalog.=) p.lock_classid
+	AND l.objid OPERATOR(pg_catalog.=) p.lock_objid
 	AND l.objsubid OPERATOR(pg_catalog.=) 3::pg_catalog.int2 AND l.granted);
 COMMENT ON VIEW hack.training_progress IS 'live progress of running hack_train jobs: only lines hack_train wrote, from backends holding that model''s job lock (query texts are visible as pg_stat_activity shows them)';
 

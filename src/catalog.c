@@ -51,7 +51,6 @@
 #include "core/hyperbolic.h"
 #include "core/nn_serial.h"
 
-#define NET_KEY_LEN (NAMEDATALEN + HACK_GROUP_KEY_MAX + 2)
 
 /* A cached model definition. */
 typedef struct CachedDef
@@ -60,10 +59,21 @@ typedef struct CachedDef
 	CatalogModel m;
 } CachedDef;
 
+/*
+ * The key of a cached network: model and group in fields of their own,
+ * zero-padded, so that no two (model, group) pairs share a key whatever
+ * bytes they contain (a separator byte could be part of either).
+ */
+typedef struct NetKey
+{
+	char		model[NAMEDATALEN];
+	char		group[HACK_GROUP_KEY_MAX + 1];
+} NetKey;
+
 /* A cached network of (model, group). */
 typedef struct CachedNet
 {
-	char		key[NET_KEY_LEN];
+	NetKey		key;
 	NnModel    *net;			/* malloc'd by the core */
 } CachedNet;
 
@@ -350,25 +360,39 @@ catalog_group_keys(const CatalogModel *m)
 		MemoryContextSwitchTo(old);
 	}
 	catalog_end(&as);
+	/* a model has groups, and without a group column exactly one, "" */
+	if (keys == NIL)
+		corrupt(m->model, "it has no groups");
+	if (m->group_column == NULL &&
+		(list_length(keys) != 1 || ((const char *) linitial(keys))[0] != '\0'))
+		corrupt(m->model, "it has no group column but groups other than \"\"");
 	return keys;
 }
 
-/* Decode and check a stored network against its model; XX001 if it does not fit. */
+/*
+ * Decode and check a network against its model: XX001 if a stored one does
+ * not fit, 22P03 if one from an archive does not (from_archive).
+ */
 NnModel *
-catalog_network_from_blob(const CatalogModel *m, const char *group, const bytea *blob)
+catalog_network_from_blob(const CatalogModel *m, const char *group, const bytea *blob,
+						  bool from_archive)
 {
 	NnModel    *net = NULL;
 	HackError	err;
 	const NnConfig *c;
+	int			code = from_archive ? ERRCODE_INVALID_BINARY_REPRESENTATION : ERRCODE_DATA_CORRUPTED;
+	const char *what = from_archive ? "archived" : "stored";
+	const char *hint = from_archive ? "The archive is damaged: export the model again." :
+		"Drop the model with hack_drop_model and train it again.";
 
 	if (nn_model_read((const uint8_t *) VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &net,
 					  &err) != HACK_OK)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("stored weights of model \"%s\"%s%s%s are unreadable: %s", m->model,
+				(errcode(code),
+				 errmsg("%s weights of model \"%s\"%s%s%s are unreadable: %s", what, m->model,
 						group[0] ? " (group \"" : "", group, group[0] ? "\")" : "", err.message),
 				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
-				 errhint("Drop the model with hack_drop_model and train it again.")));
+				 errhint("%s", hint)));
 	c = &net->cfg;
 	if (c->arch != m->arch || c->channels != m->shape.channels || c->height != m->shape.height ||
 		c->width != m->shape.width || c->dim != m->dim)
@@ -377,14 +401,14 @@ catalog_network_from_blob(const CatalogModel *m, const char *group, const bytea 
 
 		nn_model_free(net);
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("stored weights of model \"%s\"%s%s%s do not match the model", m->model,
+				(errcode(code),
+				 errmsg("%s weights of model \"%s\"%s%s%s do not match the model", what, m->model,
 						group[0] ? " (group \"" : "", group, group[0] ? "\")" : ""),
 				 errdetail("The network is %s on %d x %d x %d images with dimension %d; the model says %s on %d x %d x %d with dimension %d.",
 						   nn_arch_name(s.arch), s.channels, s.height, s.width, s.dim,
 						   nn_arch_name(m->arch), m->shape.channels, m->shape.height,
 						   m->shape.width, m->dim),
-				 errhint("Drop the model with hack_drop_model and train it again.")));
+				 errhint("%s", hint)));
 	}
 	return net;
 }
@@ -418,7 +442,7 @@ catalog_group_network(const CatalogModel *m, const char *group, bool missing_ok,
 	d = spi_datum(0, 1, &isnull);
 	if (isnull)
 		corrupt(m->model, "weights are NULL");
-	net = catalog_network_from_blob(m, group, DatumGetByteaPP(d));
+	net = catalog_network_from_blob(m, group, DatumGetByteaPP(d), false);
 	if (n_rows)
 	{
 		d = spi_datum(0, 2, &isnull);
@@ -557,10 +581,10 @@ catalog_cache_begin(void)
 	ctl.hcxt = cache_cxt;
 	def_cache = hash_create("hack model definitions", 16, &ctl,
 							HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	ctl.keysize = NET_KEY_LEN;
+	ctl.keysize = sizeof(NetKey);
 	ctl.entrysize = sizeof(CachedNet);
 	net_cache = hash_create("hack model networks", 16, &ctl,
-							HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 /* The definition of a model, from the cache (42704 if there is none; no visibility check). */
@@ -594,7 +618,7 @@ catalog_model_cached(const char *model)
 NnModel *
 catalog_network_cached(const CatalogModel *m, const char *group, bool missing_ok)
 {
-	char		key[NET_KEY_LEN];
+	NetKey		key;
 	CachedNet  *e;
 	NnModel    *net;
 	bool		found;
@@ -606,14 +630,16 @@ catalog_network_cached(const CatalogModel *m, const char *group, bool missing_ok
 			return NULL;
 		catalog_model_missing(m->model, group);
 	}
-	snprintf(key, sizeof(key), "%s\x1f%s", m->model, group);
-	e = hash_search(net_cache, key, HASH_FIND, NULL);
+	memset(&key, 0, sizeof(key));
+	strlcpy(key.model, m->model, sizeof(key.model));
+	strlcpy(key.group, group, sizeof(key.group));
+	e = hash_search(net_cache, &key, HASH_FIND, NULL);
 	if (e != NULL)
 		return e->net;
 	net = catalog_group_network(m, group, missing_ok, NULL);
 	if (net == NULL)
 		return NULL;
-	e = hash_search(net_cache, key, HASH_ENTER, &found);
+	e = hash_search(net_cache, &key, HASH_ENTER, &found);
 	e->net = net;
 	return net;
 }
@@ -857,9 +883,9 @@ catalog_embeddings_upsert(const CatalogModel *m, const char *group, int n, const
 	Datum	   *d_embs = palloc(sizeof(Datum) * n);
 	Datum	   *d_norms = palloc(sizeof(Datum) * n);
 	Datum	   *d_hashes = palloc(sizeof(Datum) * n);
-	Oid			types[9] = {TEXTOID, TEXTOID, INT8ARRAYOID, get_array_type(pt), FLOAT8ARRAYOID,
-	INT8ARRAYOID, OIDOID, OIDOID, INT2OID};
-	Datum		v[9];
+	Oid			types[7] = {TEXTOID, TEXTOID, INT8ARRAYOID, get_array_type(pt), FLOAT8ARRAYOID,
+	INT8ARRAYOID, INT2OID};
+	Datum		v[7];
 	RunAs		as;
 	int			rc;
 
@@ -876,25 +902,34 @@ catalog_embeddings_upsert(const CatalogModel *m, const char *group, int n, const
 	v[3] = make_array(d_embs, n, pt);
 	v[4] = make_array(d_norms, n, FLOAT8OID);
 	v[5] = make_array(d_hashes, n, INT8OID);
-	v[6] = ObjectIdGetDatum(m->owner);
-	v[7] = ObjectIdGetDatum(m->source);
-	v[8] = Int16GetDatum((int16) m->dim);
+	v[6] = Int16GetDatum((int16) m->dim);
 	catalog_begin(&as);
 	if (upsert_plan == NULL || types[3] != SPI_getargtypeid(upsert_plan, 3))
 	{
+		/*
+		 * The group's row is read FOR SHARE and lends its owner and source:
+		 * a concurrent drop, rename or change of owner (which changes
+		 * hack.model_groups before hack.embeddings) waits for this
+		 * transaction, and one committed before finds no row and nothing is
+		 * written, so no embedding outlives its group or keeps an old owner.
+		 */
 		SPIPlanPtr	plan = SPI_prepare("INSERT INTO hack.embeddings AS e (model, group_key, id,"
 									   " embedding, particle, particle_id, norm, image_hash,"
 									   " owner, source, dim)"
 									   " SELECT $1, $2, u.id, u.emb, NULL, NULL, u.norm, u.hash,"
-									   " $7::pg_catalog.regrole, $8::pg_catalog.regclass, $9"
-									   " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
+									   " g.owner, g.source, $7"
+									   " FROM (SELECT owner, source FROM hack.model_groups"
+									   " WHERE model OPERATOR(pg_catalog.=) $1"
+									   " AND group_key OPERATOR(pg_catalog.=) $2 FOR SHARE) g,"
+									   " ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
 									   " pg_catalog.unnest($5), pg_catalog.unnest($6))"
 									   " u(id, emb, norm, hash)"
 									   " ON CONFLICT (model, group_key, id) DO UPDATE SET"
 									   " embedding = EXCLUDED.embedding, particle = NULL,"
 									   " particle_id = NULL, norm = EXCLUDED.norm,"
-									   " image_hash = EXCLUDED.image_hash",
-									   9, types);
+									   " image_hash = EXCLUDED.image_hash, owner = EXCLUDED.owner,"
+									   " source = EXCLUDED.source",
+									   7, types);
 
 		if (plan == NULL)
 			elog(ERROR, "could not prepare the embedding upsert: %s",
@@ -950,12 +985,17 @@ catalog_drop(const char *model, const char *group)
 	bool		existed;
 	RunAs		as;
 
+	/*
+	 * The groups first: that waits for writers holding a group's row (the
+	 * trigger's upsert), so the embeddings' DELETE, a new statement, sees
+	 * what they wrote
+	 */
 	catalog_begin(&as);
-	spi_run(psprintf("DELETE FROM hack.embeddings WHERE model OPERATOR(pg_catalog.=) $1%s", filter),
-			nargs, types, v, NULL, false, SPI_OK_DELETE);
 	spi_run(psprintf("DELETE FROM hack.model_groups WHERE model OPERATOR(pg_catalog.=) $1%s", filter),
 			nargs, types, v, NULL, false, SPI_OK_DELETE);
 	existed = SPI_processed > 0;
+	spi_run(psprintf("DELETE FROM hack.embeddings WHERE model OPERATOR(pg_catalog.=) $1%s", filter),
+			nargs, types, v, NULL, false, SPI_OK_DELETE);
 	spi_run("DELETE FROM hack.models m WHERE model OPERATOR(pg_catalog.=) $1 AND NOT EXISTS"
 			" (SELECT FROM hack.model_groups g WHERE g.model OPERATOR(pg_catalog.=) m.model)",
 			1, types, v, NULL, false, SPI_OK_DELETE);
@@ -965,7 +1005,11 @@ catalog_drop(const char *model, const char *group)
 	return existed;
 }
 
-/* The three catalogue tables, each keyed by model. */
+/*
+ * The three catalogue tables, each keyed by model, in the order a change
+ * of all three goes: hack.model_groups before hack.embeddings (see
+ * catalog_embeddings_upsert).
+ */
 static const char *const catalog_tables[] = {"models", "model_groups", "embeddings"};
 
 /* Rename a model in all three tables; 42710 if the new name is taken. */
@@ -1019,17 +1063,20 @@ catalog_model_params(const CatalogModel *m)
 	Oid			types[1] = {TEXTOID};
 	Datum		v[1] = {CStringGetTextDatum(m->model)};
 	char	   *params;
+	char	   *is_object;
 	RunAs		as;
 
 	catalog_begin(&as);
-	spi_run("SELECT params FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1",
+	spi_run("SELECT params, pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.=) 'object'"
+			" FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1",
 			1, types, v, NULL, true, SPI_OK_SELECT);
 	if (SPI_processed != 1)
 		catalog_model_missing(m->model, NULL);
 	params = spi_string(0, 1, cxt);
+	is_object = spi_string(0, 2, cxt);
 	catalog_end(&as);
-	if (params == NULL)
-		corrupt(m->model, "params is NULL");
+	if (params == NULL || is_object == NULL || strcmp(is_object, "t") != 0)
+		corrupt(m->model, "params is not a JSON object");
 	return params;
 }
 
@@ -1059,7 +1106,7 @@ catalog_group_blobs(const CatalogModel *m)
 		d = spi_datum((int) i, 2, &isnull);
 		if (g->group == NULL || isnull)
 			corrupt(m->model, "a group key or its weights are NULL");
-		nn_model_free(catalog_network_from_blob(m, g->group, DatumGetByteaPP(d)));
+		nn_model_free(catalog_network_from_blob(m, g->group, DatumGetByteaPP(d), false));
 		old = MemoryContextSwitchTo(cxt);
 		g->weights = DatumGetByteaPCopy(d);
 		MemoryContextSwitchTo(old);

@@ -70,7 +70,7 @@ extern List *catalog_group_keys(const CatalogModel *m);
 extern NnModel *catalog_group_network(const CatalogModel *m, const char *group,
 									  bool missing_ok, int64 *n_rows);
 extern NnModel *catalog_network_from_blob(const CatalogModel *m, const char *group,
-										  const bytea *blob);
+										  const bytea *blob, bool from_archive);
 extern int	catalog_embeddings_of(const CatalogModel *m, CatalogEmbedding **out);
 extern uint64 catalog_visible_embeddings(const char *model);
 

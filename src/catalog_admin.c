@@ -19,6 +19,7 @@
 #include "train_source.h"
 
 #include "catalog/pg_type.h"
+#include "common/jsonapi.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -156,6 +157,22 @@ static char *
 archive_text(const char *p, size_t len)
 {
 	return pg_any_to_server(pnstrdup(p, len), (int) len, PG_UTF8);
+}
+
+/* A JSON text of an archive in the database encoding; 22P03 if it is not JSON. */
+static char *
+archive_json(const char *p, size_t len, const char *what)
+{
+	char	   *s = archive_text(p, len);
+	JsonLexContext *lex = makeJsonLexContextCstringLen(s, (int) strlen(s), GetDatabaseEncoding(),
+													   false);
+
+	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("the archive's %s is not valid JSON", what),
+				 errhint("The archive is damaged: export the model again.")));
+	return s;
 }
 
 /* A text of the catalogue in UTF-8, as archives hold texts. */
@@ -326,7 +343,7 @@ hack_import_model(PG_FUNCTION_ARGS)
 		hack_raise(&err);
 	PG_TRY();
 	{
-		params = read_header(archive_text(a.header, a.header_len), &def);
+		params = read_header(archive_json(a.header, a.header_len, "header"), &def);
 		/* the caller reads the source; its columns must be the archive's */
 		if (pg_class_aclcheck(source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 			ereport(ERROR,
@@ -349,14 +366,15 @@ hack_import_model(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 						 errmsg("the archive has group \"%s\" but no group column", g->group)));
-			g->normalisation = archive_text(ag->normalisation, ag->normalisation_len);
-			g->metrics = archive_text(ag->metrics, ag->metrics_len);
+			g->normalisation = archive_json(ag->normalisation, ag->normalisation_len,
+											"normalisation");
+			g->metrics = archive_json(ag->metrics, ag->metrics_len, "metrics");
 			g->n_rows = ag->n_rows;
 			g->weights = palloc(VARHDRSZ + ag->weights_len);
 			SET_VARSIZE(g->weights, VARHDRSZ + ag->weights_len);
 			memcpy(VARDATA(g->weights), ag->weights, ag->weights_len);
 			/* every network must decode and fit the model */
-			nn_model_free(catalog_network_from_blob(&def, g->group, g->weights));
+			nn_model_free(catalog_network_from_blob(&def, g->group, g->weights, true));
 			groups = lappend(groups, g);
 		}
 	}

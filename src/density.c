@@ -125,6 +125,13 @@ hack_knn_density(PG_FUNCTION_ARGS)
 
 			ids[i] = DatumGetInt64(SPI_getbinval(t, td, 2, &isnull));
 			pts[i] = DatumGetPoincarePointP(SPI_getbinval(t, td, 3, &isnull));
+			/* one model, one dimension: a row edited by hand must not be read past its end */
+			if (pts[i]->dim != pts[0]->dim)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("embeddings of model \"%s\" have dimensions %d and %d",
+								text_to_cstring(model), pts[0]->dim, pts[i]->dim),
+						 errhint("Drop the model with hack_drop_model and train it again.")));
 		}
 		group_density(rsinfo->setResult, rsinfo->setDesc, group, ids, pts, n, k);
 		start = end;

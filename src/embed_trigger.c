@@ -14,8 +14,8 @@
  * the statement's transaction: a failure (an undecodable image) fails the
  * statement.
  *
- * The table must be the model's source or one of its partitions (the
- * source may be partitioned).  The group key is computed from the row's
+ * The table must be the model's source or a partition of it, at any depth
+ * (the source may be partitioned, or be itself a partition).  The group key is computed from the row's
  * value with hack_group_key_of, exactly as training and hack_refresh do,
  * so the trigger and a refresh agree on every type and under any
  * settings.  No code of another role runs here: the trigger reads only
@@ -149,20 +149,16 @@ same_key(const RowKey *a, const RowKey *b)
 	return a->group == NULL || strcmp(a->group, b->group) == 0;
 }
 
-/* The table a trigger fired on, or the root of its partition tree. */
-static Oid
-source_root(Relation rel)
+/* Is source the table a trigger fired on, or one of its partition ancestors? */
+static bool
+fired_on_source(Relation rel, Oid source)
 {
 	Oid			relid = RelationGetRelid(rel);
 
-	if (rel->rd_rel->relispartition)
-	{
-		List	   *ancestors = get_partition_ancestors(relid);
-
-		if (ancestors != NIL)
-			relid = llast_oid(ancestors);
-	}
-	return relid;
+	if (relid == source)
+		return true;
+	return rel->rd_rel->relispartition &&
+		list_member_oid(get_partition_ancestors(relid), source);
 }
 
 /* The trigger function: see the file header. */
@@ -176,7 +172,6 @@ hack_embed_trigger(PG_FUNCTION_ARGS)
 				newk;
 	bool		has_old,
 				has_new;
-	Oid			relid;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -195,14 +190,14 @@ hack_embed_trigger(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(td->tg_relation);
 	catalog_cache_begin();
 	m = catalog_model_cached(td->tg_trigger->tgargs[0]);
-	relid = RelationGetRelid(td->tg_relation);
-	if (m->source != relid && m->source != source_root(td->tg_relation))
+	if (!fired_on_source(td->tg_relation, m->source))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("table %s is not the source of model \"%s\"",
 						RelationGetRelationName(td->tg_relation), m->model),
-				 errdetail("The model was trained on %s.",
-						   get_rel_name(m->source) ? get_rel_name(m->source) : "a table since dropped")));
+				 /* which table it is, only to those who may see the model */
+				 catalog_model_visible(m->owner, m->source) && get_rel_name(m->source) ?
+				 errdetail("The model was trained on %s.", get_rel_name(m->source)) : 0));
 	has_old = !TRIGGER_FIRED_BY_INSERT(td->tg_event);
 	has_new = !TRIGGER_FIRED_BY_DELETE(td->tg_event);
 	if (has_old)

@@ -18,7 +18,11 @@
  * bytea_output hex.  The settings are swapped in around the call by
  * assigning the variables the GUCs set, not through the GUC machinery:
  * that is cheap enough per row, allowed in parallel workers, and restored
- * however the call ends.  money's output still follows lc_monetary.
+ * however the call ends.  Two kinds of type print differently under
+ * settings that cannot be swapped so cheaply, and are refused (42804):
+ * the OID alias types regclass, regtype, regproc and kin (their text
+ * follows search_path) and money (lc_monetary), alone or as the elements
+ * of an array or a domain's base.
  */
 #include "hack.h"
 #include "group_key.h"
@@ -28,11 +32,56 @@
 #include "utils/builtins.h"
 #include "utils/bytea.h"
 #include "utils/float.h"
+#include "catalog/pg_type.h"
 #include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(hack_group_key);
 
 static pg_tz *utc_tz = NULL;
+
+/* Does a value of typid (a base type) print differently under search_path or lc_monetary? */
+static bool
+type_prints_by_setting(Oid typid)
+{
+	switch (typid)
+	{
+		case REGCLASSOID:
+		case REGTYPEOID:
+		case REGPROCOID:
+		case REGPROCEDUREOID:
+		case REGOPEROID:
+		case REGOPERATOROID:
+		case REGCONFIGOID:
+		case REGDICTIONARYOID:
+		case REGCOLLATIONOID:
+		case CASHOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* 42804 if values of typid cannot have a key that is the same under any settings. */
+static void
+check_key_type(Oid typid)
+{
+	static Oid	checked = InvalidOid;	/* the last type found fine */
+	Oid			base;
+	Oid			elem;
+
+	if (typid == checked)
+		return;
+	base = getBaseType(typid);
+	elem = get_element_type(base);
+	if (type_prints_by_setting(base) ||
+		(OidIsValid(elem) && type_prints_by_setting(getBaseType(elem))))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("a group column of type %s cannot be used", format_type_be(typid)),
+				 errdetail("Its values print differently under other settings (search_path or lc_monetary), so group keys would change."),
+				 errhint("Group by a view's column that casts it, to oid, text or numeric.")));
+	checked = typid;
+}
 
 /* The key of value, of type typid: see the file header.  22023 if too long. */
 char *
@@ -54,6 +103,7 @@ hack_group_key_of(Datum value, Oid typid)
 		if (utc_tz == NULL)
 			elog(ERROR, "could not load time zone UTC");
 	}
+	check_key_type(typid);
 	getTypeOutputInfo(typid, &out, &varlena);
 	PG_TRY();
 	{

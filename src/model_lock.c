@@ -16,42 +16,57 @@
  * lock is taken at transaction level instead and released by the commit
  * or abort (or by the abort of a subtransaction it was taken in).
  *
- * The key is the pair (HACK_LOCK_CLASS, hash of the model name) in the
- * current database, with objsubid HACK_LOCK_SPACE = 3: pg_locks shows it
- * as locktype advisory, classid 1212236619 ("HACK"), objid the hash,
- * objsubid 3.  pg_advisory_lock and its kin take objsubid 1 (one int8) or
- * 2 (two int4) only, so no SQL can take, hold or fake a model's lock (in
- * 1.0 the key was objsubid 2, and any role could hold a model busy
- * forever).  Two model names that hash alike merely serialise their jobs.
- * hack.training_progress trusts a progress line only from a backend that
- * holds the lock of the line's model.
+ * The key is 64 bits of the SHA-256 of the model's name, in the current
+ * database, with objsubid HACK_LOCK_SPACE = 3: pg_locks shows it as
+ * locktype advisory, classid and objid the two halves of the key, objsubid
+ * 3.  pg_advisory_lock and its kin take objsubid 1 (one int8) or 2 (two
+ * int4) only, so no SQL can take, hold or fake a model's lock (in 1.0 the
+ * key was objsubid 2, and any role could hold a model busy forever).  A
+ * 32-bit hash is not enough: a name of one's own that hashes like another
+ * role's model is found by brute force in a minute, and a job on it holds
+ * the other model busy.  Finding a name whose 64-bit SHA-256 prefix equals
+ * a given model's takes about 2^64 hashes.  hack.training_progress trusts
+ * a progress line only from a backend that holds the lock of the line's
+ * model.
  */
 #include "hack.h"
 #include "model_lock.h"
 
 #include "catalog/pg_type.h"
-#include "common/hashfn.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
 
-#define HACK_LOCK_CLASS 0x4841434B	/* "HACK" */
 #define HACK_LOCK_SPACE 3		/* not 1 or 2: SQL's advisory locks */
 
-/* The objid of a model's lock: a hash of its name. */
-uint32
-model_lock_key(const char *model)
+/* The key of a model's lock: the first 64 bits of the SHA-256 of its name. */
+void
+model_lock_key(const char *model, uint32 *hi, uint32 *lo)
 {
-	return DatumGetUInt32(hash_any((const unsigned char *) model, (int) strlen(model)));
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) model, strlen(model)) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute the lock key of model \"%s\"", model);
+	pg_cryptohash_free(ctx);
+	*hi = ((uint32) digest[0] << 24) | ((uint32) digest[1] << 16) | ((uint32) digest[2] << 8) | digest[3];
+	*lo = ((uint32) digest[4] << 24) | ((uint32) digest[5] << 16) | ((uint32) digest[6] << 8) | digest[7];
 }
 
 /* The advisory lock tag of a model. */
 static void
 model_lock_tag(LOCKTAG *tag, const char *model)
 {
-	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, HACK_LOCK_CLASS, model_lock_key(model),
-						 HACK_LOCK_SPACE);
+	uint32		hi,
+				lo;
+
+	model_lock_key(model, &hi, &lo);
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, hi, lo, HACK_LOCK_SPACE);
 }
 
 /* Parse if_busy: 'error', 'skip' or 'wait' (22023 otherwise). */

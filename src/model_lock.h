@@ -13,7 +13,7 @@ typedef enum ModelBusy
 } ModelBusy;
 
 extern ModelBusy model_lock_parse_busy(const char *s);
-extern uint32 model_lock_key(const char *model);
+extern void model_lock_key(const char *model, uint32 *hi, uint32 *lo);
 extern bool model_lock_acquire(const char *model, ModelBusy how, const char *job,
 							   bool session);
 extern void model_lock_release(const char *model, bool session);

@@ -21,8 +21,10 @@ cd "$(dirname "$0")/.."
 . test/lib/common.sh
 
 # integration scripts whose SQL also runs on the sanitized server (and, to
-# try a change quickly, HACK_SAN_REGRESS="test ..." runs only those tests)
-SAN_SCRIPTS=${HACK_SAN_SCRIPTS-"bad_input"}
+# try a change quickly, HACK_SAN_REGRESS="test ..." runs only those tests);
+# catalog_attacks starts a cluster of its own, which gets the same server
+# environment (HACK_SERVER_ENV: the ASan runtime and options)
+SAN_SCRIPTS=${HACK_SAN_SCRIPTS-"bad_input catalog_attacks"}
 SAN_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1 -g"
 
 passed=0
@@ -120,7 +122,7 @@ ubsan_opts="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$logs/u
 	for s in $SAN_SCRIPTS; do
 		[ -f "test/integration/$s.sh" ] || continue
 		hack_log "sanitize: test/integration/$s.sh"
-		out=$(bash "test/integration/$s.sh" 2>&1)
+		out=$(HACK_SERVER_ENV="$HACK_SERVER_ENV" bash "test/integration/$s.sh" 2>&1)
 		rc=$?
 		echo "$out" | grep -E 'FAIL|ERROR' | head -20
 		line=$(echo "$out" | grep -E '^[A-Za-z_-]+: [0-9]+ passed, [0-9]+ failed$' | tail -1)
