@@ -47,14 +47,17 @@ NEW=$((N - BASE))
 echo "rows: $BASE trained, $NEW new; cores: $(nproc)"
 
 for t in 1 2; do
+	# (a superuser may delete embeddings directly; hack_refresh embeds the rows again)
 	q "DELETE FROM hack.embeddings WHERE model = 'bench' AND id > $BASE"
 	t_ms=$(QOPTS="-c hack.blas_threads=$t" ms "CALL hack_refresh('bench')")
 	echo "hack_refresh, hack.blas_threads=$t: $NEW rows in $t_ms ms = $(rate $NEW "$t_ms") rows/s"
 done
 
-echo "plan of the refresh's listing query (defaults):"
-q "EXPLAIN (COSTS OFF) SELECT (s.id)::int8, e.id IS NULL FROM src s LEFT JOIN hack.embeddings e ON e.model = 'bench'
-	AND e.group_key = '' AND e.id = s.id WHERE s.img IS NOT NULL AND (e.image_hash IS NULL OR e.image_hash <> hack_image_hash(s.img)) ORDER BY 1" | sed 's/^/  /'
+# hack 1.1's refresh lists in two queries and compares them in C: the
+# model's stored embeddings, and one scan of the source (as the owner)
+echo "plans of the refresh's listing queries (defaults):"
+q "EXPLAIN (COSTS OFF) SELECT id, group_key, image_hash FROM hack.embeddings WHERE model = 'bench' ORDER BY group_key COLLATE \"C\", id" | sed 's/^/  /'
+q "EXPLAIN (COSTS OFF) SELECT (id)::int8, img FROM public.src" | sed 's/^/  /'
 
 SEL="SELECT count(hack_embed('bench', img)) FROM src WHERE id > $BASE"
 FORCE="-c parallel_setup_cost=0 -c parallel_tuple_cost=0 -c min_parallel_table_scan_size=0 -c hack.blas_threads=1"
@@ -78,7 +81,7 @@ echo "no trigger: INSERT of $T rows in $t_ms ms"
 ALL=$((N + 3 * T))
 t_fresh=$(ms "CALL hack_train(model => 'fresh', source => 'src', epochs => $EPOCHS, seed => 2)")
 t_res=$(ms "CALL hack_train(model => 'bench', source => 'src', epochs => $EPOCHS, seed => 2, resume => true)")
-echo "fresh training, $EPOCHS epochs on $ALL rows: $t_fresh ms, final loss $(q "SELECT round((metrics->>'final_loss')::numeric, 4) FROM hack.models WHERE model = 'fresh'")"
-echo "resume from $(q "SELECT metrics->>'resumed_from_rows' FROM hack.models WHERE model = 'bench'") rows, $EPOCHS epochs on $ALL rows: $t_res ms, first loss $(q "SELECT round((metrics->>'first_loss')::numeric, 4) FROM hack.models WHERE model = 'bench'"), final loss $(q "SELECT round((metrics->>'final_loss')::numeric, 4) FROM hack.models WHERE model = 'bench'")"
+echo "fresh training, $EPOCHS epochs on $ALL rows: $t_fresh ms, final loss $(q "SELECT round((metrics->>'final_loss')::numeric, 4) FROM hack.model_groups WHERE model = 'fresh'")"
+echo "resume from $(q "SELECT metrics->>'resumed_from_rows' FROM hack.model_groups WHERE model = 'bench'") rows, $EPOCHS epochs on $ALL rows: $t_res ms, first loss $(q "SELECT round((metrics->>'first_loss')::numeric, 4) FROM hack.model_groups WHERE model = 'bench'"), final loss $(q "SELECT round((metrics->>'final_loss')::numeric, 4) FROM hack.model_groups WHERE model = 'bench'")"
 echo "resume / fresh time: $(awk -v a="$t_res" -v b="$t_fresh" 'BEGIN { printf "%.2f", a / b }')"
 dropdb "$DB" >/dev/null 2>&1

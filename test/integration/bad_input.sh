@@ -40,7 +40,7 @@ CALL hack_train(model => 'bi', source => 'bi_imgs', height => 8, width => 8, arc
 CREATE TABLE bad_cases (id int PRIMARY KEY, category text, expected text, sql text);
 CREATE TABLE bad_results (id int PRIMARY KEY, state text);
 SQL
-q -c "SELECT weights FROM hack.models WHERE model = 'bi'" >"$work/blob.hex"
+q -c "SELECT weights FROM hack.model_groups WHERE model = 'bi'" >"$work/blob.hex"
 /usr/bin/python3 test/integration/bad_input_cases.py "$SEED" "$work/blob.hex" >"$work/cases.sql" ||
 	{ echo "bad_input: 0 passed, 1 failed"; exit 1; }
 q -f "$work/cases.sql" >/dev/null

@@ -214,7 +214,7 @@ state() {
 	q "SELECT string_agg(m.group_key || ' ' || md5(weights) || ' ' || trained_at || ' ' || n_rows || ' ' ||
 		(SELECT count(*) || ' ' || md5(string_agg(id || embedding::text, ',' ORDER BY id))
 		 FROM hack.embeddings e WHERE e.model = m.model AND e.group_key = m.group_key), E'\n' ORDER BY m.group_key)
-		FROM hack.models m WHERE model = 'm'"
+		FROM hack.model_groups m WHERE model = 'm'"
 }
 # embeddings agree with the weights of their group: recompute a sample
 embed_check() {
@@ -222,10 +222,15 @@ embed_check() {
 		"$(q "SELECT count(*) FILTER (WHERE hack_embed('m', img, e.group_key) <-> embedding > 1e-5) || ' ' || count(*)
 			FROM (SELECT * FROM hack.embeddings WHERE model = 'm' ORDER BY hashint8(id) LIMIT 60) e JOIN imgs USING (id)")"
 	check "$1: n_rows = number of embeddings in every group" "0" \
-		"$(q "SELECT count(*) FROM hack.models m WHERE model = 'm' AND n_rows <> (SELECT count(*) FROM hack.embeddings e WHERE e.model = m.model AND e.group_key = m.group_key)")"
+		"$(q "SELECT count(*) FROM hack.model_groups m WHERE model = 'm' AND n_rows <> (SELECT count(*) FROM hack.embeddings e WHERE e.model = m.model AND e.group_key = m.group_key)")"
+	# hack 1.1: one model row, its groups and embeddings under its owner and source
+	check "$1: one model row, every group and embedding under its owner, source and dimension" "1 0 0" \
+		"$(q "SELECT count(*) || ' ' || (SELECT count(*) FROM hack.model_groups g WHERE g.model = 'm' AND (g.owner, g.source) IS DISTINCT FROM (m.owner, m.source))
+			|| ' ' || (SELECT count(*) FROM hack.embeddings e WHERE e.model = 'm' AND ((e.owner, e.source) IS DISTINCT FROM (m.owner, m.source) OR e.dim <> m.dim OR poincare_dim(e.embedding) <> m.dim))
+			FROM hack.models m WHERE m.model = 'm' GROUP BY m.owner, m.source, m.dim")"
 }
 train 1 6 2>"$WORK/train1.log" >/dev/null
-check "first training of 4 groups" "4" "$(q "SELECT count(*) FROM hack.models WHERE model = 'm'")"
+check "first training of 4 groups" "4" "$(q "SELECT count(*) FROM hack.model_groups WHERE model = 'm'")"
 old=$(state)
 
 train 2 400 2>"$WORK/train2.log" >/dev/null &
@@ -261,7 +266,8 @@ for g in 1 2 3 4; do
 	fi
 done
 embed_check "after the crash"
-hack_consistency_probe "$DB" hack.embeddings embedding id embeddings_embedding_idx 2 40 0.7 "after the crash hack.embeddings"
+# hack 1.1: one partial GiST index per dimension; the queries name it (dim = 2)
+hack_consistency_probe "$DB" hack.embeddings embedding id embeddings_embedding_2d_idx 2 40 0.7 "after the crash hack.embeddings" "dim = 2"
 train 3 6 2>"$WORK/train3.log" >/dev/null
 check "training runs again to completion after the crash" "4" "$(grep -c 'committed group . of 4' "$WORK/train3.log")"
 check "every group was replaced" "0" \

@@ -21,11 +21,13 @@
 #            multi-statement command, so nothing is kept
 #   noperm   scheduled by a role that cannot read the table: the job runs
 #            as that role and fails
-#   cancel   CALL hack_train on a model that exists, cancelled while it
-#            trains with pg_cancel_backend(job_pid): failed, model untouched
-#   timeout  owned by a role with statement_timeout = 2s and
-#            client_min_messages = warning: stopped by the timeout, the
-#            previous model untouched, no NOTICE in the server log
+#   cancel   CALL hack_train on a model that exists (same definition),
+#            cancelled while it trains with pg_cancel_backend(job_pid):
+#            failed, model untouched
+#   timeout  scheduled by a role with statement_timeout = 2s and
+#            client_min_messages = warning, on a model given to that role
+#            (hack_alter_model_owner): stopped by the timeout, the previous
+#            model untouched, no NOTICE in the server log
 #   busy_error / busy_skip  hack_refresh and a resumed hack_train on a
 #            model whose lock the script holds: the first fails with 55P03's
 #            message, the second (if_busy => 'skip') succeeds untouched
@@ -51,7 +53,8 @@ run_mode() {
 	}
 	q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -d "$DB" -c "$1" 2>&1; }
 	run() { q "SELECT d.$2 FROM cron.job_run_details d JOIN cron.job j USING (jobid) WHERE j.jobname = '$1'"; }
-	state() { q "SELECT md5(string_agg(md5(weights) || trained_at, ',' ORDER BY group_key)) || ':' || (SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) FROM hack.embeddings WHERE model = '$1') FROM hack.models WHERE model = '$1'"; }
+	# a model's row, its groups' weights and its embeddings
+	state() { q "SELECT md5(string_agg(md5(weights) || trained_at, ',' ORDER BY group_key)) || ':' || (SELECT md5(string_agg(embedding::text, ',' ORDER BY id)) FROM hack.embeddings WHERE model = '$1') || ':' || (SELECT md5(m::text) FROM hack.models m WHERE model = '$1') FROM hack.model_groups WHERE model = '$1'"; }
 
 	unset HACK_PORT
 	HACK_CLUSTER_DIR=$(mktemp -d /tmp/hack-cron.XXXXXX)
@@ -89,15 +92,22 @@ GRANT USAGE ON SCHEMA cron TO hack_cron_user;
 CREATE ROLE hack_cron_timer LOGIN;
 GRANT USAGE ON SCHEMA cron TO hack_cron_timer;
 GRANT SELECT ON imgs_big TO hack_cron_timer;
-GRANT SELECT, INSERT, UPDATE, DELETE ON hack.models, hack.embeddings TO hack_cron_timer;
 ALTER ROLE hack_cron_timer SET statement_timeout = '2s';
 ALTER ROLE hack_cron_timer SET client_min_messages = warning;
 SQL
 	args="height => 8, width => 8, format => 'u8', architecture => 'mlp', hidden => '{16}', epochs => 3, pack_epochs => 100"
-	# the models that failing jobs must leave as they are
-	for i in keep keep2 keep3 locked; do
+	# the models that failing jobs must leave as they are, each trained with
+	# the definition its job uses (hack 1.1 refuses another one before any work)
+	for i in keep locked; do
 		q "CALL hack_train(model => '$i', source => 'imgs', $args, seed => 1)" >/dev/null
 	done
+	for i in keep2 keep3; do
+		q "CALL hack_train(model => '$i', source => 'imgs_big', epochs => 1, pack_epochs => 100, seed => 1)" >/dev/null
+	done
+	# the timeout job runs as hack_cron_timer, which must own the model it trains
+	q "SELECT hack_alter_model_owner('keep3', 'hack_cron_timer')" >/dev/null
+	check "timeout: keep3 given to the role of its job" "hack_cron_timer:1:1000" \
+		"$(q "SELECT m.owner || ':' || count(DISTINCT g.group_key) || ':' || (SELECT count(*) FROM hack.embeddings e WHERE e.model = m.model AND e.owner = m.owner) FROM hack.models m JOIN hack.model_groups g USING (model, owner) WHERE model = 'keep3' GROUP BY m.model, m.owner")"
 	keep_before=$(state keep)
 	keep2_before=$(state keep2)
 	keep3_before=$(state keep3)
@@ -107,7 +117,7 @@ SQL
 	PGAPPNAME=hack_locker psql -X -q -d "$DB" -c "BEGIN" -c "CALL hack_refresh('locked')" \
 		-c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
 	for i in $(seq 1 100); do
-		[ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'hack_locker' AND l.locktype = 'advisory' AND l.granted")" = 1 ] && break
+		[ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'hack_locker' AND l.locktype = 'advisory' AND l.classid = 1212236619 AND l.objsubid = 3 AND l.granted")" = 1 ] && break
 		sleep 0.1
 	done
 
@@ -149,6 +159,7 @@ SQL
 	check "ok: succeeded" "succeeded" "$(run ok status)"
 	check "ok: return_message" "CALL" "$(run ok return_message)"
 	check "ok: one model row" "1" "$(q "SELECT count(*) FROM hack.models WHERE model = 'ok'")"
+	check "ok: one group row of 120 rows" "1:120" "$(q "SELECT count(*) || ':' || sum(n_rows) FROM hack.model_groups WHERE model = 'ok'")"
 	check "ok: one embedding a row" "120:120" "$(q "SELECT count(*) || ':' || count(DISTINCT id) FROM hack.embeddings WHERE model = 'ok'")"
 
 	check "bad: failed" "failed" "$(run bad status)"
@@ -165,11 +176,11 @@ SQL
 	check "single: our error in return_message" "ERROR: image of row id 3 is NULL" \
 		"$(run single return_message | head -1 | tr -s ' ')"
 	check "single: groups before the failure committed" "0,1,2" \
-		"$(q "SELECT string_agg(group_key, ',' ORDER BY group_key) FROM hack.models WHERE model = 'single'")"
+		"$(q "SELECT string_agg(group_key, ',' ORDER BY group_key) FROM hack.model_groups WHERE model = 'single'")"
 
 	check "multi: failed" "failed" "$(run multi status)"
-	check "multi: atomic, nothing kept" "0:0" \
-		"$(q "SELECT (SELECT count(*) FROM hack.models WHERE model = 'multi') || ':' || (SELECT count(*) FROM hack.embeddings WHERE model = 'multi')")"
+	check "multi: atomic, nothing kept" "0:0:0" \
+		"$(q "SELECT (SELECT count(*) FROM hack.models WHERE model = 'multi') || ':' || (SELECT count(*) FROM hack.model_groups WHERE model = 'multi') || ':' || (SELECT count(*) FROM hack.embeddings WHERE model = 'multi')")"
 
 	check "timeout: failed" "failed" "$(run timeout status)"
 	check "timeout: the role's statement_timeout stopped it" "ERROR: canceling statement due to statement timeout" \

@@ -25,11 +25,13 @@ SQL
 q "UPDATE imgs SET img = NULL WHERE id = 3" >/dev/null
 q "CALL hack_train(model => 'pergroup', source => 'imgs', group_column => 'label', epochs => 1, seed => 1)" >/dev/null
 check "commit per group keeps groups before the failure" "0,1,2" \
-	"$(q "SELECT string_agg(group_key, ',' ORDER BY group_key) FROM hack.models WHERE model = 'pergroup'")"
+	"$(q "SELECT string_agg(group_key, ',' ORDER BY group_key) FROM hack.model_groups WHERE model = 'pergroup'")"
+check "the committed groups are under one model row" "1|label|lenet" \
+	"$(q "SELECT count(*), min(group_column), min(architecture) FROM hack.models WHERE model = 'pergroup'")"
 # inside a transaction block it is all or nothing
 PGOPTIONS="-c client_min_messages=warning" psql -X -q -d "$DB" -c "BEGIN" -c "CALL hack_train(model => 'atomic', source => 'imgs', group_column => 'label', epochs => 1)" -c "COMMIT" >/dev/null 2>&1
-check "inside a transaction block nothing is kept" "0" \
-	"$(q "SELECT count(*) FROM hack.models WHERE model = 'atomic'")"
+check "inside a transaction block nothing is kept" "0|0|0" \
+	"$(q "SELECT (SELECT count(*) FROM hack.models WHERE model = 'atomic'), (SELECT count(*) FROM hack.model_groups WHERE model = 'atomic'), (SELECT count(*) FROM hack.embeddings WHERE model = 'atomic')")"
 q "UPDATE imgs SET img = (SELECT img FROM imgs WHERE id = 7) WHERE id = 3" >/dev/null
 
 # 2. a job cancelled by statement_timeout stops quickly and leaves the previous results
@@ -62,6 +64,8 @@ out=$(psql -X -q -At -d "$DB" -U hack_nobody -c "CALL hack_train(model => 'stole
 check "no SELECT privilege, no training" "ERROR:  permission denied for table imgs" "$(echo "$out" | head -1)"
 out=$(psql -X -q -At -d "$DB" -U hack_nobody -c "SELECT count(*) FROM hack.embeddings" 2>&1)
 check "no embedding of a table it cannot read" "0" "$(echo "$out" | head -1)"
+out=$(psql -X -q -At -d "$DB" -U hack_nobody -c "SELECT (SELECT count(*) FROM hack.models) || '|' || (SELECT count(*) FROM hack.model_groups)" 2>&1)
+check "no model or group of a table it cannot read" "0|0" "$(echo "$out" | head -1)"
 
 # 5. the catalogue survives pg_dump / pg_restore
 dump=$(mktemp)
@@ -69,9 +73,19 @@ pg_dump -Fc -d "$DB" -f "$dump"
 dropdb --if-exists "${DB}_restored" >/dev/null 2>&1
 createdb "${DB}_restored"
 pg_restore -d "${DB}_restored" "$dump" 2>&1 | grep -v "^$" | head -5
-orig=$(q "SELECT count(*) || ':' || md5(string_agg(embedding::text || weights::text, ',' ORDER BY e.model, e.group_key, id)) FROM hack.embeddings e JOIN hack.models USING (model, group_key)")
-rest=$(psql -X -q -At -d "${DB}_restored" -c "SELECT count(*) || ':' || md5(string_agg(embedding::text || weights::text, ',' ORDER BY e.model, e.group_key, id)) FROM hack.embeddings e JOIN hack.models USING (model, group_key)" 2>&1)
+# every column of the three tables: models, their groups (weights in
+# full), the embeddings with the digest of their group's weights
+digest="SELECT (SELECT count(*) || ':' || md5(string_agg(m::text, ',' ORDER BY model)) FROM hack.models m)
+	|| ' ' || (SELECT count(*) || ':' || md5(string_agg(g::text, ',' ORDER BY model, group_key)) FROM hack.model_groups g)
+	|| ' ' || (SELECT count(*) || ':' || md5(string_agg(e::text || md5(g.weights), ',' ORDER BY e.model, e.group_key, e.id))
+		FROM hack.embeddings e JOIN hack.model_groups g USING (model, group_key))"
+orig=$(q "$digest")
+rest=$(psql -X -q -At -d "${DB}_restored" -c "$digest" 2>&1)
 check "pg_dump/pg_restore keeps models and embeddings" "$orig" "$rest"
+check "the digest covers models, groups and embeddings" "yes" \
+	"$(echo "$orig" | grep -qE '^[1-9][0-9]*:[0-9a-f]{32} [1-9][0-9]*:[0-9a-f]{32} [1-9][0-9]*:[0-9a-f]{32}$' && echo yes || echo "no: $orig")"
+check "restored catalogue keeps its row security" "0|0|0" \
+	"$(psql -X -q -At -d "${DB}_restored" -U hack_nobody -c "SELECT (SELECT count(*) FROM hack.models) || '|' || (SELECT count(*) FROM hack.model_groups) || '|' || (SELECT count(*) FROM hack.embeddings)" 2>&1)"
 check "restored models still embed" "t" \
 	"$(psql -X -q -At -d "${DB}_restored" -c "SELECT hack_embed('cancel', img) <-> embedding < 1e-6 FROM imgs JOIN hack.embeddings e USING (id) WHERE e.model = 'cancel' AND id = 5" 2>&1)"
 rm -f "$dump"

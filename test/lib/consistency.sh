@@ -12,13 +12,16 @@
 #	Euclidean norm between 1 - 1e-2 and 1 - 1e-6) and run_probe(query,
 #	table, index) (which scans of the table the plan uses: "index", "seq",
 #	"both" or "neither"; then the query's result).
-# hack_consistency_probe DB TABLE COLUMN ID_COLUMN INDEX DIM NPROBES SEED LABEL
+# hack_consistency_probe DB TABLE COLUMN ID_COLUMN INDEX DIM NPROBES SEED LABEL [FILTER]
 #	runs the probe queries (KNN top-10 from NPROBES random points, ball
 #	containment <@ hball around them, and every row through a ball that
 #	holds the whole ball model) once with only the index allowed and once
 #	with only a sequential scan, and checks that each plan is the one asked
 #	for and that both give the same rows and distances; then that every
 #	row is found through the index by a ball search at its own point.
+#	FILTER (default true) is a condition every query puts on the table's
+#	rows, unqualified: the predicate of a partial index, e.g. "dim = 2" for
+#	hack.embeddings_embedding_2d_idx (hack 1.1 has one per dimension).
 
 . test/lib/check.sh
 
@@ -75,23 +78,23 @@ SQL
 }
 
 hack_consistency_probe() {
-	local db=$1 tab=$2 col=$3 idcol=$4 idx=$5 dim=$6 nprobes=$7 seed=$8 label=$9
+	local db=$1 tab=$2 col=$3 idcol=$4 idx=$5 dim=$6 nprobes=$7 seed=$8 label=$9 filt=${10:-true}
 	local short=${tab##*.} out knn ball all
 	knn="SELECT count(*) || ' ' || md5(string_agg(r, ';' ORDER BY qid)) FROM (SELECT qid,
 		(SELECT string_agg(d::text, ',' ORDER BY d) || '|' || string_agg(i::text, ',' ORDER BY i)
-		 FROM (SELECT $idcol AS i, $col <-> q AS d FROM $tab ORDER BY $col <-> q LIMIT 10) k) AS r
+		 FROM (SELECT $idcol AS i, $col <-> q AS d FROM $tab WHERE $filt ORDER BY $col <-> q LIMIT 10) k) AS r
 		FROM probes) s"
 	ball="SELECT sum(split_part(r, ':', 1)::int) || ' ' || md5(string_agg(r, ';' ORDER BY qid)) FROM (SELECT qid,
 		(SELECT count(*) || ':' || coalesce(string_agg($idcol::text, ',' ORDER BY $idcol), '')
-		 FROM $tab WHERE $col <@ hball(q, rad)) AS r
+		 FROM $tab WHERE $col <@ hball(q, rad) AND $filt) AS r
 		FROM probes) s"
 	# every row found through the index by a search at its own point: a
 	# GiST check that amcheck lacks (each entry is reachable, so every box
 	# above it holds it and the distance bound does not prune it)
 	reach="SELECT count(*) || ' ' || count(*) FILTER (WHERE NOT t.$idcol = ANY (ARRAY(
-		SELECT u.$idcol FROM $tab u WHERE u.$col <@ hball(t.$col, 1e-9)))) FROM $tab t"
+		SELECT u.$idcol FROM $tab u WHERE u.$col <@ hball(t.$col, 1e-9) AND $filt))) FROM $tab t WHERE $filt"
 	all="SELECT count(*) || ' ' || md5(string_agg($idcol::text, ',' ORDER BY $idcol))
-		FROM $tab WHERE $col <@ hball(array_fill(0::float8, ARRAY[$dim])::poincare_point, 40)"
+		FROM $tab WHERE $col <@ hball(array_fill(0::float8, ARRAY[$dim])::poincare_point, 40) AND $filt"
 	out=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" 2>&1 <<SQL
 SET client_min_messages = warning;
 SELECT setseed($seed);
@@ -107,7 +110,7 @@ SET enable_seqscan = on; SET enable_indexscan = off; SET enable_bitmapscan = off
 SELECT 'knn seq ' || run_probe(\$q\$$knn\$q\$, '$short', '$idx');
 SELECT 'ball seq ' || run_probe(\$q\$$ball\$q\$, '$short', '$idx');
 SELECT 'all seq ' || run_probe(\$q\$$all\$q\$, '$short', '$idx');
-SELECT 'rows ' || count(*) FROM $tab;
+SELECT 'rows ' || count(*) FROM $tab WHERE $filt;
 SQL
 )
 	local name plan_i res_i plan_s res_s rows

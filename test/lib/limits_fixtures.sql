@@ -9,14 +9,22 @@ CREATE TABLE imgs AS SELECT i::bigint AS id, decode(repeat(md5(i::text), 49), 'h
 	FROM generate_series(1, :imgs) i;
 CREATE TABLE imgs_small AS SELECT * FROM imgs WHERE id <= 256;
 CALL hack_train(model => 'lim', source => 'imgs_small', epochs => 1, pack_epochs => 50, seed => 1);
--- a model of :emb random embeddings for hack_knn_density (all pairs)
-INSERT INTO hack.models (model, architecture, params, weights, normalisation, metrics, source, n_rows)
-	SELECT 'lim_big', architecture, params, weights, normalisation, metrics, source, :emb
+-- a model of :emb random embeddings for hack_knn_density (all pairs),
+-- written directly as superuser (hack 1.1: the model row, its group, and
+-- embeddings that carry the model's owner, source and dimension)
+INSERT INTO hack.models (model, owner, source, id_column, image_column, group_column, format,
+		architecture, channels, height, width, dim, params, created_at, trained_at)
+	SELECT 'lim_big', owner, source, id_column, image_column, group_column, format,
+		architecture, channels, height, width, dim, params, created_at, trained_at
 	FROM hack.models WHERE model = 'lim';
-INSERT INTO hack.embeddings (model, group_key, id, embedding, particle, particle_id, norm)
-	SELECT 'lim_big', '', i, p, p, i, poincare_norm(p)
-	FROM generate_series(1, :emb) i,
-		LATERAL (SELECT ARRAY[0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * cos(i), 0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * sin(i)]::poincare_point AS p) s;
+INSERT INTO hack.model_groups (model, group_key, owner, source, weights, normalisation, metrics, n_rows, trained_at)
+	SELECT 'lim_big', group_key, owner, source, weights, normalisation, metrics, :emb, trained_at
+	FROM hack.model_groups WHERE model = 'lim';
+INSERT INTO hack.embeddings (model, group_key, id, embedding, particle, particle_id, norm, owner, source, dim)
+	SELECT 'lim_big', '', i, p, p, i, poincare_norm(p), m.owner, m.source, poincare_dim(p)
+	FROM hack.models m, generate_series(1, :emb) i,
+		LATERAL (SELECT ARRAY[0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * cos(i), 0.9 * sqrt(hashint4(i) / 4294967296.0 + 0.5) * sin(i)]::poincare_point AS p) s
+	WHERE m.model = 'lim_big';
 CREATE TABLE hm AS SELECT array_agg(r ORDER BY i) AS c FROM (SELECT i, array_agg(((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 ORDER BY j) AS r
 	FROM generate_series(1, :hm) i, generate_series(1, :hm) j GROUP BY i) s;
 CREATE TABLE edges AS SELECT i::bigint AS r, j::bigint AS c, ((hashint4(i * 7919 + j) & 65535) / 65536.0)::float8 AS cost
