@@ -208,6 +208,16 @@ catalog_model_missing(const char *model, const char *group)
 					 model)));
 }
 
+/* 22023 unless name is a valid model name (1 to 63 bytes). */
+void
+catalog_check_model_name(const char *name)
+{
+	if (name[0] == '\0' || strlen(name) > 63)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model name must have 1 to 63 characters")));
+}
+
 /* A corrupt catalogue row: XX001 naming the model. */
 static void
 corrupt(const char *model, const char *what)

@@ -65,6 +65,7 @@ extern bool catalog_model_find(const char *model, CatalogModel *m);
 extern void catalog_model_get(const char *model, CatalogModel *m, CatalogAccess access);
 extern bool catalog_model_visible(Oid owner, Oid source);
 extern void catalog_check_owner(const CatalogModel *m);
+extern void catalog_check_model_name(const char *name);
 extern void catalog_model_missing(const char *model, const char *group) pg_attribute_noreturn();
 extern List *catalog_group_keys(const CatalogModel *m);
 extern NnModel *catalog_group_network(const CatalogModel *m, const char *group,

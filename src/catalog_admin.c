@@ -42,16 +42,6 @@ PG_FUNCTION_INFO_V1(hack_export_model);
 PG_FUNCTION_INFO_V1(hack_import_model);
 PG_FUNCTION_INFO_V1(hack_models_changed);
 
-/* 22023 unless name is a valid model name (1 to 63 bytes). */
-static void
-check_model_name(const char *name)
-{
-	if (name[0] == '\0' || strlen(name) > 63)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model name must have 1 to 63 characters")));
-}
-
 /* Take the job lock of a model for this transaction, or fail with 55P03. */
 static void
 lock_model(const char *model, const char *job)
@@ -109,7 +99,7 @@ hack_rename_model(PG_FUNCTION_ARGS)
 	char	   *new_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	CatalogModel m;
 
-	check_model_name(new_name);
+	catalog_check_model_name(new_name);
 	catalog_model_get(model, &m, CATALOG_OWN);
 	lock_model(model, "hack_rename_model");
 	lock_model(new_name, "hack_rename_model");
@@ -333,7 +323,7 @@ hack_import_model(PG_FUNCTION_ARGS)
 	List	   *volatile groups = NIL;
 	char	   *volatile params = NULL;
 
-	check_model_name(model);
+	catalog_check_model_name(model);
 	memset(&def, 0, sizeof(def));
 	def.model = model;
 	def.source = source;

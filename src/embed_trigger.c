@@ -34,6 +34,7 @@
 #include "embed.h"
 #include "group_key.h"
 #include "image_hash.h"
+#include "train_source.h"
 
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
@@ -91,14 +92,10 @@ row_key(const CatalogModel *m, HeapTuple tup, TupleDesc desc, RowKey *k)
 		case INT4OID:
 			k->id = DatumGetInt32(d);
 			break;
-		case INT8OID:
+		default:
+			train_source_check_id_type(m->id_column, SPI_gettypeid(desc, att));
 			k->id = DatumGetInt64(d);
 			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("id column \"%s\" must be of type smallint, integer or bigint, not %s",
-							m->id_column, format_type_be(SPI_gettypeid(desc, att)))));
 	}
 	k->group = "";
 	if (m->group_column)
@@ -108,11 +105,7 @@ row_key(const CatalogModel *m, HeapTuple tup, TupleDesc desc, RowKey *k)
 		k->group = isnull ? NULL : hack_group_key_of(d, SPI_gettypeid(desc, att));
 	}
 	att = source_column(desc, m->image_column, m);
-	if (SPI_gettypeid(desc, att) != BYTEAOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("image column \"%s\" must be of type bytea, not %s",
-						m->image_column, format_type_be(SPI_gettypeid(desc, att)))));
+	train_source_check_image_type(m->image_column, SPI_gettypeid(desc, att));
 	d = SPI_getbinval(tup, desc, att, &isnull);
 	k->image = isnull ? NULL : DatumGetByteaPP(d);
 }

@@ -105,10 +105,7 @@ parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 
 	memset(a, 0, sizeof(*a));
 	a->model = TextDatumGetCString(required(fcinfo, A_MODEL, "model"));
-	if (a->model[0] == '\0' || strlen(a->model) > 63)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model name must have 1 to 63 characters")));
+	catalog_check_model_name(a->model);
 	a->def.model = a->model;
 	a->def.shape.height = DatumGetInt32(required(fcinfo, A_HEIGHT, "height"));
 	a->def.shape.width = DatumGetInt32(required(fcinfo, A_WIDTH, "width"));

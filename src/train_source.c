@@ -52,13 +52,34 @@ column_type(Oid relid, const char *name, const char *role)
 	return get_atttype(relid, att);
 }
 
+/* 42804 unless an id column of type t (smallint, integer or bigint). */
+void
+train_source_check_id_type(const char *column, Oid t)
+{
+	if (t != INT2OID && t != INT4OID && t != INT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("id column \"%s\" must be of type smallint, integer or bigint, not %s",
+						column, format_type_be(t))));
+}
+
+/* 42804 unless an image column of type t (bytea). */
+void
+train_source_check_image_type(const char *column, Oid t)
+{
+	if (t != BYTEAOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("image column \"%s\" must be of type bytea, not %s",
+						column, format_type_be(t))));
+}
+
 /* Check the table and columns of a model's source and quote their names. */
 void
 train_source_open(TrainSource *src, const CatalogModel *def, bool skip_invalid)
 {
 	Oid			relid = def->source;
 	char		kind;
-	Oid			t;
 
 	memset(src, 0, sizeof(*src));
 	if (!OidIsValid(relid) || get_rel_name(relid) == NULL)
@@ -76,18 +97,9 @@ train_source_open(TrainSource *src, const CatalogModel *def, bool skip_invalid)
 	src->owner = def->owner;
 	src->relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 											  get_rel_name(relid));
-	t = column_type(relid, def->id_column, "id_column");
-	if (t != INT2OID && t != INT4OID && t != INT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("id column \"%s\" must be of type smallint, integer or bigint, not %s",
-						def->id_column, format_type_be(t))));
-	t = column_type(relid, def->image_column, "image_column");
-	if (t != BYTEAOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("image column \"%s\" must be of type bytea, not %s",
-						def->image_column, format_type_be(t))));
+	train_source_check_id_type(def->id_column, column_type(relid, def->id_column, "id_column"));
+	train_source_check_image_type(def->image_column,
+								  column_type(relid, def->image_column, "image_column"));
 	if (def->group_column != NULL)
 		src->group_type = column_type(relid, def->group_column, "group_column");
 	src->id_col = pstrdup(quote_identifier(def->id_column));

@@ -39,6 +39,8 @@ typedef struct GroupImages
 	int64		skipped;		/* rows skipped because of skip_invalid */
 } GroupImages;
 
+extern void train_source_check_id_type(const char *column, Oid t);
+extern void train_source_check_image_type(const char *column, Oid t);
 extern void train_source_open(TrainSource *src, const CatalogModel *def, bool skip_invalid);
 extern List *train_source_groups(const TrainSource *src);
 extern void train_source_read(const TrainSource *src, const char *group, GroupImages *out);

@@ -23,20 +23,13 @@ if [ -z "${PGHOST:-}" ]; then
 	trap 'hack_stop_cluster' EXIT
 fi
 DB=hack_incremental_bench
-q() { PGOPTIONS="-c client_min_messages=warning ${QOPTS:-}" psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
-ms() {	# ms SQL: milliseconds taken
-	local t0 t1
-	t0=$(date +%s%N); q "$1" >/dev/null || echo "FAILED: $1" >&2; t1=$(date +%s%N)
-	echo $(( (t1 - t0) / 1000000 ))
-}
-rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.0f", n * 1000 / (ms > 0 ? ms : 1) }'; }
+. test/bench/lib.sh
 
 dropdb --if-exists "$DB" >/dev/null 2>&1
 createdb "$DB"
 psql -X -q -d "$DB" >/dev/null <<SQL
 CREATE EXTENSION hack;
-CREATE TABLE pool AS SELECT i, (SELECT decode(string_agg(lpad(to_hex(hashint4(p + 1000 * i) & 255), 2, '0'), '' ORDER BY p), 'hex')
-	FROM generate_series(0, 783) p) AS img FROM generate_series(0, 499) i;
+$BENCH_POOL
 CREATE TABLE src (id int PRIMARY KEY, img bytea);
 INSERT INTO src SELECT g, img FROM generate_series(1, $BASE) g JOIN pool ON i = g % 500;
 SQL

@@ -23,17 +23,14 @@ if [ -z "${PGHOST:-}" ]; then
 fi
 DB=hack_trigger_bench
 PGBENCH=/usr/lib/postgresql/15/bin/pgbench
-q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
-ms() { local t0 t1; t0=$(date +%s%N); q "$1" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
-rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.0f", n * 1000 / (ms > 0 ? ms : 1) }'; }
+. test/bench/lib.sh
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 1) }'; }
 
 dropdb --if-exists "$DB" >/dev/null 2>&1
 createdb "$DB"
 psql -X -q -d "$DB" >/dev/null <<SQL
 CREATE EXTENSION hack;
-CREATE TABLE pool AS SELECT i, (SELECT decode(string_agg(lpad(to_hex(hashint4(p + 1000 * i) & 255), 2, '0'), '' ORDER BY p), 'hex')
-	FROM generate_series(0, 783) p) AS img FROM generate_series(0, 499) i;
+$BENCH_POOL
 CREATE TABLE src (id int PRIMARY KEY, img bytea);
 CREATE TABLE plain (id int PRIMARY KEY, img bytea);
 INSERT INTO src SELECT g, img FROM generate_series(1, 500) g JOIN pool ON i = g % 500;

@@ -1,0 +1,15 @@
+# test/bench/lib.sh: helpers of the SQL benchmarks (source it after setting DB).
+#
+# q SQL        runs one statement in $DB (QOPTS: extra server options), tuples only
+# ms SQL       the milliseconds q SQL took
+# rate N MS    N rows in MS milliseconds as rows per second
+# BENCH_POOL   SQL creating pool(i, img): 500 distinct 28 x 28 uint8 images
+q() { PGOPTIONS="-c client_min_messages=warning ${QOPTS:-}" psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
+ms() {	# ms SQL: milliseconds taken
+	local t0 t1
+	t0=$(date +%s%N); q "$1" >/dev/null || echo "FAILED: $1" >&2; t1=$(date +%s%N)
+	echo $(( (t1 - t0) / 1000000 ))
+}
+rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.0f", n * 1000 / (ms > 0 ? ms : 1) }'; }
+BENCH_POOL="CREATE TABLE pool AS SELECT i, (SELECT decode(string_agg(lpad(to_hex(hashint4(p + 1000 * i) & 255), 2, '0'), '' ORDER BY p), 'hex')
+	FROM generate_series(0, 783) p) AS img FROM generate_series(0, 499) i;"
