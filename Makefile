@@ -86,3 +86,18 @@ test/fuzz/bin/make_seeds: test/fuzz/make_seeds.c $(CORE_SRCS) $(wildcard src/cor
 fuzz-seeds: test/fuzz/bin/make_seeds
 	rm -rf test/fuzz/corpus
 	test/fuzz/bin/make_seeds test/fuzz/corpus
+
+# TAP tests (test/t/NNN_name.pl) on PostgreSQL::Test::Cluster, against the
+# installed extension, as contrib's and pgvector's.  Run them as a user
+# that may run initdb (test/run.sh: as postgres); TAP_TESTDIR is where
+# their clusters and logs go (tmp_check), PROVE_FLAGS=-j4 runs four at
+# once, PROVE_TESTS picks files.
+TAP_TESTDIR ?= $(CURDIR)
+.PHONY: prove_installcheck
+prove_installcheck:
+	rm -rf '$(TAP_TESTDIR)/tmp_check'
+	$(MKDIR_P) '$(TAP_TESTDIR)/tmp_check'
+	cd $(srcdir) && TESTDIR='$(TAP_TESTDIR)' PATH="$(bindir):$$PATH" PGPORT='6$(DEF_PGPORT)' \
+		PG_REGRESS='$(top_builddir)/src/test/regress/pg_regress' \
+		$(PROVE) $(PG_PROVE_FLAGS) -I test/perl $(PROVE_FLAGS) \
+		$(if $(PROVE_TESTS),$(PROVE_TESTS),test/t/*.pl)
