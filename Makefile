@@ -56,7 +56,7 @@ unitcheck-valgrind: test/unit/run_unit
 		--leak-check=full --errors-for-leak-kinds=definite test/unit/run_unit
 
 # libFuzzer targets, one per parser of src/core (test/fuzz/fuzz_NAME.c ->
-# test/fuzz/bin/fuzz_NAME); test/integration/fuzz.sh runs each briefly in CI
+# test/fuzz/bin/fuzz_NAME); test/t/012_fuzz.pl runs each briefly in CI
 # and doc/reliability.md says how to run them longer.  Their seed corpora in
 # test/fuzz/corpus are written by `make fuzz-seeds`.
 FUZZ_CC = clang

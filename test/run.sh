@@ -2,9 +2,9 @@
 # test/run.sh: run every test of hack (the README's test command).
 #
 # Installs missing Debian packages (as root), builds with warnings as
-# errors, installs, starts a throwaway cluster, runs the C unit tests, the
-# pg_regress suite and the integration scripts in test/integration, stops
-# the cluster, runs test/sanitize.sh (ASan/UBSan build, own cluster) and
+# errors, installs, runs the C unit tests, the pg_regress suite on a
+# throwaway cluster, the TAP tests of test/t (each on clusters of its own,
+# `make prove_installcheck`), then test/sanitize.sh (ASan/UBSan build) and
 # ends with "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -62,18 +62,21 @@ count "$ok" "$bad"
 [ -f regression.diffs ] && { echo "---- regression.diffs"; cat regression.diffs; }
 rm -f /tmp/hack-regress.$$
 
-# integration scripts: each prints its own "NAME: N passed, M failed" line
-for t in test/integration/*.sh; do
-	[ -e "$t" ] || continue
-	hack_log "$t"
-	out=$(bash "$t" 2>&1)
-	rc=$?
-	echo "$out"
-	count_from "$out" "$rc"
-done
-
 hack_stop_cluster
 trap - EXIT
+
+# the TAP tests (test/t/*.pl, PostgreSQL::Test::Cluster, one cluster each),
+# four at once, as the cluster owner: initdb refuses root.  Their binaries
+# (unit tests under valgrind, fuzz targets) are built here, as the caller.
+hack_log "TAP tests (test/t)"
+make -s PG_CONFIG=$HACK_PGBIN/pg_config test/unit/run_unit fuzz >/dev/null || count 0 1
+tap_dir=$(mktemp -d /tmp/hack-tap.XXXXXX)
+[ "$(id -u)" = 0 ] && chown postgres: "$tap_dir"
+hack_prove "$tap_dir" "${HACK_PROVE_FLAGS:--j4}" >"$tap_dir/prove.out" 2>&1
+prove_rc=$?
+cat "$tap_dir/prove.out"
+count $(hack_prove_counts "$tap_dir/prove.out" "$prove_rc")
+rm -rf "$tap_dir"
 
 # last stage: the extension built with ASan and UBSan runs the regress suite
 # on a cluster of its own, then the normal build is reinstalled

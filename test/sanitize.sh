@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test/sanitize.sh: the extension built with AddressSanitizer and UBSan, run
-# through the whole pg_regress suite and the SQL of some integration scripts.
+# through the whole pg_regress suite and some TAP tests (test/t).
 #
 # The tree is copied to a scratch directory and built there with
 # -fsanitize=address,undefined (UBSan does not recover: a report aborts the
@@ -20,11 +20,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
 
-# integration scripts whose SQL also runs on the sanitized server (and, to
-# try a change quickly, HACK_SAN_REGRESS="test ..." runs only those tests);
-# catalog_attacks starts a cluster of its own, which gets the same server
-# environment (HACK_SERVER_ENV: the ASan runtime and options)
-SAN_SCRIPTS=${HACK_SAN_SCRIPTS-"bad_input catalog_attacks"}
+# TAP tests that also run on the sanitized build (and, to try a change
+# quickly, HACK_SAN_REGRESS="test ..." runs only those regress tests); each
+# starts clusters of its own, which get the same server environment
+# (HACK_SERVER_ENV: the ASan runtime and options)
+SAN_TESTS=${HACK_SAN_TESTS-"test/t/002_catalog_attacks.pl test/t/003_bad_input.pl"}
 SAN_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1 -g"
 
 passed=0
@@ -115,25 +115,17 @@ ubsan_opts="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$logs/u
 		echo "selftest $t $v"
 	done
 
-	# the scripts below train with two engine threads (pthreads and OpenBLAS
-	# calls from several threads, under the sanitizers)
-	psql -XAtq -c "SELECT hack_nn_selftest()" -c "ALTER SYSTEM SET hack.blas_threads = 2" \
-		-c "SELECT pg_reload_conf()" >/dev/null
-	for s in $SAN_SCRIPTS; do
-		[ -f "test/integration/$s.sh" ] || continue
-		hack_log "sanitize: test/integration/$s.sh"
-		out=$(HACK_SERVER_ENV="$HACK_SERVER_ENV" bash "test/integration/$s.sh" 2>&1)
-		rc=$?
-		echo "$out" | grep -E 'FAIL|ERROR' | head -20
-		line=$(echo "$out" | grep -E '^[A-Za-z_-]+: [0-9]+ passed, [0-9]+ failed$' | tail -1)
-		echo "$line"
-		if [ -n "$line" ]; then
-			echo "count $(echo "$line" | awk '{print $2, $4}')"
-			[ "$rc" != 0 ] && [ "$(echo "$line" | awk '{print $4}')" = 0 ] && echo "count 0 1"
-		else
-			echo "count 0 1"
-		fi
-	done
+	# the TAP tests below train with two engine threads (pthreads and
+	# OpenBLAS calls from several threads, under the sanitizers), on clusters
+	# of their own that get the same server environment
+	tap_dir=$work/tap
+	mkdir -p "$tap_dir"
+	[ "$(id -u)" = 0 ] && chown postgres: "$tap_dir"
+	hack_log "sanitize: $SAN_TESTS"
+	HACK_SERVER_CONF="hack.blas_threads = 2" hack_prove "$tap_dir" "" "$SAN_TESTS" >"$tap_dir/prove.out" 2>&1
+	rc=$?
+	grep -vE '^ok |^# ' "$tap_dir/prove.out" | head -60
+	echo "count $(hack_prove_counts "$tap_dir/prove.out" "$rc")"
 	hack_stop_cluster
 	trap - EXIT
 	echo "cluster done"

@@ -8,13 +8,16 @@
 #                     PGDATABASE for clients; HACK_SERVER_ENV (words like
 #                     LD_PRELOAD=...) is set in the server's environment
 # hack_stop_cluster   stops it and removes the directory
+# hack_prove DIR FLAGS [TESTS]  runs the TAP tests (make prove_installcheck)
+#                     as the cluster owner, their clusters under DIR
+# hack_prove_counts OUTPUT-FILE STATUS  prints "PASSED FAILED" of a prove run
 
 HACK_PGBIN=${HACK_PGBIN:-/usr/lib/postgresql/15/bin}
 
 # Debian packages the build, the tests and the demo need
 HACK_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
 	libopenblas-dev libpq-dev libpng-dev zlib1g-dev python3 python3-scipy valgrind
-	clang libclang-rt-14-dev postgresql-15-cron"
+	clang libclang-rt-14-dev postgresql-15-cron libipc-run-perl"
 
 hack_log() { printf '== %s\n' "$*" >&2; }
 
@@ -87,4 +90,32 @@ hack_stop_cluster() {
 		HACK_CLUSTER_DIR=
 		HACK_CLUSTER_TEMP=
 	fi
+}
+
+# Run the TAP tests of test/t as the cluster owner (initdb refuses root),
+# with their clusters and logs under DIR (which that user may write);
+# HACK_SERVER_ENV and HACK_SERVER_CONF reach the servers they start
+# (test/perl/HackTest.pm).
+hack_prove() {
+	local dir=$1 flags=$2 tests=${3:-}
+	hack_as_owner env HACK_SERVER_ENV="${HACK_SERVER_ENV:-}" HACK_SERVER_CONF="${HACK_SERVER_CONF:-}" \
+		make -s PG_CONFIG="$HACK_PGBIN/pg_config" prove_installcheck TAP_TESTDIR="$dir" \
+		PROVE_FLAGS="--timer $flags" ${tests:+PROVE_TESTS="$tests"}
+}
+
+# The assertions of a prove run: all of "Tests=N" less the failed ones of
+# the summary; a file that died with no failed assertion (no plan, a bad
+# exit) is one failure, and so is a failing run with nothing counted.
+hack_prove_counts() {
+	awk -v rc="$2" '
+		/^Files=[0-9]+, Tests=[0-9]+/ {
+			match($0, /Tests=[0-9]+/); total = substr($0, RSTART + 6, RLENGTH - 6) + 0; seen = 1 }
+		/\(Wstat: .*Tests: [0-9]+ Failed: [0-9]+\)/ {
+			match($0, /Failed: [0-9]+\)/); f = substr($0, RSTART + 8, RLENGTH - 9) + 0
+			sumf += f; if (f == 0) died++ }
+		END {
+			if (!seen) { print 0, 1; exit }
+			failed = sumf + died
+			if (rc != 0 && failed == 0) failed = 1
+			print total - sumf, failed }' "$1"
 }

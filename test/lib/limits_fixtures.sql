@@ -1,4 +1,4 @@
--- test/lib/limits_fixtures.sql: inputs of test/integration/limits.sh and
+-- test/lib/limits_fixtures.sql: inputs of test/t/005_limits.pl and
 -- test/bench/limits_memory.sh, built beforehand so that a timeout or a
 -- memory peak falls inside our function.  psql variables give the sizes:
 -- imgs (images), emb (embeddings of model lim_big), hm (side of the cost

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes small dataset fixtures for test/integration/loader.sh (stdlib only).
+"""Writes small dataset fixtures for test/t/008_loader.pl (stdlib only).
 
 For each fixture it also writes NAME.expect: one line per image, "id label hex",
 where hex is the bytea hack-load must store (CHW, float32 little-endian)."""

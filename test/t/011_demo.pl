@@ -1,0 +1,79 @@
+# test/t/011_demo.pl: a CI-sized run of the main job (demo/run.sh): 300
+# Fashion-MNIST images, 2 epochs, in a cluster of its own (the one
+# demo/run.sh starts, on a free port, in a scratch directory); then a
+# re-run, which must skip loading and training.
+#
+# The tests run as the cluster owner, who may not write the source tree nor
+# the install directory, and the extension they test is the installed one:
+# demo/run.sh and test/lib/common.sh run from a scratch copy of the tree
+# (so demo/out is written there) with a `make` on PATH that does nothing
+# (demo/run.sh's build and install step).  Needs the Debian package
+# dataset-fashion-mnist and hack-load installed (make install).
+
+use strict;
+use warnings FATAL => 'all';
+
+use File::Copy ();
+use File::Path ();
+use HackTest;
+use IPC::Run ();
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $dir  = hack_tempdir();
+my $tree = "$dir/tree";
+my $data = "$dir/cluster/data";
+
+# the scratch tree: the demo, what it sources, a make that does nothing
+File::Path::make_path("$tree/demo", "$tree/test/lib", "$dir/bin");
+File::Copy::copy(hack_repo() . "/$_", "$tree/$_") or die "copy $_: $!"
+  for 'demo/run.sh', 'test/lib/common.sh';
+append_to_file("$dir/bin/make", "#!/bin/sh\nexit 0\n");
+chmod 0755, "$dir/bin/make";
+
+local $ENV{PATH}             = "$dir/bin:$ENV{PATH}";
+local $ENV{HACK_CLUSTER_DIR} = "$dir/cluster";
+local $ENV{HACK_PORT}        = PostgreSQL::Test::Cluster::get_free_port();
+local $ENV{HACK_DEMO_IMAGES} = 300;
+local $ENV{HACK_DEMO_EPOCHS} = 2;
+delete local $ENV{HACK_CLUSTER_TEMP};
+
+# the demo's cluster keeps running after it: stop it however the test ends
+END
+{
+	system('/usr/lib/postgresql/15/bin/pg_ctl', '-D', $data, '-m', 'fast', '-w', 'stop')
+	  if defined $data && -f "$data/postmaster.pid";
+}
+
+# run demo/run.sh: (exit status, output and errors)
+sub demo
+{
+	my $out = '';
+	IPC::Run::run([ 'bash', "$tree/demo/run.sh" ], '<', \'', '>&', \$out);
+	return ($? >> 8, $out);
+}
+
+my ($rc, $out) = demo();
+is($rc, 0, 'demo exits 0') or diag(join "\n", (split /\n/, $out)[-20 .. -1]);
+is(scalar(() = $out =~ /^== class /mg), 10, 'demo prints 10 classes');
+is(scalar(() = $out =~ /^(?:typical|atypical) +ids: [0-9]+(?: [0-9]+){9}$/mg),
+	20, 'demo prints typical and atypical ids');
+for my $c (0 .. 9)
+{
+	my $png = "$tree/demo/out/disc_class_$c.png";
+	my $magic = -f $png ? substr(slurp_file($png), 0, 8) : '';
+	is(unpack('H*', $magic), '89504e470d0a1a0a', "demo writes a PNG for class $c");
+}
+like($out, qr/\Qhack_select('fashion_demo', 0.10, 'atypical')\E/,
+	'demo prints the selection SQL');
+
+my $start = time;
+my ($rc2, $out2) = demo();
+my $took = time - $start;
+is($rc2, 0, 're-run exits 0');
+like($out2, qr/already holds 300 images/, 're-run skips loading');
+like($out2, qr/is up to date/, 're-run skips training');
+ok($took < 60, 're-run is fast') or diag("$took s");
+
+done_testing();
