@@ -2,15 +2,18 @@
 
 EXTENSION = hack
 MODULE_big = hack
-DATA = hack--1.0.sql hack--1.0--1.1.sql
+# the install script of the current version is built from the unversioned
+# sql/hack.sql (as pgvector does); the released scripts stay as shipped
+DATA = hack--1.0.sql hack--1.0--1.1.sql hack--1.1--1.2.sql
+DATA_built = hack--1.2.sql
 
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
 GLUE_SRCS = $(sort $(wildcard src/*.c))
 OBJS = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
 
-# every sql/NAME.sql is a regress test; each runs in a database where
-# pg_regress has already created the extension
-REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+# every sql/NAME.sql but the install script sql/hack.sql is a regress test;
+# each runs in a database where pg_regress has already created the extension
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/hack.sql,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=hack
 
 # our files build with warnings as errors; PostgreSQL's headers trip a few
@@ -31,6 +34,9 @@ EXTRA_CLEAN = test/unit/run_unit test/fuzz/bin $(CLIENT) results regression.diff
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+hack--1.2.sql: sql/hack.sql
+	cp $< $@
 
 CLIENT_SRCS = $(sort $(wildcard src/client/*.c)) src/core/tensor.c src/core/status.c
 $(CLIENT): $(CLIENT_SRCS) $(wildcard src/client/*.h) src/core/tensor.h src/core/status.h

@@ -1,0 +1,102 @@
+-- hack--1.1--1.2.sql: one naming scheme for the SQL functions (doc/reference.md, "Names")
+\echo Use "ALTER EXTENSION hack UPDATE TO '1.2'" to load this file. \quit
+
+------------------------------------------------------------------------
+-- Geometry on poincare_point is poincare_<what>, the HACK workflow and
+-- its tools are hack_<what>.  Each function below is a second name of an
+-- existing one: the same C symbol, arguments, defaults and flags.  The
+-- old names stay, as deprecated aliases, so queries written for 1.0 and
+-- 1.1 keep working; sql/hack.sql (hack--1.2.sql) creates the same.
+------------------------------------------------------------------------
+
+CREATE FUNCTION poincare_mobius_add(a poincare_point, b poincare_point, c double precision DEFAULT 1) RETURNS poincare_point
+	AS 'MODULE_PATHNAME', 'poincare_mobius_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_mobius_scale(r double precision, p poincare_point, c double precision DEFAULT 1) RETURNS poincare_point
+	AS 'MODULE_PATHNAME', 'poincare_mobius_scale' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_expmap0(v double precision[], c double precision DEFAULT 1) RETURNS poincare_point
+	AS 'MODULE_PATHNAME', 'poincare_expmap0' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_logmap0(p poincare_point, c double precision DEFAULT 1) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'poincare_logmap0' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_expmap(p poincare_point, v double precision[], c double precision DEFAULT 1) RETURNS poincare_point
+	AS 'MODULE_PATHNAME', 'poincare_expmap' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_logmap(p poincare_point, q poincare_point, c double precision DEFAULT 1) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'poincare_logmap' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION poincare_mobius_add(poincare_point, poincare_point, double precision) IS 'Möbius addition a ⊕ b in the ball of curvature -c';
+COMMENT ON FUNCTION poincare_mobius_scale(double precision, poincare_point, double precision) IS 'Möbius scalar multiplication r ⊗ p in the ball of curvature -c';
+COMMENT ON FUNCTION poincare_expmap0(double precision[], double precision) IS 'exponential map at the origin: tangent vector to point, norm clipped at (1-1e-5)/sqrt(c)';
+COMMENT ON FUNCTION poincare_logmap0(poincare_point, double precision) IS 'logarithmic map at the origin: point to tangent vector';
+COMMENT ON FUNCTION poincare_expmap(poincare_point, double precision[], double precision) IS 'exponential map at base point p, norm clipped at (1-1e-5)/sqrt(c)';
+COMMENT ON FUNCTION poincare_logmap(poincare_point, poincare_point, double precision) IS 'logarithmic map at base point p: the tangent vector at p pointing to q';
+
+CREATE FUNCTION poincare_to_lorentz(p poincare_point) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'poincare_to_lorentz' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_from_lorentz(h double precision[]) RETURNS poincare_point
+	AS 'MODULE_PATHNAME', 'poincare_from_lorentz' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_lorentz_distance(h double precision[], g double precision[]) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'poincare_lorentz_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_cone_half_aperture(p poincare_point, k double precision DEFAULT 0.1) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'poincare_cone_half_aperture' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION poincare_cone_exterior_angle(parent poincare_point, child poincare_point) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'poincare_cone_exterior_angle' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION poincare_to_lorentz(poincare_point) IS 'point to the hyperboloid model: n+1 coordinates, time first';
+COMMENT ON FUNCTION poincare_from_lorentz(double precision[]) IS 'hyperboloid point (time first) to the Poincaré ball';
+COMMENT ON FUNCTION poincare_lorentz_distance(double precision[], double precision[]) IS 'hyperbolic distance between two hyperboloid points';
+COMMENT ON FUNCTION poincare_cone_half_aperture(poincare_point, double precision) IS 'half-aperture asin(K(1-|p|^2)/|p|) of the entailment cone at p (Ganea et al. 2018)';
+COMMENT ON FUNCTION poincare_cone_exterior_angle(poincare_point, poincare_point) IS 'angle at parent between its cone axis and the geodesic to child; child is in the cone when it is at most the half-aperture';
+
+CREATE FUNCTION hack_hungarian(cost_matrix double precision[], maximize boolean DEFAULT false)
+	RETURNS TABLE(row_index integer, col_index integer, cost double precision)
+	AS 'MODULE_PATHNAME', 'hungarian' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+CREATE FUNCTION hack_hungarian_agg_accum(internal, bigint, bigint, double precision) RETURNS internal
+	AS 'MODULE_PATHNAME', 'hungarian_agg_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION hack_hungarian_agg_final(internal) RETURNS hack_match[]
+	AS 'MODULE_PATHNAME', 'hungarian_agg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE hack_hungarian_agg(row_key bigint, col_key bigint, cost double precision) (
+	SFUNC = hack_hungarian_agg_accum,
+	STYPE = internal,
+	FINALFUNC = hack_hungarian_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	PARALLEL = SAFE
+);
+COMMENT ON FUNCTION hack_hungarian(double precision[], boolean) IS
+	'optimal one-to-one assignment of the rows and columns of a cost matrix (Infinity forbids a pair); one row per matched pair, by array subscripts';
+COMMENT ON FUNCTION hack_hungarian_agg_accum(internal, bigint, bigint, double precision) IS 'transition function of hack_hungarian_agg';
+COMMENT ON FUNCTION hack_hungarian_agg_final(internal) IS 'final function of hack_hungarian_agg';
+COMMENT ON AGGREGATE hack_hungarian_agg(bigint, bigint, double precision) IS
+	'optimal one-to-one assignment over an edge list (row_key, col_key, cost); missing pairs are forbidden';
+COMMENT ON TYPE hack_match IS 'one matched pair of hack_hungarian_agg: row key, column key and its cost';
+
+------------------------------------------------------------------------
+-- The old names: deprecated, each comment names its successor
+------------------------------------------------------------------------
+
+COMMENT ON FUNCTION mobius_add(poincare_point, poincare_point, double precision) IS 'deprecated name (hack 1.2): use poincare_mobius_add';
+COMMENT ON FUNCTION mobius_scale(double precision, poincare_point, double precision) IS 'deprecated name (hack 1.2): use poincare_mobius_scale';
+COMMENT ON FUNCTION expmap0(double precision[], double precision) IS 'deprecated name (hack 1.2): use poincare_expmap0';
+COMMENT ON FUNCTION logmap0(poincare_point, double precision) IS 'deprecated name (hack 1.2): use poincare_logmap0';
+COMMENT ON FUNCTION expmap(poincare_point, double precision[], double precision) IS 'deprecated name (hack 1.2): use poincare_expmap';
+COMMENT ON FUNCTION logmap(poincare_point, poincare_point, double precision) IS 'deprecated name (hack 1.2): use poincare_logmap';
+COMMENT ON FUNCTION to_lorentz(poincare_point) IS 'deprecated name (hack 1.2): use poincare_to_lorentz';
+COMMENT ON FUNCTION from_lorentz(double precision[]) IS 'deprecated name (hack 1.2): use poincare_from_lorentz';
+COMMENT ON FUNCTION lorentz_distance(double precision[], double precision[]) IS 'deprecated name (hack 1.2): use poincare_lorentz_distance';
+COMMENT ON FUNCTION cone_half_aperture(poincare_point, double precision) IS 'deprecated name (hack 1.2): use poincare_cone_half_aperture';
+COMMENT ON FUNCTION cone_exterior_angle(poincare_point, poincare_point) IS 'deprecated name (hack 1.2): use poincare_cone_exterior_angle';
+COMMENT ON FUNCTION hungarian(double precision[], boolean) IS 'deprecated name (hack 1.2): use hack_hungarian';
+COMMENT ON FUNCTION hungarian_agg_accum(internal, bigint, bigint, double precision) IS 'deprecated name (hack 1.2): use hack_hungarian_agg_accum';
+COMMENT ON FUNCTION hungarian_agg_final(internal) IS 'deprecated name (hack 1.2): use hack_hungarian_agg_final';
+COMMENT ON AGGREGATE hungarian_agg(bigint, bigint, double precision) IS 'deprecated name (hack 1.2): use hack_hungarian_agg';
+
+------------------------------------------------------------------------
+-- 1.1 dropped 1.0's hack.models, but a dropped table is not taken out of
+-- pg_extension.extconfig: its OID stayed there, and would make pg_dump
+-- treat a later table that reuses the OID as hack's.  Keep the entries of
+-- tables that exist, so an updated database lists what a fresh 1.2 does.
+------------------------------------------------------------------------
+
+UPDATE pg_catalog.pg_extension x SET extconfig = k.cfg, extcondition = k.cond
+FROM (SELECT pg_catalog.array_agg(c.cfg ORDER BY c.n) AS cfg,
+		pg_catalog.array_agg(e.extcondition[c.n] ORDER BY c.n) AS cond
+	FROM pg_catalog.pg_extension e, pg_catalog.unnest(e.extconfig) WITH ORDINALITY AS c(cfg, n)
+	WHERE e.extname OPERATOR(pg_catalog.=) 'hack'
+		AND EXISTS (SELECT FROM pg_catalog.pg_class r WHERE r.oid OPERATOR(pg_catalog.=) c.cfg)) k
+WHERE x.extname OPERATOR(pg_catalog.=) 'hack';
