@@ -44,5 +44,9 @@ extern void poincare_check_in_ball(const PoincarePoint *p, double c);
 extern Datum poincare_float8_array(const double *x, int n);
 extern char *poincare_coords_out(const double *x, int dim);
 extern double *poincare_array_values(ArrayType *array, int *n);
+extern double *poincare_getarg_vector(FunctionCallInfo fcinfo, int argno,
+									  int *n,
+									  HackStatus (*check) (const double *, int,
+														   HackError *));
 
 #endif							/* HACK_POINCARE_H */

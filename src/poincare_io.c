@@ -201,6 +201,22 @@ poincare_array_values(ArrayType *array, int *n)
 	return values;
 }
 
+/*
+ * A float8[] (or real[], numeric[], integer[]) argument as doubles, as
+ * poincare_array_values reads it, then checked by a core check of what it
+ * holds (hyp_check_tangent, hyp_check_lorentz).
+ */
+double *
+poincare_getarg_vector(FunctionCallInfo fcinfo, int argno, int *n,
+					   HackStatus (*check) (const double *, int, HackError *))
+{
+	double	   *v = poincare_array_values(PG_GETARG_ARRAYTYPE_P(argno), n);
+	HackError	err;
+
+	hack_check(check(v, *n, &err), &err);
+	return v;
+}
+
 /* poincare_point_in(cstring, oid, int4) */
 Datum
 poincare_point_in(PG_FUNCTION_ARGS)
