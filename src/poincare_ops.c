@@ -187,11 +187,11 @@ Datum
 poincare_cone_half_aperture(PG_FUNCTION_ARGS)
 {
 	PoincarePoint *p = PG_GETARG_POINCARE_P(0);
-	double		k = PG_GETARG_FLOAT8(1);
 	double		angle;
 	HackError	err;
 
-	hack_check(hyp_cone_half_aperture(p->x, p->dim, k, &angle, &err), &err);
+	hack_check(hyp_cone_half_aperture(p->x, p->dim, PG_GETARG_FLOAT8(1),
+									  &angle, &err), &err);
 	PG_RETURN_FLOAT8(angle);
 }
 

@@ -57,12 +57,14 @@ put_float8s(uint8_t *p, const double *x, int n)
 }
 
 /*
- * The header both forms start with: complete, a dimension in 1..HACK_MAX_DIM
- * and flags 0, checked in that order.  typname names the type in messages.
+ * The header both forms start with, and their length: complete, a
+ * dimension in 1..HACK_MAX_DIM, flags 0, then exactly dim + extra float8
+ * (extra: values before the coordinates), checked in that order.  typname
+ * names the type in messages, body what the length counts.
  */
 static HackStatus
-read_header(const uint8_t *data, size_t len, const char *typname, int *dim,
-			HackError *err)
+read_header(const uint8_t *data, size_t len, const char *typname,
+			const char *body, int extra, int *dim, HackError *err)
 {
 	char		detail[HACK_MSG_LEN];
 	int			n,
@@ -91,6 +93,11 @@ read_header(const uint8_t *data, size_t len, const char *typname, int *dim,
 							  "This version only writes and reads flags 0.",
 							  "invalid %s flags %d in binary input",
 							  typname, flags);
+	if (len - HACK_POINT_BINARY_HEADER != sizeof(double) * (n + extra))
+		return hack_error_set(err, HACK_ERR_BINARY, NULL,
+							  "%s binary input has %zu bytes %s, expected %zu",
+							  typname, len - HACK_POINT_BINARY_HEADER, body,
+							  sizeof(double) * (n + extra));
 	*dim = n;
 	return HACK_OK;
 }
@@ -106,23 +113,16 @@ HackStatus
 hack_point_recv(const uint8_t *data, size_t len, int typmod, double *coords,
 				int *dim, HackError *err)
 {
-	HackStatus	st;
-	int			n;
-	size_t		coord_bytes;
+	HackStatus	st = read_header(data, len, "poincare_point", "of coordinates",
+								 0, dim, err);
 
-	if ((st = read_header(data, len, "poincare_point", &n, err)) != HACK_OK)
+	if (st != HACK_OK)
 		return st;
-	coord_bytes = len - HACK_POINT_BINARY_HEADER;
-	if (coord_bytes != sizeof(double) * n)
-		return hack_error_set(err, HACK_ERR_BINARY, NULL,
-							  "poincare_point binary input has %zu bytes of coordinates, expected %zu",
-							  coord_bytes, sizeof(double) * n);
-	if (typmod != -1 && n != typmod)
+	if (typmod != -1 && *dim != typmod)
 		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
-							  "expected %d dimensions, not %d", typmod, n);
-	get_float8s(data + HACK_POINT_BINARY_HEADER, n, coords);
-	*dim = n;
-	return hyp_check_point(coords, n, 1.0, err);
+							  "expected %d dimensions, not %d", typmod, *dim);
+	get_float8s(data + HACK_POINT_BINARY_HEADER, *dim, coords);
+	return hyp_check_point(coords, *dim, 1.0, err);
 }
 
 void
@@ -135,21 +135,15 @@ HackStatus
 hack_hball_recv(const uint8_t *data, size_t len, double *coords, int *dim,
 				double *radius, HackError *err)
 {
+	const uint8_t *body = data + HACK_POINT_BINARY_HEADER;
 	HackStatus	st;
-	int			n;
-	size_t		body;
 
-	if ((st = read_header(data, len, "hball", &n, err)) != HACK_OK)
+	if ((st = read_header(data, len, "hball", "after its header", 1, dim,
+						  err)) != HACK_OK)
 		return st;
-	body = len - HACK_POINT_BINARY_HEADER;
-	if (body != sizeof(double) * (n + 1))
-		return hack_error_set(err, HACK_ERR_BINARY, NULL,
-							  "hball binary input has %zu bytes after its header, expected %zu",
-							  body, sizeof(double) * (n + 1));
-	get_float8s(data + HACK_POINT_BINARY_HEADER, 1, radius);
-	get_float8s(data + HACK_POINT_BINARY_HEADER + sizeof(double), n, coords);
-	*dim = n;
-	if ((st = hyp_check_point(coords, n, 1.0, err)) != HACK_OK)
+	get_float8s(body, 1, radius);
+	get_float8s(body + sizeof(double), *dim, coords);
+	if ((st = hyp_check_point(coords, *dim, 1.0, err)) != HACK_OK)
 		return st;
 	if ((st = hack_check_radius(*radius, err)) != HACK_OK)
 		return st;

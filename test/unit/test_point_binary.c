@@ -126,6 +126,22 @@ test_hball_valid(void)
 	CHECK(r == 0.0 && !signbit(r));	/* -0 becomes +0, as in the text form */
 }
 
+/* hack_hball_recv rejects len bytes of buf with this status, message and detail. */
+static void
+check_hball_error(const uint8_t *buf, size_t len, HackStatus status,
+				  const char *message, const char *detail)
+{
+	double		y[HACK_MAX_DIM];
+	double		r;
+	int			dim;
+	HackError	err;
+
+	CHECK(hack_hball_recv(buf, len, y, &dim, &r, &err) == status);
+	if (strcmp(err.message, message) != 0 || strcmp(err.detail, detail) != 0)
+		unit_fail(__FILE__, __LINE__, "got \"%s\" (%s), expected \"%s\" (%s)",
+				  err.message, err.detail, message, detail);
+}
+
 /*
  * Each bad hball fails with the status, message and detail that
  * expected/gist.out shows, in the order the checks are made.
@@ -133,47 +149,33 @@ test_hball_valid(void)
 static void
 test_hball_invalid(void)
 {
+	const char *radius_detail = "The radius of a hyperbolic ball must be a finite number at least 0.";
 	uint8_t		buf[64] = {0};
 	double		neg[2] = {-1.0, 0.0};
 	double		nan[2] = {NAN, 0.0};
 	double		outside[2] = {0.0, 1.0};
-	double		both[2] = {NAN, 1.0};
-	double		y[HACK_MAX_DIM];
-	double		r;
-	int			dim;
-	HackError	err;
-	size_t		len;
+	double		both[2] = {NAN, NAN};
 
-	CHECK(hack_hball_recv(buf, 2, y, &dim, &r, &err) == HACK_ERR_BINARY);
-	CHECK(strcmp(err.message, "hball binary input is too short") == 0);
-	CHECK(strcmp(err.detail, "It has 2 bytes; the dimension and flags alone take 4.") == 0);
-	len = wire(buf, 0, 0, neg, 0);
-	CHECK(hack_hball_recv(buf, len, y, &dim, &r, &err) == HACK_ERR_BINARY);
-	CHECK(strcmp(err.message, "invalid hball dimension 0 in binary input") == 0);
-	CHECK(strcmp(err.detail, "The dimension must be between 1 and 1024.") == 0);
-	len = wire(buf, 1, 1, outside, 2);
-	CHECK(hack_hball_recv(buf, len, y, &dim, &r, &err) == HACK_ERR_BINARY);
-	CHECK(strcmp(err.message, "invalid hball flags 1 in binary input") == 0);
-	CHECK(strcmp(err.detail, "This version only writes and reads flags 0.") == 0);
-	len = wire(buf, 1, 0, outside, 1);
-	CHECK(hack_hball_recv(buf, len, y, &dim, &r, &err) == HACK_ERR_BINARY);
-	CHECK(strcmp(err.message, "hball binary input has 8 bytes after its header, expected 16") == 0);
-	CHECK(err.detail[0] == '\0');
-	len = wire(buf, 1, 0, neg, 2);
-	CHECK(hack_hball_recv(buf, len, y, &dim, &r, &err) == HACK_ERR_OUT_OF_RANGE);
-	CHECK(strcmp(err.message, "hball radius -1 is out of range") == 0);
-	CHECK(strcmp(err.detail, "The radius of a hyperbolic ball must be a finite number at least 0.") == 0);
-	len = wire(buf, 1, 0, nan, 2);
-	CHECK(hack_hball_recv(buf, len, y, &dim, &r, &err) == HACK_ERR_OUT_OF_RANGE);
-	CHECK(strcmp(err.message, "hball radius NaN is out of range") == 0);
-	len = wire(buf, 1, 0, outside, 2);
-	CHECK(hack_hball_recv(buf, len, y, &dim, &r, &err) == HACK_ERR_OUT_OF_RANGE);
-	CHECK(strcmp(err.message, "point lies outside the Poincaré ball") == 0);
-	CHECK(strcmp(err.detail, "Its Euclidean norm is 1; it must be below 1.") == 0);
+	check_hball_error(buf, 2, HACK_ERR_BINARY, "hball binary input is too short",
+					  "It has 2 bytes; the dimension and flags alone take 4.");
+	check_hball_error(buf, wire(buf, 0, 0, neg, 0), HACK_ERR_BINARY,
+					  "invalid hball dimension 0 in binary input",
+					  "The dimension must be between 1 and 1024.");
+	check_hball_error(buf, wire(buf, 1, 1, outside, 2), HACK_ERR_BINARY,
+					  "invalid hball flags 1 in binary input",
+					  "This version only writes and reads flags 0.");
+	check_hball_error(buf, wire(buf, 1, 0, outside, 1), HACK_ERR_BINARY,
+					  "hball binary input has 8 bytes after its header, expected 16", "");
+	check_hball_error(buf, wire(buf, 1, 0, neg, 2), HACK_ERR_OUT_OF_RANGE,
+					  "hball radius -1 is out of range", radius_detail);
+	check_hball_error(buf, wire(buf, 1, 0, nan, 2), HACK_ERR_OUT_OF_RANGE,
+					  "hball radius NaN is out of range", radius_detail);
+	check_hball_error(buf, wire(buf, 1, 0, outside, 2), HACK_ERR_OUT_OF_RANGE,
+					  "point lies outside the Poincaré ball",
+					  "Its Euclidean norm is 1; it must be below 1.");
 	/* the centre is checked before the radius */
-	len = wire(buf, 1, 0, both, 2);
-	CHECK(hack_hball_recv(buf, len, y, &dim, &r, &err) == HACK_ERR_OUT_OF_RANGE);
-	CHECK(strcmp(err.message, "point lies outside the Poincaré ball") == 0);
+	check_hball_error(buf, wire(buf, 1, 0, both, 2), HACK_ERR_OUT_OF_RANGE,
+					  "coordinate 1 is not finite (NaN)", "");
 }
 
 /* Random bytes never decode into anything but a valid point or ball. */
