@@ -39,17 +39,28 @@
 #define HYP_PI 3.14159265358979323846
 #define HYP_LN2 0.69314718055994530942
 
+/*
+ * The error of a number outside its domain: status, detail (or NULL) and a
+ * message whose one conversion, %s, is v in shortest round-trip digits.
+ */
+HackStatus
+hyp_value_error(HackError *err, HackStatus status, const char *detail,
+				const char *msgfmt, double v)
+{
+	char		buf[HACK_DOUBLE_BUF];
+
+	return hack_error_set(err, status, detail, msgfmt,
+						  hack_fmt_double(buf, sizeof(buf), v));
+}
+
 /* Check that c is a usable curvature magnitude. */
 HackStatus
 hyp_check_curvature(double c, HackError *err)
 {
-	char		buf[HACK_DOUBLE_BUF];
-
 	if (!(c > 0.0) || !isfinite(c))
-		return hack_error_set(err, HACK_ERR_PARAMETER,
-							  "The curvature of the ball is -c, so c must be a positive finite number.",
-							  "curvature c must be positive and finite, got %s",
-							  hack_fmt_double(buf, sizeof(buf), c));
+		return hyp_value_error(err, HACK_ERR_PARAMETER,
+							   "The curvature of the ball is -c, so c must be a positive finite number.",
+							   "curvature c must be positive and finite, got %s", c);
 	return HACK_OK;
 }
 
@@ -614,12 +625,10 @@ hyp_cone_half_aperture(const double *x, int dim, double k, double *angle,
 {
 	double		n = sqrt(hyp_sqnorm(x, dim));
 	double		arg;
-	char		kbuf[HACK_DOUBLE_BUF];
 
 	if (!(k > 0.0) || !isfinite(k))
-		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
-							  "cone aperture constant K must be positive and finite, got %s",
-							  hack_fmt_double(kbuf, sizeof(kbuf), k));
+		return hyp_value_error(err, HACK_ERR_PARAMETER, NULL,
+							   "cone aperture constant K must be positive and finite, got %s", k);
 	arg = (n > 0.0) ? k * hyp_one_minus_c_sqnorm(x, dim, 1.0) / n : INFINITY;
 	if (!(arg <= 1.0))
 	{

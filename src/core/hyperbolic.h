@@ -22,6 +22,9 @@
 /* default aperture constant K of entailment cones (Ganea et al. 2018) */
 #define HYP_CONE_K 0.1
 
+extern HackStatus hyp_value_error(HackError *err, HackStatus status,
+								  const char *detail, const char *msgfmt,
+								  double v);
 extern HackStatus hyp_check_curvature(double c, HackError *err);
 extern HackStatus hyp_check_point(const double *x, int dim, double c,
 								  HackError *err);

@@ -430,6 +430,12 @@ test_check_point(void)
 	CHECK(hyp_check_curvature(NAN, &err) == HACK_ERR_PARAMETER);
 	CHECK(hyp_check_curvature(INFINITY, &err) == HACK_ERR_PARAMETER);
 	CHECK(hyp_check_curvature(-1.0, &err) == HACK_ERR_PARAMETER);
+	CHECK(strcmp(err.message, "curvature c must be positive and finite, got -1") == 0);
+	CHECK(strcmp(err.detail, "The curvature of the ball is -c, so c must be a positive finite number.") == 0);
+	/* the value in the message has round-trip digits */
+	CHECK(hyp_value_error(&err, HACK_ERR_OUT_OF_RANGE, NULL, "v = %s", 0.1) == HACK_ERR_OUT_OF_RANGE);
+	CHECK(strcmp(err.message, "v = 0.1") == 0 && err.detail[0] == '\0');
+	CHECK(err.status == HACK_ERR_OUT_OF_RANGE);
 }
 
 /* A tangent vector is any finite vector of at most HACK_MAX_DIM values. */
