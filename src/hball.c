@@ -13,7 +13,7 @@
 #include "poincare.h"
 
 #include "core/hball_text.h"
-#include "libpq/pqformat.h"
+#include "core/point_binary.h"
 #include "utils/float.h"
 
 PG_FUNCTION_INFO_V1(hball_in);
@@ -80,24 +80,19 @@ hball_out(PG_FUNCTION_ARGS)
 							   float8out_internal(b->radius)));
 }
 
-/* Binary form: int16 dim, int16 flags (0), float8 radius, dim float8; re-validated. */
+/* Binary form: int16 dim, int16 flags (0), float8 radius, dim float8 (point_binary.h). */
 Datum
 hball_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			dim = poincare_recv_header(buf, "hball");
+	double		x[HACK_MAX_DIM];
 	double		radius;
-	double	   *x;
+	int			dim;
+	size_t		len;
+	const uint8_t *data = poincare_recv_bytes((StringInfo) PG_GETARG_POINTER(0),
+											  &len);
+	HackError	err;
 
-	if (buf->len - buf->cursor != (int) sizeof(double) * (dim + 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("hball binary input has %d bytes after its header, expected %d",
-						buf->len - buf->cursor, (int) sizeof(double) * (dim + 1))));
-	radius = pq_getmsgfloat8(buf);
-	x = (double *) palloc(sizeof(double) * dim);
-	for (int i = 0; i < dim; i++)
-		x[i] = pq_getmsgfloat8(buf);
+	hack_check(hack_hball_recv(data, len, x, &dim, &radius, &err), &err);
 	PG_RETURN_HBALL_P(hball_build(x, dim, radius));
 }
 
@@ -106,15 +101,10 @@ Datum
 hball_send(PG_FUNCTION_ARGS)
 {
 	HBall	   *b = PG_GETARG_HBALL_P(0);
-	StringInfoData buf;
+	bytea	   *out = poincare_send_bytea(HACK_HBALL_BINARY_SIZE(b->dim));
 
-	pq_begintypsend(&buf);
-	pq_sendint16(&buf, b->dim);
-	pq_sendint16(&buf, 0);
-	pq_sendfloat8(&buf, b->radius);
-	for (int i = 0; i < b->dim; i++)
-		pq_sendfloat8(&buf, b->x[i]);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	hack_hball_send(b->x, b->dim, b->radius, (uint8_t *) VARDATA(out));
+	PG_RETURN_BYTEA_P(out);
 }
 
 /* hball(centre poincare_point, radius float8) */

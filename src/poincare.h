@@ -37,11 +37,16 @@ extern PoincarePoint *poincare_result(const double *x, int dim, double c,
 									  const char *func);
 extern void poincare_check_dims(const PoincarePoint *a, const PoincarePoint *b);
 extern void poincare_check_typmod(int dim, int32 typmod);
-extern int	poincare_recv_header(StringInfo buf, const char *typname);
+extern const uint8_t *poincare_recv_bytes(StringInfo buf, size_t *len);
+extern bytea *poincare_send_bytea(size_t len);
 extern double poincare_getarg_curvature(FunctionCallInfo fcinfo, int argno);
 extern void poincare_check_in_ball(const PoincarePoint *p, double c);
 extern Datum poincare_float8_array(const double *x, int n);
 extern char *poincare_coords_out(const double *x, int dim);
 extern double *poincare_array_values(ArrayType *array, int *n);
+extern double *poincare_getarg_vector(FunctionCallInfo fcinfo, int argno,
+									  int *n,
+									  HackStatus (*check) (const double *, int,
+														   HackError *));
 
 #endif							/* HACK_POINCARE_H */

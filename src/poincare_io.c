@@ -201,6 +201,22 @@ poincare_array_values(ArrayType *array, int *n)
 	return values;
 }
 
+/*
+ * A float8[] (or real[], numeric[], integer[]) argument as doubles, as
+ * poincare_array_values reads it, then checked by a core check of what it
+ * holds (hyp_check_tangent, hyp_check_lorentz).
+ */
+double *
+poincare_getarg_vector(FunctionCallInfo fcinfo, int argno, int *n,
+					   HackStatus (*check) (const double *, int, HackError *))
+{
+	double	   *v = poincare_array_values(PG_GETARG_ARRAYTYPE_P(argno), n);
+	HackError	err;
+
+	hack_check(check(v, *n, &err), &err);
+	return v;
+}
+
 /* poincare_point_in(cstring, oid, int4) */
 Datum
 poincare_point_in(PG_FUNCTION_ARGS)
@@ -290,68 +306,53 @@ poincare_point_typmod_out(PG_FUNCTION_ARGS)
 }
 
 /*
- * The header every binary form holding a point starts with: int16 dim and
- * int16 flags (0).  Checked before it is read, so a short or damaged value
- * is 22P03 like any other bad binary input (pq_getmsgint would say 08P01).
+ * The rest of a binary input message, every byte of it consumed: the core
+ * decoders (point_binary.c) check the length along with everything else.
  */
-int
-poincare_recv_header(StringInfo buf, const char *typname)
+const uint8_t *
+poincare_recv_bytes(StringInfo buf, size_t *len)
 {
-	int			dim;
-	int			flags;
+	int			n = buf->len - buf->cursor;
 
-	if (buf->len - buf->cursor < 2 * (int) sizeof(int16))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("%s binary input is too short", typname),
-				 errdetail("It has %d bytes; the dimension and flags alone take 4.",
-						   buf->len - buf->cursor)));
-	dim = (int16) pq_getmsgint(buf, sizeof(int16));
-	flags = (int16) pq_getmsgint(buf, sizeof(int16));
-	if (dim < 1 || dim > HACK_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s dimension %d in binary input", typname, dim),
-				 errdetail("The dimension must be between 1 and %d.", HACK_MAX_DIM)));
-	if (flags != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s flags %d in binary input", typname, flags),
-				 errdetail("This version only writes and reads flags 0.")));
-	return dim;
+	*len = (size_t) n;
+	return (const uint8_t *) pq_getmsgbytes(buf, n);
 }
 
-/*
- * Binary form: int16 dim, int16 flags (0), dim float8, checked by the core
- * (point_binary.c) as any input is.
- */
+/* A bytea of len bytes for a core encoder (point_binary.c) to fill. */
+bytea *
+poincare_send_bytea(size_t len)
+{
+	bytea	   *b = (bytea *) palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(b, VARHDRSZ + len);
+	return b;
+}
+
+/* Binary form: int16 dim, int16 flags (0), dim float8 (point_binary.h). */
 Datum
 poincare_point_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int32		typmod = PG_GETARG_INT32(2);
 	double		x[HACK_MAX_DIM];
 	int			dim;
-	int			len = buf->len - buf->cursor;
+	size_t		len;
+	const uint8_t *data = poincare_recv_bytes((StringInfo) PG_GETARG_POINTER(0),
+											  &len);
 	HackError	err;
 
-	hack_check(hack_point_recv((const uint8_t *) pq_getmsgbytes(buf, len), len,
-							   typmod, x, &dim, &err), &err);
+	hack_check(hack_point_recv(data, len, typmod, x, &dim, &err), &err);
 	PG_RETURN_POINCARE_P(poincare_from_coords(x, dim));
 }
 
+/* Binary output, the layout poincare_point_recv reads. */
 Datum
 poincare_point_send(PG_FUNCTION_ARGS)
 {
 	PoincarePoint *p = PG_GETARG_POINCARE_P(0);
-	StringInfoData buf;
+	bytea	   *out = poincare_send_bytea(HACK_POINT_BINARY_SIZE(p->dim));
 
-	pq_begintypsend(&buf);
-	pq_sendint16(&buf, p->dim);
-	pq_sendint16(&buf, 0);
-	for (int i = 0; i < p->dim; i++)
-		pq_sendfloat8(&buf, p->x[i]);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	hack_point_send(p->x, p->dim, (uint8_t *) VARDATA(out));
+	PG_RETURN_BYTEA_P(out);
 }
 
 /* Length coercion poincare_point -> poincare_point(n). */

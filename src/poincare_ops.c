@@ -1,11 +1,14 @@
 /*
  * poincare_ops.c
  *	  Hyperbolic geometry on poincare_point: distance, norm, gyrovector
- *	  operations, exponential and logarithmic maps, geodesics.
+ *	  operations, exponential and logarithmic maps, geodesics and
+ *	  entailment cones.
  *
  * Each function is a thin wrapper: detoast, check dimensions and the
  * curvature argument, call the core, validate the result.  The optional
  * last argument c is the magnitude of the curvature -c (default 1).
+ * Cones follow Ganea, Bécigneul, Hofmann, "Hyperbolic Entailment Cones for
+ * Learning Hierarchical Embeddings", ICML 2018 (curvature -1 only).
  */
 #include "hack.h"
 #include "poincare.h"
@@ -23,22 +26,8 @@ PG_FUNCTION_INFO_V1(poincare_logmap0);
 PG_FUNCTION_INFO_V1(poincare_expmap);
 PG_FUNCTION_INFO_V1(poincare_logmap);
 PG_FUNCTION_INFO_V1(poincare_geodesic);
-
-/* Read a tangent vector argument: a 1-D float8[] of finite values. */
-static double *
-getarg_tangent(FunctionCallInfo fcinfo, int argno, int *dim)
-{
-	double	   *v = poincare_array_values(PG_GETARG_ARRAYTYPE_P(argno), dim);
-	HackError	err;
-
-	if (*dim > HACK_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("tangent vector cannot have more than %d dimensions",
-						HACK_MAX_DIM)));
-	hack_check(hyp_check_finite(v, *dim, &err), &err);
-	return v;
-}
+PG_FUNCTION_INFO_V1(poincare_cone_half_aperture);
+PG_FUNCTION_INFO_V1(poincare_cone_exterior_angle);
 
 /* Two points for one operation: same dimension, both inside the c-ball. */
 static void
@@ -49,15 +38,27 @@ check_pair(const PoincarePoint *a, const PoincarePoint *b, double c)
 	poincare_check_in_ball(b, c);
 }
 
+/* The arguments (a, b [, c]) of a function of two points, checked as a pair. */
+static double
+getarg_pair(FunctionCallInfo fcinfo, PoincarePoint **a, PoincarePoint **b)
+{
+	double		c;
+
+	*a = PG_GETARG_POINCARE_P(0);
+	*b = PG_GETARG_POINCARE_P(1);
+	c = poincare_getarg_curvature(fcinfo, 2);
+	check_pair(*a, *b, c);
+	return c;
+}
+
 /* poincare_distance(a, b [, c]) and the <-> operator. */
 Datum
 poincare_distance(PG_FUNCTION_ARGS)
 {
-	PoincarePoint *a = PG_GETARG_POINCARE_P(0);
-	PoincarePoint *b = PG_GETARG_POINCARE_P(1);
-	double		c = poincare_getarg_curvature(fcinfo, 2);
+	PoincarePoint *a,
+			   *b;
+	double		c = getarg_pair(fcinfo, &a, &b);
 
-	check_pair(a, b, c);
 	PG_RETURN_FLOAT8(hyp_distance(a->x, b->x, a->dim, c));
 }
 
@@ -76,12 +77,11 @@ poincare_norm(PG_FUNCTION_ARGS)
 Datum
 poincare_mobius_add(PG_FUNCTION_ARGS)
 {
-	PoincarePoint *a = PG_GETARG_POINCARE_P(0);
-	PoincarePoint *b = PG_GETARG_POINCARE_P(1);
-	double		c = poincare_getarg_curvature(fcinfo, 2);
+	PoincarePoint *a,
+			   *b;
+	double		c = getarg_pair(fcinfo, &a, &b);
 	double		out[HACK_MAX_DIM];
 
-	check_pair(a, b, c);
 	hyp_mobius_add(a->x, b->x, a->dim, c, out);
 	PG_RETURN_POINCARE_P(poincare_result(out, a->dim, c, "mobius_add"));
 }
@@ -109,7 +109,7 @@ Datum
 poincare_expmap0(PG_FUNCTION_ARGS)
 {
 	int			dim;
-	double	   *v = getarg_tangent(fcinfo, 0, &dim);
+	double	   *v = poincare_getarg_vector(fcinfo, 0, &dim, hyp_check_tangent);
 	double		c = poincare_getarg_curvature(fcinfo, 1);
 	double		out[HACK_MAX_DIM];
 
@@ -136,7 +136,7 @@ poincare_expmap(PG_FUNCTION_ARGS)
 {
 	PoincarePoint *p = PG_GETARG_POINCARE_P(0);
 	int			dim;
-	double	   *v = getarg_tangent(fcinfo, 1, &dim);
+	double	   *v = poincare_getarg_vector(fcinfo, 1, &dim, hyp_check_tangent);
 	double		c = poincare_getarg_curvature(fcinfo, 2);
 	double		out[HACK_MAX_DIM];
 
@@ -154,12 +154,11 @@ poincare_expmap(PG_FUNCTION_ARGS)
 Datum
 poincare_logmap(PG_FUNCTION_ARGS)
 {
-	PoincarePoint *p = PG_GETARG_POINCARE_P(0);
-	PoincarePoint *q = PG_GETARG_POINCARE_P(1);
-	double		c = poincare_getarg_curvature(fcinfo, 2);
+	PoincarePoint *p,
+			   *q;
+	double		c = getarg_pair(fcinfo, &p, &q);
 	double		out[HACK_MAX_DIM];
 
-	check_pair(p, q, c);
 	hyp_logmap(p->x, q->x, p->dim, c, out);
 	PG_RETURN_DATUM(poincare_float8_array(out, p->dim));
 }
@@ -181,4 +180,32 @@ poincare_geodesic(PG_FUNCTION_ARGS)
 	check_pair(a, b, c);
 	hyp_geodesic(a->x, b->x, t, a->dim, c, out);
 	PG_RETURN_POINCARE_P(poincare_result(out, a->dim, c, "poincare_geodesic"));
+}
+
+/* cone_half_aperture(p, k default 0.1) */
+Datum
+poincare_cone_half_aperture(PG_FUNCTION_ARGS)
+{
+	PoincarePoint *p = PG_GETARG_POINCARE_P(0);
+	double		angle;
+	HackError	err;
+
+	hack_check(hyp_cone_half_aperture(p->x, p->dim, PG_GETARG_FLOAT8(1),
+									  &angle, &err), &err);
+	PG_RETURN_FLOAT8(angle);
+}
+
+/* cone_exterior_angle(parent, child) */
+Datum
+poincare_cone_exterior_angle(PG_FUNCTION_ARGS)
+{
+	PoincarePoint *parent = PG_GETARG_POINCARE_P(0);
+	PoincarePoint *child = PG_GETARG_POINCARE_P(1);
+	double		angle;
+	HackError	err;
+
+	poincare_check_dims(parent, child);
+	hack_check(hyp_cone_exterior_angle(parent->x, child->x, parent->dim,
+									   &angle, &err), &err);
+	PG_RETURN_FLOAT8(angle);
 }

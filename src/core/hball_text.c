@@ -13,13 +13,10 @@
 HackStatus
 hack_check_radius(double radius, HackError *err)
 {
-	char		buf[HACK_DOUBLE_BUF];
-
 	if (!(radius >= 0.0) || !isfinite(radius))
-		return hack_error_set(err, HACK_ERR_OUT_OF_RANGE,
-							  "The radius of a hyperbolic ball must be a finite number at least 0.",
-							  "hball radius %s is out of range",
-							  hack_fmt_double(buf, sizeof(buf), radius));
+		return hyp_value_error(err, HACK_ERR_OUT_OF_RANGE,
+							   "The radius of a hyperbolic ball must be a finite number at least 0.",
+							   "hball radius %s is out of range", radius);
 	return HACK_OK;
 }
 

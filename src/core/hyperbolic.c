@@ -36,17 +36,31 @@
 /* tolerance of the hyperboloid equation, relative to x0^2 */
 #define HYP_LORENTZ_TOL 1e-9
 
+#define HYP_PI 3.14159265358979323846
+#define HYP_LN2 0.69314718055994530942
+
+/*
+ * The error of a number outside its domain: status, detail (or NULL) and a
+ * message whose one conversion, %s, is v in shortest round-trip digits.
+ */
+HackStatus
+hyp_value_error(HackError *err, HackStatus status, const char *detail,
+				const char *msgfmt, double v)
+{
+	char		buf[HACK_DOUBLE_BUF];
+
+	return hack_error_set(err, status, detail, msgfmt,
+						  hack_fmt_double(buf, sizeof(buf), v));
+}
+
 /* Check that c is a usable curvature magnitude. */
 HackStatus
 hyp_check_curvature(double c, HackError *err)
 {
-	char		buf[HACK_DOUBLE_BUF];
-
 	if (!(c > 0.0) || !isfinite(c))
-		return hack_error_set(err, HACK_ERR_PARAMETER,
-							  "The curvature of the ball is -c, so c must be a positive finite number.",
-							  "curvature c must be positive and finite, got %s",
-							  hack_fmt_double(buf, sizeof(buf), c));
+		return hyp_value_error(err, HACK_ERR_PARAMETER,
+							   "The curvature of the ball is -c, so c must be a positive finite number.",
+							   "curvature c must be positive and finite, got %s", c);
 	return HACK_OK;
 }
 
@@ -60,6 +74,17 @@ hyp_check_finite(const double *v, int dim, HackError *err)
 								  "coordinate %d is not finite (%s)", i + 1,
 								  isnan(v[i]) ? "NaN" : v[i] > 0 ? "Infinity" : "-Infinity");
 	return HACK_OK;
+}
+
+/* Check a tangent vector: at most HACK_MAX_DIM values, all finite. */
+HackStatus
+hyp_check_tangent(const double *v, int dim, HackError *err)
+{
+	if (dim > HACK_MAX_DIM)
+		return hack_error_set(err, HACK_ERR_LIMIT, NULL,
+							  "tangent vector cannot have more than %d dimensions",
+							  HACK_MAX_DIM);
+	return hyp_check_finite(v, dim, err);
 }
 
 /* Check dimension, finiteness and sqrt(c)|x| < 1. */
@@ -303,6 +328,47 @@ double
 hyp_norm(const double *x, int dim, double c)
 {
 	return 2.0 * artanh_of_norm(x, dim, c) / sqrt(c);
+}
+
+/* log sinh(t) for t > 0, without overflow for large t. */
+double
+hyp_log_sinh(double t)
+{
+	if (t > 20.0)
+		return t - HYP_LN2 + log1p(-exp(-2.0 * t));
+	return log(sinh(t));
+}
+
+/*
+ * log of the hyperbolic volume of a ball of radius rho in dimension dim:
+ * omega_(dim-1) * integral_0^rho sinh^(dim-1)(t) dt, with omega_(m) the
+ * area of the unit m-sphere.  Closed forms for dim 1 and 2; Simpson's rule
+ * on the integrand scaled by sinh^(dim-1)(rho), which stays within [0, 1]
+ * for any dimension, otherwise.
+ */
+double
+hack_ball_log_volume(int dim, double rho)
+{
+	int			m = dim - 1;
+	int			steps;
+	double		ls,
+				h,
+				sum;
+
+	if (!(rho > 0.0))
+		return -INFINITY;
+	if (dim == 1)
+		return log(2.0 * rho);
+	if (dim == 2)
+		return log(4.0 * HYP_PI) + 2.0 * log(sinh(rho / 2.0));
+	ls = hyp_log_sinh(rho);
+	steps = 8 * m > 512 ? 8 * m : 512;
+	h = rho / steps;
+	sum = 1.0;					/* integrand at rho; it is 0 at t = 0 */
+	for (int s = 1; s < steps; s++)
+		sum += (s % 2 ? 4.0 : 2.0) * exp(m * (hyp_log_sinh(s * h) - ls));
+	return HYP_LN2 + (dim / 2.0) * log(HYP_PI) - lgamma(dim / 2.0)
+		+ m * ls + log(sum * h / 3.0);
 }
 
 /*
@@ -559,12 +625,10 @@ hyp_cone_half_aperture(const double *x, int dim, double k, double *angle,
 {
 	double		n = sqrt(hyp_sqnorm(x, dim));
 	double		arg;
-	char		kbuf[HACK_DOUBLE_BUF];
 
 	if (!(k > 0.0) || !isfinite(k))
-		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
-							  "cone aperture constant K must be positive and finite, got %s",
-							  hack_fmt_double(kbuf, sizeof(kbuf), k));
+		return hyp_value_error(err, HACK_ERR_PARAMETER, NULL,
+							   "cone aperture constant K must be positive and finite, got %s", k);
 	arg = (n > 0.0) ? k * hyp_one_minus_c_sqnorm(x, dim, 1.0) / n : INFINITY;
 	if (!(arg <= 1.0))
 	{

@@ -22,10 +22,14 @@
 /* default aperture constant K of entailment cones (Ganea et al. 2018) */
 #define HYP_CONE_K 0.1
 
+extern HackStatus hyp_value_error(HackError *err, HackStatus status,
+								  const char *detail, const char *msgfmt,
+								  double v);
 extern HackStatus hyp_check_curvature(double c, HackError *err);
 extern HackStatus hyp_check_point(const double *x, int dim, double c,
 								  HackError *err);
 extern HackStatus hyp_check_finite(const double *v, int dim, HackError *err);
+extern HackStatus hyp_check_tangent(const double *v, int dim, HackError *err);
 
 extern double hyp_dot(const double *x, const double *y, int dim);
 extern double hyp_sqnorm(const double *x, int dim);
@@ -41,6 +45,10 @@ extern double hyp_cosh_distance_m1(const double *x, const double *y, int dim,
 								   double ay);
 extern double hyp_norm(const double *x, int dim, double c);
 extern double hyp_acosh1p(double z);
+extern double hyp_log_sinh(double t);
+
+/* log of the hyperbolic volume of a ball of radius rho (curvature -1) */
+extern double hack_ball_log_volume(int dim, double rho);
 
 extern void hyp_mobius_add(const double *x, const double *y, int dim,
 						   double c, double *out);

@@ -185,47 +185,6 @@ hack_pack_check(const HackPackParams *p, HackError *err)
 	return HACK_OK;
 }
 
-/* log of sinh(t), without overflow for large t. */
-static double
-log_sinh(double t)
-{
-	if (t > 20.0)
-		return t - PACK_LN2 + log1p(-exp(-2.0 * t));
-	return log(sinh(t));
-}
-
-/*
- * log of the hyperbolic volume of a ball of radius rho in dimension dim:
- * omega_(dim-1) * integral_0^rho sinh^(dim-1)(t) dt, with omega_(m) the
- * area of the unit m-sphere.  Closed forms for dim 1 and 2; Simpson's rule
- * on the integrand scaled by sinh^(dim-1)(rho), which stays within [0, 1]
- * for any dimension, otherwise.
- */
-double
-hack_ball_log_volume(int dim, double rho)
-{
-	int			m = dim - 1;
-	int			steps;
-	double		ls,
-				h,
-				sum;
-
-	if (!(rho > 0.0))
-		return -INFINITY;
-	if (dim == 1)
-		return log(2.0 * rho);
-	if (dim == 2)
-		return log(4.0 * PACK_PI) + 2.0 * log(sinh(rho / 2.0));
-	ls = log_sinh(rho);
-	steps = 8 * m > 512 ? 8 * m : 512;
-	h = rho / steps;
-	sum = 1.0;					/* integrand at rho; it is 0 at t = 0 */
-	for (int s = 1; s < steps; s++)
-		sum += (s % 2 ? 4.0 : 2.0) * exp(m * (log_sinh(s * h) - ls));
-	return PACK_LN2 + (dim / 2.0) * log(PACK_PI) - lgamma(dim / 2.0)
-		+ m * ls + log(sum * h / 3.0);
-}
-
 /* Radius in [0, hi] of the ball whose log volume is logv (bisection). */
 double
 hack_ball_radius_of_log_volume(int dim, double logv, double hi)
@@ -355,7 +314,7 @@ static HackStatus
 pack_radial_init(PackRadial *r, int dim, double r_b, HackError *err)
 {
 	int			m = dim - 1;
-	double		ls = log_sinh(r_b);
+	double		ls = hyp_log_sinh(r_b);
 
 	r->dim = dim;
 	r->r_b = r_b;
@@ -371,8 +330,8 @@ pack_radial_init(PackRadial *r, int dim, double r_b, HackError *err)
 	{
 		double		t0 = r_b * (s - 1) / PACK_CDF_POINTS;
 		double		t1 = r_b * s / PACK_CDF_POINTS;
-		double		f0 = m == 0 ? 1.0 : (s > 1 ? exp(m * (log_sinh(t0) - ls)) : 0.0);
-		double		f1 = m == 0 ? 1.0 : exp(m * (log_sinh(t1) - ls));
+		double		f0 = m == 0 ? 1.0 : (s > 1 ? exp(m * (hyp_log_sinh(t0) - ls)) : 0.0);
+		double		f1 = m == 0 ? 1.0 : exp(m * (hyp_log_sinh(t1) - ls));
 
 		r->cdf[s] = r->cdf[s - 1] + 0.5 * (f0 + f1);
 	}

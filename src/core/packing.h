@@ -71,7 +71,6 @@ extern HackStatus hack_pack_repulsion(const HackPackParams *p,
 									  const double *points, double *energy,
 									  double *grad, HackError *err);
 
-extern double hack_ball_log_volume(int dim, double rho);
 extern double hack_ball_radius_of_log_volume(int dim, double logv,
 											 double hi);
 extern HackStatus hack_packing_stats(const double *points, int n, int dim,

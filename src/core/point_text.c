@@ -62,14 +62,9 @@ hack_parse_float8(const char *s, double *value, const char **end,
 							  len > 40 ? 40 : len, s, len > 40 ? "..." : "");
 	}
 	if (!isfinite(v))
-	{
-		char		buf[HACK_DOUBLE_BUF];
-
-		return hack_error_set(err, HACK_ERR_OUT_OF_RANGE,
-							  "Coordinates of a poincare_point must be finite.",
-							  "poincare_point coordinate %s is not finite",
-							  hack_fmt_double(buf, sizeof(buf), v));
-	}
+		return hyp_value_error(err, HACK_ERR_OUT_OF_RANGE,
+							   "Coordinates of a poincare_point must be finite.",
+							   "poincare_point coordinate %s is not finite", v);
 	*value = v;
 	*end = stop;
 	return HACK_OK;

@@ -14,7 +14,8 @@ out=$(mktemp -d /tmp/hack-fuzz-cov.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 declare -A file=(
 	[point_text]=src/core/point_text.c [hball_text]=src/core/hball_text.c
-	[point_recv]=src/core/point_binary.c [npy]=src/core/tensor.c
+	[point_recv]=src/core/point_binary.c [hball_recv]=src/core/point_binary.c
+	[npy]=src/core/tensor.c
 	[image_raw]=src/core/tensor.c [model_blob]=src/core/nn_serial.c [model_archive]=src/core/model_archive.c
 )
 printf '%-12s %-26s %9s %9s\n' target file lines branches

@@ -14,23 +14,6 @@
 #include "hyperbolic.h"
 #include "point_binary.h"
 
-/* What poincare_point_send writes: big-endian int16 dim, int16 0, float8s. */
-static void
-encode(const double *x, int dim, uint8_t *out)
-{
-	out[0] = (uint8_t) (dim >> 8);
-	out[1] = (uint8_t) dim;
-	out[2] = out[3] = 0;
-	for (int i = 0; i < dim; i++)
-	{
-		uint64_t	u;
-
-		memcpy(&u, &x[i], 8);
-		for (int k = 0; k < 8; k++)
-			out[4 + 8 * i + k] = (uint8_t) (u >> (56 - 8 * k));
-	}
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,10 +30,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t    *again;
 
 		FUZZ_ASSERT(dim >= 1 && dim <= HACK_MAX_DIM);
-		FUZZ_ASSERT(size == HACK_POINT_BINARY_HEADER + 8 * (size_t) dim);
+		FUZZ_ASSERT(size == HACK_POINT_BINARY_SIZE(dim));
 		FUZZ_ASSERT(hyp_check_point(x, dim, 1.0, &err) == HACK_OK);
 		again = malloc(size);
-		encode(x, dim, again);
+		hack_point_send(x, dim, again);
 		FUZZ_ASSERT(memcmp(again, data, size) == 0);
 		free(again);
 		FUZZ_ASSERT(hack_point_recv(data, size, dim, y, &dim2, &err) == HACK_OK);

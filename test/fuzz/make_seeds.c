@@ -108,9 +108,13 @@ put_le(uint8_t *p, uint64_t v, int bytes)
 	return p;
 }
 
-/* The binary form of a point: int16 dim, int16 flags, dim float8. */
+/*
+ * A binary form holding a point: int16 dim, int16 flags, nx float8 (the
+ * coordinates of a point; the radius, then the centre, of a ball).
+ */
 static void
-point_recv_seed(const char *name, int dim, int flags, const double *x, int nx)
+binary_seed(const char *target, const char *name, int dim, int flags,
+			const double *x, int nx)
 {
 	uint8_t		buf[4 + 8 * 8];
 	uint8_t    *p = buf;
@@ -124,7 +128,7 @@ point_recv_seed(const char *name, int dim, int flags, const double *x, int nx)
 		memcpy(&u, &x[i], 8);
 		p = put_be(p, u, 8);
 	}
-	seed("point_recv", name, buf, (size_t) (p - buf));
+	seed(target, name, buf, (size_t) (p - buf));
 }
 
 static void
@@ -132,13 +136,23 @@ binary_seeds(void)
 {
 	double		x[4] = {0.5, -0.25, 0.125, 0.0};
 	double		out[2] = {1.5, 0.0};
+	double		ball[4] = {1.5, 0.5, -0.25, 0.125};
+	double		zero_ball[2] = {-0.0, 0.5};
+	double		bad_ball[3] = {-1.0, 0.0, 1.0};
 
-	point_recv_seed("ok_2", 2, 0, x, 2);
-	point_recv_seed("ok_4", 4, 0, x, 4);
-	point_recv_seed("short", 2, 0, x, 1);
-	point_recv_seed("flags", 1, 1, x, 1);
-	point_recv_seed("dim_0", 0, 0, x, 0);
-	point_recv_seed("outside", 1, 0, out, 1);
+	binary_seed("point_recv", "ok_2", 2, 0, x, 2);
+	binary_seed("point_recv", "ok_4", 4, 0, x, 4);
+	binary_seed("point_recv", "short", 2, 0, x, 1);
+	binary_seed("point_recv", "flags", 1, 1, x, 1);
+	binary_seed("point_recv", "dim_0", 0, 0, x, 0);
+	binary_seed("point_recv", "outside", 1, 0, out, 1);
+	binary_seed("hball_recv", "ok_3", 3, 0, ball, 4);
+	binary_seed("hball_recv", "radius_minus_0", 1, 0, zero_ball, 2);
+	binary_seed("hball_recv", "radius_negative", 1, 0, bad_ball, 2);
+	binary_seed("hball_recv", "centre_outside", 1, 0, bad_ball + 1, 2);
+	binary_seed("hball_recv", "short", 2, 0, ball, 2);
+	binary_seed("hball_recv", "flags", 1, 1, ball, 2);
+	binary_seed("hball_recv", "header_only", 1, 0, ball, 0);
 }
 
 /*
