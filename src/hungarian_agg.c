@@ -12,7 +12,7 @@
  * early.  Rows with a NULL argument are ignored, like other aggregates do.
  */
 #include "hack.h"
-#include "hungarian.h"
+#include "hungarian_sql.h"
 
 #include <math.h>
 

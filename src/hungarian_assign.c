@@ -11,7 +11,7 @@
  * every target gets one point and the other points none.
  */
 #include "hack.h"
-#include "hungarian.h"
+#include "hungarian_sql.h"
 #include "poincare.h"
 
 #include "catalog/pg_type.h"

@@ -1,5 +1,5 @@
 /*
- * packing.c
+ * packing_sql.c
  *	  SQL glue of the sphere packing: hack_pack() and hack_packing_stats().
  *
  * Both are thin wrappers around src/core/packing.[ch]; the core checks the

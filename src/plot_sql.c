@@ -1,5 +1,5 @@
 /*
- * plot.c
+ * plot_sql.c
  *	  hack_plot(points, ...): a PNG picture of embeddings in the Poincaré
  *	  disc, with optional image thumbnails (core/plot.c draws it).
  */

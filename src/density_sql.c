@@ -1,5 +1,5 @@
 /*
- * density.c
+ * density_sql.c
  *	  hack_knn_density(model, k): the k-nearest-neighbour density of each
  *	  embedding of a model, so users can check that density falls as the
  *	  hyperbolic norm grows (HACK paper, section 5.1).
