@@ -2,12 +2,14 @@
  * packing_sql.c
  *	  SQL glue of the sphere packing: hack_pack() and hack_packing_stats().
  *
- * Both are thin wrappers around src/core/packing.[ch]; the core checks the
- * parameters, runs the optimiser and computes the figures, calling
- * hack_interrupt_callback() between epochs so that a cancel stops it.
+ * Both are thin wrappers around src/core/packing.c and packing_stats.c;
+ * the core checks the parameters, runs the optimiser and computes the
+ * figures, calling hack_interrupt_callback() between epochs so that a
+ * cancel stops it.
  */
 #include "hack.h"
 #include "poincare.h"
+#include "point_array.h"
 
 #include <math.h>
 
@@ -17,7 +19,7 @@
 #include "utils/array.h"
 #include "utils/lsyscache.h"
 
-#include "core/packing.h"
+#include "core/packing_stats.h"
 
 PG_FUNCTION_INFO_V1(packing_pack);
 PG_FUNCTION_INFO_V1(packing_stats);
@@ -67,99 +69,61 @@ packing_pack(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/*
- * The coordinates of the points of a poincare_point[] of any shape, as
- * n * dim doubles; NULL elements and mixed dimensions are errors.
- */
-static double *
-packing_array_coords(ArrayType *array, int *n, int *dim)
+/* The annulus counts of s as an int8[]. */
+static ArrayType *
+annulus_array(const HackPackStats *s)
 {
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	Datum	   *elems;
-	bool	   *nulls;
-	double	   *x = NULL;
+	Datum		counts[HACK_PACK_ANNULI];
 
-	get_typlenbyvalalign(ARR_ELEMTYPE(array), &typlen, &typbyval, &typalign);
-	deconstruct_array(array, ARR_ELEMTYPE(array), typlen, typbyval, typalign,
-					  &elems, &nulls, n);
-	*dim = 0;
-	if (*n == 0)
-		return NULL;
-	for (int i = 0; i < *n; i++)
-	{
-		PoincarePoint *pt;
+	for (int a = 0; a < HACK_PACK_ANNULI; a++)
+		counts[a] = Int64GetDatum(s->annulus[a]);
+	return construct_array(counts, HACK_PACK_ANNULI, INT8OID, sizeof(int64),
+						   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
 
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("array of points must not contain nulls")));
-		pt = DatumGetPoincarePointP(elems[i]);
-		if (i == 0)
-		{
-			*dim = pt->dim;
-			x = palloc_extended(sizeof(double) * (*n) * (*dim), MCXT_ALLOC_HUGE);
-		}
-		else if (pt->dim != *dim)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("different poincare_point dimensions %d and %d",
-							*dim, pt->dim)));
-		memcpy(x + (long) i * (*dim), pt->x, sizeof(double) * (*dim));
-	}
-	return x;
+/* The row of hack_packing_stats for the figures s. */
+static Datum
+stats_row(TupleDesc tupdesc, const HackPackStats *s)
+{
+	Datum		values[] = {
+		Int32GetDatum(s->n), Int32GetDatum(s->dim),
+		PointerGetDatum(annulus_array(s)),
+		Float8GetDatum(hack_packing_annulus_deviation(s)),
+		Int64GetDatum(s->outside),
+		Float8GetDatum(s->nn_mean), Float8GetDatum(s->nn_cv),
+		Float8GetDatum(s->nn_min), Float8GetDatum(s->nn_max),
+		Float8GetDatum(s->max_norm), Int64GetDatum(s->coincident)
+	};
+	bool		nulls[lengthof(values)] = {false};
+
+	/* nearest neighbours are undefined for a single point */
+	for (int f = 5; f <= 8; f++)
+		nulls[f] = isnan(s->nn_mean);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
 /* Quality figures of a packing: one row (see doc/reference/packing.md). */
 Datum
 packing_stats(PG_FUNCTION_ARGS)
 {
-	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
-	double		radius = PG_GETARG_FLOAT8(1);
+	static const PointArrayRules rules = {
+		"array of points must not contain nulls", 0, NULL
+	};
 	HackPackStats s;
 	HackError	err;
 	HackStatus	st;
 	TupleDesc	tupdesc;
-	Datum		values[11];
-	bool		nulls[11];
-	Datum		counts[HACK_PACK_ANNULI];
-	double		dev = 0.0;
 	int			n,
 				dim;
-	double	   *x = packing_array_coords(array, &n, &dim);
+	double	   *x = hack_point_array_coords(PG_GETARG_ARRAYTYPE_P(0), &rules,
+											&n, &dim);
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	st = hack_packing_stats(x, n, dim > 0 ? dim : 1, radius, &s,
+	st = hack_packing_stats(x, n, dim > 0 ? dim : 1, PG_GETARG_FLOAT8(1), &s,
 							hack_interrupt_callback, NULL, &err);
 	if (x != NULL)
 		pfree(x);
 	hack_check(st, &err);
-
-	for (int a = 0; a < HACK_PACK_ANNULI; a++)
-	{
-		double		share = (double) s.annulus[a] / ((double) n / HACK_PACK_ANNULI) - 1.0;
-
-		counts[a] = Int64GetDatum(s.annulus[a]);
-		dev = fabs(share) > dev ? fabs(share) : dev;
-	}
-	memset(nulls, 0, sizeof(nulls));
-	values[0] = Int32GetDatum(s.n);
-	values[1] = Int32GetDatum(s.dim);
-	values[2] = PointerGetDatum(construct_array(counts, HACK_PACK_ANNULI, INT8OID,
-												sizeof(int64), FLOAT8PASSBYVAL,
-												TYPALIGN_DOUBLE));
-	values[3] = Float8GetDatum(dev);
-	values[4] = Int64GetDatum(s.outside);
-	values[5] = Float8GetDatum(s.nn_mean);
-	values[6] = Float8GetDatum(s.nn_cv);
-	values[7] = Float8GetDatum(s.nn_min);
-	values[8] = Float8GetDatum(s.nn_max);
-	values[9] = Float8GetDatum(s.max_norm);
-	values[10] = Int64GetDatum(s.coincident);
-	/* nearest neighbours are undefined for a single point */
-	for (int f = 5; f <= 8; f++)
-		nulls[f] = isnan(s.nn_mean);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(stats_row(tupdesc, &s));
 }
