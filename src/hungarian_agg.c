@@ -10,34 +10,30 @@
  * valid edge list has at most one edge per matrix cell, so the list is
  * held to the same cell limit as the matrix and the limit error comes
  * early.  Rows with a NULL argument are ignored, like other aggregates do.
+ * Sorting, numbering and the matrix are src/core/edge_list.c; this file
+ * holds the state, the memory and the result.
  */
 #include "hack.h"
-#include "hungarian.h"
+#include "hungarian_sql.h"
 
 #include <math.h>
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
-#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
+#include "core/edge_list.h"
+
 PG_FUNCTION_INFO_V1(hungarian_agg_accum);
 PG_FUNCTION_INFO_V1(hungarian_agg_final);
 
-typedef struct HungarianEdge
-{
-	int64		row;
-	int64		col;
-	double		cost;
-} HungarianEdge;
-
 typedef struct HungarianAggState
 {
-	HungarianEdge *edges;
+	HackEdge   *edges;
 	int64		nedges;
 	int64		capacity;
 } HungarianAggState;
@@ -58,7 +54,7 @@ hungarian_agg_accum(PG_FUNCTION_ARGS)
 		state = MemoryContextAllocZero(aggcontext, sizeof(HungarianAggState));
 		state->capacity = 64;
 		state->edges = MemoryContextAlloc(aggcontext,
-										  sizeof(HungarianEdge) * state->capacity);
+										  sizeof(HackEdge) * state->capacity);
 	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(state);
@@ -77,7 +73,7 @@ hungarian_agg_accum(PG_FUNCTION_ARGS)
 	{
 		state->capacity *= 2;
 		state->edges = repalloc_huge(state->edges,
-									 sizeof(HungarianEdge) * state->capacity);
+									 sizeof(HackEdge) * state->capacity);
 	}
 	state->edges[state->nedges].row = PG_GETARG_INT64(1);
 	state->edges[state->nedges].col = PG_GETARG_INT64(2);
@@ -86,107 +82,16 @@ hungarian_agg_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-/* qsort order of int64 keys. */
-static int
-cmp_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Order edges by (row, col), so duplicates are neighbours. */
-static int
-cmp_edge(const void *a, const void *b)
-{
-	const HungarianEdge *x = a;
-	const HungarianEdge *y = b;
-
-	if (x->row != y->row)
-		return x->row < y->row ? -1 : 1;
-	return x->col < y->col ? -1 : x->col > y->col;
-}
-
-#define SORT_CHUNK 65536
-
 /*
- * qsort that a cancel can stop: sorts runs of SORT_CHUNK elements, then
- * merges runs pairwise, checking for interrupts after each run sorted and
- * every SORT_CHUNK elements merged.  A plain qsort of the largest edge list
- * (maintenance_work_mem / 8 edges: 8 million at 64 MB) takes about a
- * second without a check.
+ * The merge buffer of a sort of n elements of the given size, or NULL when
+ * the sort is a single run and needs none.
  */
-static void
-sort_interruptible(void *base, int64 n, size_t size,
-				   int (*cmp) (const void *, const void *))
+static void *
+sort_scratch(int64 n, size_t size)
 {
-	char	   *from = base;
-	char	   *to;
-	char	   *tmp;
-
-	for (int64 i = 0; i < n; i += SORT_CHUNK)
-	{
-		qsort(from + i * size, Min(SORT_CHUNK, n - i), size, cmp);
-		CHECK_FOR_INTERRUPTS();
-	}
-	if (n <= SORT_CHUNK)
-		return;
-	to = tmp = palloc_extended(size * n, MCXT_ALLOC_HUGE);
-	for (int64 width = SORT_CHUNK; width < n; width *= 2)
-	{
-		for (int64 lo = 0; lo < n; lo += 2 * width)
-		{
-			int64		mid = Min(lo + width, n),
-						hi = Min(lo + 2 * width, n),
-						i = lo,
-						j = mid,
-						k = lo;
-
-			while (i < mid || j < hi)
-			{
-				int64		take = (j >= hi || (i < mid && cmp(from + j * size, from + i * size) >= 0))
-					? i++ : j++;
-
-				memcpy(to + k++ * size, from + take * size, size);
-				if ((k & (SORT_CHUNK - 1)) == 0)
-					CHECK_FOR_INTERRUPTS();
-			}
-		}
-		tmp = from;
-		from = to;
-		to = tmp;
-	}
-	if (from != (char *) base)
-	{
-		memcpy(base, from, size * n);
-		pfree(from);
-	}
-	else
-		pfree(to);
-}
-
-/* Sort keys in place and drop repeats; returns how many remain. */
-static int64
-sort_unique(int64 *keys, int64 n)
-{
-	int64		k = 0;
-
-	sort_interruptible(keys, n, sizeof(int64), cmp_int64);
-	for (int64 i = 0; i < n; i++)
-		if (k == 0 || keys[k - 1] != keys[i])
-			keys[k++] = keys[i];
-	return k;
-}
-
-/* Index of key in the sorted unique keys[0, n). */
-static int
-key_index(const int64 *keys, int64 n, int64 key)
-{
-	const int64 *p = bsearch(&key, keys, n, sizeof(int64), cmp_int64);
-
-	Assert(p != NULL);
-	return (int) (p - keys);
+	if (n <= HACK_EDGE_SORT_RUN)
+		return NULL;
+	return palloc_extended(size * n, MCXT_ALLOC_HUGE);
 }
 
 /* A hack_match(row_key, col_key, cost) value of the given tuple descriptor. */
@@ -211,11 +116,11 @@ Datum
 hungarian_agg_final(PG_FUNCTION_ARGS)
 {
 	HungarianAggState *state;
-	HungarianEdge *edges;
+	HackEdge   *edges;
 	int64		nedges;
-	int64	   *rows,
+	int64_t    *rows,
 			   *cols;
-	int64		nrows,
+	int64_t		nrows,
 				ncols;
 	double	   *cost;
 	int		   *assign;
@@ -227,6 +132,8 @@ hungarian_agg_final(PG_FUNCTION_ARGS)
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
+	void	   *scratch;
+	HackError	err;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "hungarian_agg_final called in non-aggregate context");
@@ -243,37 +150,27 @@ hungarian_agg_final(PG_FUNCTION_ARGS)
 	 */
 	nedges = state->nedges;
 	edges = state->edges;
-	sort_interruptible(edges, nedges, sizeof(HungarianEdge), cmp_edge);
-	for (int64 k = 1; k < nedges; k++)
-		if (edges[k].row == edges[k - 1].row && edges[k].col == edges[k - 1].col)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("duplicate edge (row_key " INT64_FORMAT ", col_key " INT64_FORMAT ") in hungarian_agg",
-							edges[k].row, edges[k].col),
-					 errdetail("Each pair of keys may appear at most once.")));
+	scratch = sort_scratch(nedges, sizeof(HackEdge));
+	hack_check(hack_edge_sort(edges, nedges, scratch, hack_interrupt_callback,
+							  NULL, &err), &err);
+	if (scratch != NULL)
+		pfree(scratch);
+	hack_check(hack_edge_check_unique(edges, nedges, &err), &err);
 
-	rows = palloc_extended(sizeof(int64) * nedges, MCXT_ALLOC_HUGE);
-	cols = palloc_extended(sizeof(int64) * nedges, MCXT_ALLOC_HUGE);
-	for (int64 k = 0; k < nedges; k++)
-	{
-		rows[k] = edges[k].row;
-		cols[k] = edges[k].col;
-	}
-	nrows = sort_unique(rows, nedges);
-	ncols = sort_unique(cols, nedges);
+	rows = palloc_extended(sizeof(int64_t) * nedges, MCXT_ALLOC_HUGE);
+	cols = palloc_extended(sizeof(int64_t) * nedges, MCXT_ALLOC_HUGE);
+	scratch = sort_scratch(nedges, sizeof(int64_t));
+	hack_check(hack_edge_keys(edges, nedges, rows, cols,
+							  scratch, &nrows, &ncols,
+							  hack_interrupt_callback, NULL, &err), &err);
+	if (scratch != NULL)
+		pfree(scratch);
 	hungarian_check_size(nrows, ncols);
 
 	cost = hungarian_alloc_matrix(nrows, ncols);
-	for (int64 k = 0; k < nrows * ncols; k++)
-		cost[k] = INFINITY;
-	for (int64 k = 0, r = 0; k < nedges; k++)
-	{
-		if ((k & (SORT_CHUNK - 1)) == 0)
-			CHECK_FOR_INTERRUPTS();
-		while (rows[r] != edges[k].row)
-			r++;				/* edges are in row order */
-		cost[r * ncols + key_index(cols, ncols, edges[k].col)] = edges[k].cost;
-	}
+	hack_check(hack_edge_matrix(edges, nedges, rows, nrows,
+								cols, ncols, cost,
+								hack_interrupt_callback, NULL, &err), &err);
 
 	assign = hungarian_run(cost, nrows, ncols, false);
 

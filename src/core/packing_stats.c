@@ -15,7 +15,7 @@
  * |x - y| >= e implies d(x, y) >= acosh(1 + 2 e^2 / (1 - |x|^2)), since
  * 1 - |y|^2 <= 1.
  */
-#include "packing.h"
+#include "packing_stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -221,4 +221,23 @@ hack_packing_stats(const double *points, int n, int dim, double radius,
 		return HACK_OK;
 	}
 	return stats_neighbours(points, n, dim, s, progress, arg, err);
+}
+
+/*
+ * The largest relative deviation of a shell's count from the even share
+ * n / HACK_PACK_ANNULI: 0 for a perfectly even packing, at least 1 with
+ * an empty shell.  Particles outside the ball count in no shell.
+ */
+double
+hack_packing_annulus_deviation(const HackPackStats *s)
+{
+	double		dev = 0.0;
+
+	for (int a = 0; a < HACK_PACK_ANNULI; a++)
+	{
+		double		share = (double) s->annulus[a] / ((double) s->n / HACK_PACK_ANNULI) - 1.0;
+
+		dev = fabs(share) > dev ? fabs(share) : dev;
+	}
+	return dev;
 }

@@ -281,52 +281,72 @@ test_certificate(void)
 	}
 }
 
+/* An n x n cost matrix and room for its solution. */
+typedef struct Square
+{
+	double	   *c;
+	int		   *assign;
+	double		total;
+} Square;
+
+static Square
+square_new(int n)
+{
+	Square		sq = {malloc(sizeof(double) * n * n), malloc(sizeof(int) * n), 0.0};
+
+	return sq;
+}
+
+static void
+square_free(Square *sq)
+{
+	free(sq->c);
+	free(sq->assign);
+}
+
 /* Infeasible problems are reported, big or small, never looped on. */
 static void
 test_infeasible(void)
 {
 	int			n = 400;
-	double	   *c = malloc(sizeof(double) * n * n);
-	int		   *assign = malloc(sizeof(int) * n);
-	double		total;
-	HackError	err;
 	UnitRng		rng = {7};
+	Square		sq = square_new(n);
+	HackError	err;
 
 	/* one row with every pair forbidden */
-	fill_costs(&rng, c, n, n, COST_UNIFORM);
+	fill_costs(&rng, sq.c, n, n, COST_UNIFORM);
 	for (int j = 0; j < n; j++)
-		c[123 * n + j] = INFINITY;
-	CHECK(hungarian_solve(c, n, n, false, assign, &total, NULL, NULL, NULL,
-						  NULL, &err) == HACK_ERR_INFEASIBLE);
+		sq.c[123 * n + j] = INFINITY;
+	CHECK(hungarian_solve(sq.c, n, n, false, sq.assign, &sq.total, NULL, NULL,
+						  NULL, NULL, &err) == HACK_ERR_INFEASIBLE);
 	CHECK(strcmp(err.message, "assignment problem is infeasible") == 0);
-	CHECK(hungarian_solve(c, n - 1, n, false, assign, &total, NULL, NULL, NULL,
-						  NULL, &err) == HACK_ERR_INFEASIBLE);
+	CHECK(hungarian_solve(sq.c, n - 1, n, false, sq.assign, &sq.total, NULL, NULL,
+						  NULL, NULL, &err) == HACK_ERR_INFEASIBLE);
 	/* one column forbidden everywhere: square infeasible, rectangular fine */
-	fill_costs(&rng, c, n, n, COST_UNIFORM);
+	fill_costs(&rng, sq.c, n, n, COST_UNIFORM);
 	for (int i = 0; i < n; i++)
-		c[i * n + 5] = INFINITY;
-	CHECK(hungarian_solve(c, n, n, false, assign, &total, NULL, NULL, NULL,
-						  NULL, &err) == HACK_ERR_INFEASIBLE);
-	CHECK(hungarian_solve(c, n / 2, n, true, assign, &total, NULL, NULL, NULL,
-						  NULL, &err) == HACK_OK);
+		sq.c[i * n + 5] = INFINITY;
+	CHECK(hungarian_solve(sq.c, n, n, false, sq.assign, &sq.total, NULL, NULL,
+						  NULL, NULL, &err) == HACK_ERR_INFEASIBLE);
+	CHECK(hungarian_solve(sq.c, n / 2, n, true, sq.assign, &sq.total, NULL, NULL,
+						  NULL, NULL, &err) == HACK_OK);
 	/* Hall violation: 10 rows that may only use the first 9 columns */
-	fill_costs(&rng, c, n, n, COST_UNIFORM);
+	fill_costs(&rng, sq.c, n, n, COST_UNIFORM);
 	for (int i = 0; i < 10; i++)
 		for (int j = 9; j < n; j++)
-			c[i * n + j] = INFINITY;
-	CHECK(hungarian_solve(c, n, n, false, assign, &total, NULL, NULL, NULL,
-						  NULL, &err) == HACK_ERR_INFEASIBLE);
-	CHECK(hungarian_solve(c, 10, n, false, assign, &total, NULL, NULL, NULL,
-						  NULL, &err) == HACK_ERR_INFEASIBLE);
+			sq.c[i * n + j] = INFINITY;
+	CHECK(hungarian_solve(sq.c, n, n, false, sq.assign, &sq.total, NULL, NULL,
+						  NULL, NULL, &err) == HACK_ERR_INFEASIBLE);
+	CHECK(hungarian_solve(sq.c, 10, n, false, sq.assign, &sq.total, NULL, NULL,
+						  NULL, NULL, &err) == HACK_ERR_INFEASIBLE);
 	/* everything forbidden */
 	for (int k = 0; k < n * n; k++)
-		c[k] = INFINITY;
-	CHECK(hungarian_solve(c, n, n, false, assign, &total, NULL, NULL, NULL,
-						  NULL, &err) == HACK_ERR_INFEASIBLE);
-	CHECK(hungarian_solve(c, 3, n, false, assign, &total, NULL, NULL, NULL,
-						  NULL, &err) == HACK_ERR_INFEASIBLE);
-	free(c);
-	free(assign);
+		sq.c[k] = INFINITY;
+	CHECK(hungarian_solve(sq.c, n, n, false, sq.assign, &sq.total, NULL, NULL,
+						  NULL, NULL, &err) == HACK_ERR_INFEASIBLE);
+	CHECK(hungarian_solve(sq.c, 3, n, false, sq.assign, &sq.total, NULL, NULL,
+						  NULL, NULL, &err) == HACK_ERR_INFEASIBLE);
+	square_free(&sq);
 }
 
 /* NaN, -Infinity and huge finite costs are rejected up front. */
@@ -395,25 +415,22 @@ static void
 test_interrupt(void)
 {
 	int			n = 500;
-	double	   *c = malloc(sizeof(double) * n * n);
-	int		   *assign = malloc(sizeof(int) * n);
-	double		total;
-	HackError	err;
+	Square		sq = square_new(n);
 	UnitRng		rng = {99};
 	int			limit = 1000000;
+	HackError	err;
 
-	fill_costs(&rng, c, n, n, COST_TIES);
+	fill_costs(&rng, sq.c, n, n, COST_TIES);
 	progress_calls = 0;
-	CHECK(hungarian_solve(c, n, n, false, assign, &total, NULL, NULL,
+	CHECK(hungarian_solve(sq.c, n, n, false, sq.assign, &sq.total, NULL, NULL,
 						  stop_after, &limit, &err) == HACK_OK);
 	CHECK(progress_calls > 0);
 	limit = 0;
 	progress_calls = 0;
-	CHECK(hungarian_solve(c, n, n, false, assign, &total, NULL, NULL,
+	CHECK(hungarian_solve(sq.c, n, n, false, sq.assign, &sq.total, NULL, NULL,
 						  stop_after, &limit, &err) == HACK_ERR_INTERRUPTED);
 	CHECK(progress_calls == 1);
-	free(c);
-	free(assign);
+	square_free(&sq);
 }
 
 /* hack_assign's cost matrix: exactly hyp_distance, pair by pair. */

@@ -15,6 +15,7 @@
 
 #include "hyperbolic.h"
 #include "packing.h"
+#include "packing_stats.h"
 
 /* Pack with the defaults and the given n, dim, epochs and seed. */
 static double *
@@ -43,20 +44,18 @@ check_quality(const double *x, int n, int dim)
 	HackPackGeometry g;
 	HackPackStats s;
 	HackError	err;
-	long		total = 0;
+	long		in_shells = 0;
 
 	hack_pack_defaults(&p);
+	CHECK(hack_packing_stats(x, n, dim, p.radius, &s, NULL, NULL, &err) == HACK_OK);
+	/* every shell holds n / 10 particles, give or take 10% */
+	CHECK(hack_packing_annulus_deviation(&s) <= 0.1);
+	for (int a = 0; a < HACK_PACK_ANNULI; a++)
+		in_shells += s.annulus[a];
+	CHECK(in_shells + s.outside == n);
 	p.n = n;
 	p.dim = dim;
 	CHECK(hack_pack_geometry(&p, &g, &err) == HACK_OK);
-	CHECK(hack_packing_stats(x, n, dim, p.radius, &s, NULL, NULL, &err) == HACK_OK);
-	for (int a = 0; a < HACK_PACK_ANNULI; a++)
-	{
-		CHECK(s.annulus[a] >= 0.9 * n / HACK_PACK_ANNULI);
-		CHECK(s.annulus[a] <= 1.1 * n / HACK_PACK_ANNULI);
-		total += s.annulus[a];
-	}
-	CHECK(total + s.outside == n);
 	CHECK(s.nn_cv < 0.15);
 	CHECK(s.nn_min >= 0.5 * s.nn_mean);
 	CHECK(s.max_norm < p.radius + g.margin);
@@ -162,6 +161,32 @@ check_extreme(int n, int dim, double radius, double k, double lr, int epochs)
 	if (unit_current_failures)
 		fprintf(stderr, "    n %d dim %d radius %g k %g lr %g\n", n, dim, radius, k, lr);
 	free(x);
+}
+
+/* The annulus deviation: the worst shell against the even share n / 10. */
+static void
+test_stats_annulus_deviation(void)
+{
+	HackPackStats s;
+
+	memset(&s, 0, sizeof(s));
+	s.n = 100;
+	for (int a = 0; a < HACK_PACK_ANNULI; a++)
+		s.annulus[a] = 10;
+	CHECK(hack_packing_annulus_deviation(&s) == 0.0);
+	s.annulus[3] = 13;
+	s.annulus[7] = 7;
+	CHECK_CLOSE(hack_packing_annulus_deviation(&s), 0.3, 1e-15);
+	/* an empty shell deviates by 1, and a particle outside counts in none */
+	s.annulus[3] = 10;
+	s.annulus[7] = 0;
+	s.outside = 10;
+	CHECK(hack_packing_annulus_deviation(&s) == 1.0);
+	/* one particle: its shell holds ten times its share */
+	memset(&s, 0, sizeof(s));
+	s.n = 1;
+	s.annulus[0] = 1;
+	CHECK(hack_packing_annulus_deviation(&s) == 9.0);
 }
 
 /* Parameters at the edges of their domains stay finite and inside. */
@@ -489,6 +514,7 @@ suite_packing(void)
 	RUN(test_determinism);
 	RUN(test_interrupt);
 	RUN(test_stats_brute_force);
+	RUN(test_stats_annulus_deviation);
 	RUN(test_stats_reject_random);
 	if (unit_small())
 		return;					/* the quality runs take hours under valgrind */

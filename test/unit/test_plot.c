@@ -76,15 +76,11 @@ test_thumbnails(void)
 		imgs[i] = img[i];
 	}
 	xy[0] = xy[1] = 0.0;		/* the centre sample picks image 0 */
-	in.n = N;
-	in.xy = xy;
-	in.color = HACK_PLOT_BY_NORM;
-	in.images = imgs;
-	in.img_channels = 1;
-	in.img_height = in.img_width = 4;
-	in.rays = 8;
-	in.rings = 3;
-	in.size = size;
+	in = (HackPlotInput) {
+		.n = N, .xy = xy, .color = HACK_PLOT_BY_NORM, .images = imgs,
+		.img_channels = 1, .img_height = 4, .img_width = 4,
+		.rays = 8, .rings = 3, .size = size
+	};
 	CHECK(hack_plot_render(&in, &rgb, &err) == HACK_OK);
 	CHECK(memcmp(at(rgb, size, size / 2, size / 2), "\0\0\0", 3) == 0);
 	free(rgb);

@@ -1,10 +1,11 @@
 /*
- * plot.c
+ * plot_sql.c
  *	  hack_plot(points, ...): a PNG picture of embeddings in the Poincaré
  *	  disc, with optional image thumbnails (core/plot.c draws it).
  */
 #include "hack.h"
 #include "poincare.h"
+#include "point_array.h"
 
 #include <float.h>
 
@@ -26,15 +27,11 @@ enum
 	P_HEIGHT, P_WIDTH, P_CHANNELS
 };
 
-/* An array argument's elements, or NULL when the argument is NULL. */
-static Datum *
-array_arg(FunctionCallInfo fcinfo, int i, bool **nulls, int *n)
+/* An array argument, checked to be 1-D, or NULL when it is NULL. */
+static ArrayType *
+array_arg(FunctionCallInfo fcinfo, int i)
 {
 	ArrayType  *a;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	Datum	   *elems;
 
 	if (PG_ARGISNULL(i))
 		return NULL;
@@ -43,9 +40,30 @@ array_arg(FunctionCallInfo fcinfo, int i, bool **nulls, int *n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("hack_plot arrays must be 1-D")));
+	return a;
+}
+
+/* The elements of a 1-D array argument. */
+static Datum *
+array_elems(ArrayType *a, bool **nulls, int *n)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *elems;
+
 	get_typlenbyvalalign(ARR_ELEMTYPE(a), &typlen, &typbyval, &typalign);
 	deconstruct_array(a, ARR_ELEMTYPE(a), typlen, typbyval, typalign, &elems, nulls, n);
 	return elems;
+}
+
+/* A point that is not 2-D: the disc has no room for it. */
+static void
+plot_dim_error(int expected, int got)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("hack_plot draws 2-D points, got a point of dimension %d", got)));
 }
 
 /* An image blob as a CHW uint8 thumbnail, contrast-stretched to 0..255. */
@@ -76,16 +94,21 @@ thumbnail_pixels(bytea *b, const HackImageShape *shape)
 Datum
 hack_plot(PG_FUNCTION_ARGS)
 {
+	static const PointArrayRules rules = {
+		"hack_plot points must not be NULL", 2, plot_dim_error
+	};
 	HackPlotInput in;
-	bool	   *pnulls,
-			   *gnulls = NULL,
+	bool	   *gnulls = NULL,
 			   *inulls = NULL;
 	int			n,
+				dim,
 				ng = 0,
 				ni = 0;
-	Datum	   *pts,
+	ArrayType  *pts,
 			   *grp,
 			   *img;
+	Datum	   *grps = NULL,
+			   *imgs = NULL;
 	char	   *color;
 	HackImageShape shape;
 	uint8_t    *rgb,
@@ -103,35 +126,27 @@ hack_plot(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(P_POINTS))
 		PG_RETURN_NULL();
 	memset(&in, 0, sizeof(in));
-	pts = array_arg(fcinfo, P_POINTS, &pnulls, &n);
-	grp = array_arg(fcinfo, P_GROUPS, &gnulls, &ng);
-	img = array_arg(fcinfo, P_IMAGES, &inulls, &ni);
+	pts = array_arg(fcinfo, P_POINTS);
+	grp = array_arg(fcinfo, P_GROUPS);
+	img = array_arg(fcinfo, P_IMAGES);
+	n = ArrayGetNItems(ARR_NDIM(pts), ARR_DIMS(pts));
+	if (grp)
+		grps = array_elems(grp, &gnulls, &ng);
+	if (img)
+		imgs = array_elems(img, &inulls, &ni);
 	if ((grp && ng != n) || (img && ni != n))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("hack_plot needs as many groups and images as points (%d points, %d groups, %d images)",
 						n, grp ? ng : n, img ? ni : n)));
-	in.xy = palloc(sizeof(double) * 2 * Max(n, 1));
-	in.groups = grp ? palloc(sizeof(int) * Max(n, 1)) : NULL;
-	for (int i = 0; i < n; i++)
+	in.xy = hack_point_array_coords(pts, &rules, &n, &dim);
+	if (grp)
 	{
-		PoincarePoint *p;
+		int		   *groups = palloc(sizeof(int) * Max(n, 1));
 
-		if ((i & 65535) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (pnulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("hack_plot points must not be NULL")));
-		p = DatumGetPoincarePointP(pts[i]);
-		if (p->dim != 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("hack_plot draws 2-D points, got a point of dimension %d", p->dim)));
-		((double *) in.xy)[2 * i] = p->x[0];
-		((double *) in.xy)[2 * i + 1] = p->x[1];
-		if (grp)
-			((int *) in.groups)[i] = gnulls[i] ? 7 : DatumGetInt32(grp[i]);	/* NULL: grey */
+		for (int i = 0; i < n; i++)
+			groups[i] = gnulls[i] ? 7 : DatumGetInt32(grps[i]);	/* NULL: grey */
+		in.groups = groups;
 	}
 	in.n = n;
 	in.progress = hack_interrupt_callback;
@@ -158,7 +173,7 @@ hack_plot(PG_FUNCTION_ARGS)
 		for (int i = 0; i < n; i++)
 		{
 			if (!inulls[i])
-				thumbs[i] = thumbnail_pixels(DatumGetByteaPP(img[i]), &shape);
+				thumbs[i] = thumbnail_pixels(DatumGetByteaPP(imgs[i]), &shape);
 			if ((i & 1023) == 0)
 				CHECK_FOR_INTERRUPTS();
 		}

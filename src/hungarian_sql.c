@@ -1,5 +1,5 @@
 /*
- * hungarian.c
+ * hungarian_sql.c
  *	  hungarian(cost float8[][], maximize): optimal assignment of a matrix,
  *	  and the size limit and solver call shared by the assignment functions.
  *
@@ -8,7 +8,7 @@
  * assigned pairs as rows, by the array's own subscripts.
  */
 #include "hack.h"
-#include "hungarian.h"
+#include "hungarian_sql.h"
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"

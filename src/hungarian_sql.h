@@ -1,5 +1,5 @@
 /*
- * hungarian.h
+ * hungarian_sql.h
  *	  Glue shared by the assignment functions: the size limit and the call
  *	  into the core solver.
  *
@@ -8,8 +8,8 @@
  * documented limit (doc/reference/hungarian.md), checked before anything
  * of that size is allocated.
  */
-#ifndef HACK_HUNGARIAN_GLUE_H
-#define HACK_HUNGARIAN_GLUE_H
+#ifndef HACK_HUNGARIAN_SQL_H
+#define HACK_HUNGARIAN_SQL_H
 
 #include "postgres.h"
 
@@ -19,4 +19,4 @@ extern double *hungarian_alloc_matrix(int nrows, int ncols);
 extern int *hungarian_run(const double *cost, int nrows, int ncols,
 						  bool maximize);
 
-#endif							/* HACK_HUNGARIAN_GLUE_H */
+#endif							/* HACK_HUNGARIAN_SQL_H */
