@@ -47,11 +47,11 @@
 #                                   index as through a seq scan (plans
 #                                   checked), every row is in the index and
 #                                   found through it at its own point
-#   $node->command_ok, command_fails, command_like, command_fails_like,
-#       command_checks_all, run_log   Cluster's methods (the command with
-#                                   the node's PGHOST/PGPORT), which the
-#                                   functions of PostgreSQL::Test::Utils
-#                                   would otherwise hide
+#   $node->command_ok, ... (all of PostgreSQL::Test::Cluster's methods)
+#                                   run with the node's PGHOST/PGPORT:
+#                                   HackTest::Node imports nothing from
+#                                   PostgreSQL::Test::Utils, whose functions
+#                                   of the same names would hide them
 #
 # Options %o: db (default postgres), user (connect as that role), options
 # (PGOPTIONS, default "-c client_min_messages=warning"), on_error_stop
@@ -549,23 +549,6 @@ sub close
 	$self->{timer}->start;
 	$self->{run}->finish;
 	return $self->output;
-}
-
-# `use PostgreSQL::Test::Utils` in HackTest::Node imports its functions
-# command_ok, command_fails, command_like, command_fails_like,
-# command_checks_all and run_log there, where they hid the Cluster methods
-# of the same names: $node->command_ok(CMD, NAME) called Utils' with the
-# node as CMD and died.  The methods (the command with the node's PGHOST
-# and PGPORT) are what $node->... means, so they are put back.
-{
-	no warnings 'redefine';
-	for my $m (
-		qw(command_ok command_fails command_like command_fails_like
-		command_checks_all run_log))
-	{
-		no strict 'refs';
-		*{"HackTest::Node::$m"} = \&{"PostgreSQL::Test::Cluster::$m"};
-	}
 }
 
 1;

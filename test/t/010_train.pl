@@ -110,9 +110,9 @@ is(as_nobody($counts), '0|0', 'no model or group of a table it cannot read');
 
 # 5. the catalogue survives pg_dump / pg_restore
 my $dump = hack_tempdir() . '/train.dump';
-$node->PostgreSQL::Test::Cluster::command_ok([ 'pg_dump', '-Fc', '-d', $db, '-f', $dump ], 'pg_dump of the catalogue');
+$node->command_ok([ 'pg_dump', '-Fc', '-d', $db, '-f', $dump ], 'pg_dump of the catalogue');
 $node->sql("CREATE DATABASE $restored");
-$node->PostgreSQL::Test::Cluster::command_ok([ 'pg_restore', '-d', $restored, $dump ], 'pg_restore of the catalogue');
+$node->command_ok([ 'pg_restore', '-d', $restored, $dump ], 'pg_restore of the catalogue');
 # every column of the three tables: models, their groups (weights in
 # full), the embeddings with the digest of their group's weights
 my $digest = <<'SQL';
