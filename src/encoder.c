@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "blas.h"
+#include "core/nn_augment.h"
 #include "core/nn_model.h"
 #include "core/nn_ops.h"
 #include "core/nn_optim.h"

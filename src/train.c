@@ -41,6 +41,7 @@
 
 #include "blas.h"
 #include "core/hack_train.h"
+#include "core/nn_augment.h"
 #include "core/nn_serial.h"
 #include "core/progress_line.h"
 #include "model_lock.h"

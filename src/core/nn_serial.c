@@ -28,6 +28,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn_augment.h"
+
 static const uint8_t nn_magic[8] = {'H', 'A', 'C', 'K', 'N', 'N', 032, '\n'};
 
 #define NN_MAX_TENSORS (2 * NN_MAX_LAYERS)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "nn_augment.h"
 #include "nn_model.h"
 #include "nn_optim.h"
 

@@ -22,6 +22,7 @@
 #include "nn_augment.h"
 #include "nn_loss.h"
 #include "nn_model.h"
+#include "nn_model_internal.h"
 #include "nn_ops.h"
 #include "nn_optim.h"
 #include "nn_serial.h"
@@ -96,7 +97,7 @@ loss_only(NnModel *m, const float *x, int n, const double *t, double cons)
 	double		loss;
 
 	CHECK(nn_forward(m, x, n, NULL, NULL) == HACK_OK);
-	loss = nn_loss(m->emb, t, n, m->cfg.dim, m->cfg.curvature, cons, gz);
+	loss = nn_loss(m->ws->emb, t, n, m->cfg.dim, m->cfg.curvature, cons, gz);
 	free(gz);
 	return loss;
 }
