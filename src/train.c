@@ -4,7 +4,7 @@
  *
  * For each group (each distinct value of group_column, or the whole table)
  * the procedure reads the images (train_source.c), builds and initialises
- * the encoder, runs the HACK loop in the core (core/hack_train.c), and
+ * the encoder, runs the HACK loop in the core (core/train_loop.c), and
  * replaces the group's model and embeddings (catalog.c).
  *
  * Transactions.  Called outside a transaction block (CALL is then
@@ -40,7 +40,7 @@
 #include "utils/timestamp.h"
 
 #include "blas.h"
-#include "core/hack_train.h"
+#include "core/train_loop.h"
 #include "core/nn_augment.h"
 #include "core/nn_serial.h"
 #include "core/progress_line.h"
