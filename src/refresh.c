@@ -29,9 +29,9 @@
  * that arrived while it trained.
  */
 #include "hack.h"
+#include "call_job.h"
 #include "catalog.h"
 #include "image_hash.h"
-#include "model_lock.h"
 #include "refresh.h"
 #include "run_as.h"
 #include "train_source.h"
@@ -464,9 +464,7 @@ refresh_job(void *arg)
 Datum
 hack_refresh(PG_FUNCTION_ARGS)
 {
-	bool		atomic = hack_call_is_atomic(fcinfo);
-	MemoryContext job_cxt;
-	MemoryContext old;
+	CallJob		call;
 	char	   *model;
 	int			batch_size;
 	ModelBusy	busy;
@@ -495,22 +493,15 @@ hack_refresh(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("batch_size must be between 1 and 1000000, got %d", batch_size)));
 	memset(&c, 0, sizeof(c));
-	/* lives across the commits between batches (the CALL's portal does) */
-	job_cxt = AllocSetContextCreate(atomic ? CurrentMemoryContext : PortalContext,
-									"hack_refresh", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(job_cxt);
-	SPI_connect_ext(atomic ? 0 : SPI_OPT_NONATOMIC);
-	MemoryContextSwitchTo(job_cxt);
+	call_job_begin(&call, fcinfo, "hack_refresh");
 	/* maintenance is the owner's: members of the owner role only */
 	catalog_model_get(model, &m, CATALOG_OWN);
 	{
-		RefreshJob	job = {&m, batch_size, atomic, &c};
+		RefreshJob	job = {&m, batch_size, call.atomic, &c};
 
-		ran = model_lock_run(model, busy, "hack_refresh", !atomic, refresh_job, &job);
+		ran = call_job_run(&call, model, busy, refresh_job, &job);
 	}
-	SPI_finish();
-	/* the row outlives the commits' transactions: build it in the portal's memory */
-	MemoryContextSwitchTo(atomic ? old : PortalContext);
+	MemoryContextSwitchTo(call_job_result_context(&call));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "hack_refresh must return a row");
 	tupdesc = BlessTupleDesc(tupdesc);
@@ -520,7 +511,6 @@ hack_refresh(PG_FUNCTION_ARGS)
 	out[3] = Int64GetDatum(c.skipped);
 	out[4] = CStringGetTextDatum(ran ? "done" : "skipped");
 	result = HeapTupleGetDatum(heap_form_tuple(tupdesc, out, nulls));
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(job_cxt);
+	call_job_end(&call);
 	PG_RETURN_DATUM(result);
 }

@@ -40,11 +40,11 @@
 #include "utils/timestamp.h"
 
 #include "blas.h"
+#include "call_job.h"
 #include "core/train_loop.h"
 #include "core/nn_augment.h"
 #include "core/nn_serial.h"
 #include "core/progress_line.h"
-#include "model_lock.h"
 
 PG_FUNCTION_INFO_V1(hack_train);
 
@@ -454,36 +454,27 @@ train_job(void *arg)
 Datum
 hack_train(PG_FUNCTION_ARGS)
 {
-	bool		atomic = hack_call_is_atomic(fcinfo);
-	MemoryContext job_cxt;
+	CallJob		call;
 	MemoryContext group_cxt;
-	MemoryContext old;
 	TrainArgs	a;
 	TrainRun	run;
 
 	if (PG_NARGS() != A_NARGS)
 		elog(ERROR, "hack_train: expected %d arguments, got %d", A_NARGS, PG_NARGS());
-	/* lives across the commits between groups (the CALL's portal does) */
-	job_cxt = AllocSetContextCreate(atomic ? CurrentMemoryContext : PortalContext,
-									"hack_train", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(job_cxt);
-	SPI_connect_ext(atomic ? 0 : SPI_OPT_NONATOMIC);
-	MemoryContextSwitchTo(job_cxt);
-	group_cxt = AllocSetContextCreate(job_cxt, "hack_train group", ALLOCSET_DEFAULT_SIZES);
+	call_job_begin(&call, fcinfo, "hack_train");
+	group_cxt = AllocSetContextCreate(call.cxt, "hack_train group", ALLOCSET_DEFAULT_SIZES);
 	parse_args(fcinfo, &a);
 	/* whose model it is, and whether it fits, before any work */
 	(void) catalog_train_prepare(&a.def, a.resume);
 	train_source_open(&a.src, &a.def, a.skip_invalid);
-	a.atomic = atomic;
+	a.atomic = call.atomic;
 	run.model = a.model;
 	{
 		TrainJob	job = {&a, &run, group_cxt};
 
-		(void) model_lock_run(a.model, a.if_busy, "hack_train", !atomic, train_job, &job);
+		(void) call_job_run(&call, a.model, a.if_busy, train_job, &job);
 	}
-	SPI_finish();
 	pgstat_report_activity(STATE_RUNNING, debug_query_string ? debug_query_string : "CALL hack_train");
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(job_cxt);
+	call_job_end(&call);
 	PG_RETURN_VOID();
 }

@@ -1,6 +1,7 @@
 /*
- * encoder.c
- *	  SQL entry points of the encoder engine (src/core/nn_*.c).
+ * nn_selftest.c
+ *	  hack_nn_selftest(): the encoder engine (src/core/nn_*.c) checked
+ *	  end to end inside a backend, through OpenBLAS and its threads.
  */
 #include "hack.h"
 
