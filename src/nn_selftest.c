@@ -47,14 +47,14 @@ selftest_free(Selftest *s)
 static HackStatus
 selftest_run(Selftest *s, double *loss, HackError *err)
 {
-	NnConfig	cfg = {NN_ARCH_LENET, 1, 28, 28, SELFTEST_DIM, 1.0,
-	NN_DEFAULT_CLIP_R, 0, {0}};
+	NnConfig	cfg;
 	NnSgd		sgd = {0.0, 0.0};
 	NnRng		rng;
 	HackStatus	st;
 	size_t		len;
 	double		loss2;
 
+	nn_config_default(&cfg, NN_ARCH_LENET, 1, 28, 28, SELFTEST_DIM);
 	if ((st = nn_model_create(&cfg, &s->model, err)) != HACK_OK)
 		return st;
 	nn_model_init(s->model, 42);

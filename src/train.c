@@ -122,13 +122,10 @@ parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	a->def.group_column = PG_ARGISNULL(A_GROUP) ? NULL : pstrdup(NameStr(*PG_GETARG_NAME(A_GROUP)));
 
 	arch = TextDatumGetCString(required(fcinfo, A_ARCH, "architecture"));
-	hack_check(nn_arch_from_name(arch, &a->cfg.arch, &err), &err);
-	a->def.arch = a->cfg.arch;
-	a->cfg.channels = a->def.shape.channels;
-	a->cfg.height = a->def.shape.height;
-	a->cfg.width = a->def.shape.width;
-	a->cfg.dim = DatumGetInt32(required(fcinfo, A_DIM, "dim"));
-	a->cfg.curvature = 1.0;
+	hack_check(nn_arch_from_name(arch, &a->def.arch, &err), &err);
+	nn_config_default(&a->cfg, a->def.arch, a->def.shape.channels,
+					  a->def.shape.height, a->def.shape.width,
+					  DatumGetInt32(required(fcinfo, A_DIM, "dim")));
 	a->cfg.clip_r = DatumGetFloat8(required(fcinfo, A_CLIP_R, "clip_r"));
 	if (a->cfg.arch == NN_ARCH_MLP)
 	{

@@ -147,6 +147,25 @@ add_linear(NnModel *m, int in, int out, bool relu, size_t *np)
 	*np = l->bias + out;
 }
 
+/*
+ * The configuration of an arch encoder of channels x height x width images
+ * into the ball of dimension dim, with what every caller wants unless it
+ * says otherwise: curvature 1, the default clip radius, no hidden layers.
+ */
+void
+nn_config_default(NnConfig *cfg, NnArch arch, int channels, int height,
+				  int width, int dim)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->arch = arch;
+	cfg->channels = channels;
+	cfg->height = height;
+	cfg->width = width;
+	cfg->dim = dim;
+	cfg->curvature = 1.0;
+	cfg->clip_r = NN_DEFAULT_CLIP_R;
+}
+
 /* Validate a configuration before building from it. */
 HackStatus
 nn_config_check(const NnConfig *cfg, HackError *err)

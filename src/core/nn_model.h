@@ -120,6 +120,8 @@ typedef struct NnModel
 extern const char *nn_arch_name(NnArch arch);
 extern HackStatus nn_arch_from_name(const char *name, NnArch *arch,
 									HackError *err);
+extern void nn_config_default(NnConfig *cfg, NnArch arch, int channels,
+							  int height, int width, int dim);
 extern HackStatus nn_config_check(const NnConfig *cfg, HackError *err);
 extern HackStatus nn_model_create(const NnConfig *cfg, NnModel **model,
 								  HackError *err);

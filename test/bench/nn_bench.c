@@ -83,7 +83,7 @@ main(int argc, char **argv)
 {
 	int			threads = argc > 1 ? atoi(argv[1]) : 1;
 	double		secs = argc > 2 ? atof(argv[2]) : 3.0;
-	NnConfig	cfg = {NN_ARCH_LENET, 1, 28, 28, 2, 1.0, NN_DEFAULT_CLIP_R, 0, {0}};
+	NnConfig	cfg;
 	NnModel    *m;
 	NnSgd		sgd = {0.0, 0.0};
 	int			nmax = 1024;
@@ -102,6 +102,7 @@ main(int argc, char **argv)
 		x[i] = (float) (rand() % 256) / 255.0f;
 	for (int i = 0; i < 2 * nmax; i++)
 		t[i] = ((rand() % 1000) / 1000.0 - 0.5) * 0.9;
+	nn_config_default(&cfg, NN_ARCH_LENET, 1, 28, 28, 2);
 	if (nn_model_create(&cfg, &m, &err) != HACK_OK)
 	{
 		fprintf(stderr, "%s\n", err.message);

@@ -306,14 +306,7 @@ config(NnArch arch, int channels, int side, int dim)
 {
 	NnConfig	cfg;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.arch = arch;
-	cfg.channels = channels;
-	cfg.height = side;
-	cfg.width = side;
-	cfg.dim = dim;
-	cfg.curvature = 1.0;
-	cfg.clip_r = NN_DEFAULT_CLIP_R;
+	nn_config_default(&cfg, arch, channels, side, side, dim);
 	return cfg;
 }
 
@@ -450,13 +443,7 @@ archive_seeds(void)
 	archive_seed("bad_utf8", 1, &a, edit_bad_utf8);
 
 	/* three groups, the first with a real encoder as its weights */
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.arch = NN_ARCH_MLP;
-	cfg.channels = 1;
-	cfg.height = cfg.width = 2;
-	cfg.dim = 2;
-	cfg.curvature = 1.0;
-	cfg.clip_r = NN_DEFAULT_CLIP_R;
+	cfg = config(NN_ARCH_MLP, 1, 2, 2);
 	if (nn_model_create(&cfg, &m, &err) != HACK_OK)
 	{
 		fprintf(stderr, "make_seeds: %s\n", err.message);

@@ -35,14 +35,7 @@ make_model(NnArch arch, int c, int h, int w, int dim, uint64_t seed)
 	NnModel    *m = NULL;
 	HackError	err;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.arch = arch;
-	cfg.channels = c;
-	cfg.height = h;
-	cfg.width = w;
-	cfg.dim = dim;
-	cfg.curvature = 1.0;
-	cfg.clip_r = NN_DEFAULT_CLIP_R;
+	nn_config_default(&cfg, arch, c, h, w, dim);
 	if (arch == NN_ARCH_MLP)
 	{
 		cfg.n_hidden = 2;
@@ -845,13 +838,7 @@ test_nn_bad_arguments(void)
 	double		loss;
 	HackError	err;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.arch = NN_ARCH_LENET;
-	cfg.channels = 1;
-	cfg.height = 10;
-	cfg.width = 28;
-	cfg.dim = 2;
-	cfg.curvature = 1.0;
+	nn_config_default(&cfg, NN_ARCH_LENET, 1, 10, 28, 2);
 	CHECK(nn_model_create(&cfg, &m, &err) == HACK_ERR_PARAMETER);
 	cfg.height = 28;
 	cfg.curvature = -1.0;
