@@ -25,9 +25,10 @@ typedef struct Selftest
 	NnModel    *model;
 	NnModel    *copy;
 	float	   *x;
-	double	   *t;
-	double	   *e1;
-	double	   *e2;
+	double	   *vecs;			/* t, e1 and e2, one allocation */
+	double	   *t;				/* targets */
+	double	   *e1;				/* embeddings of the model */
+	double	   *e2;				/* and of its reloaded copy */
 	uint8_t    *blob;
 } Selftest;
 
@@ -37,9 +38,7 @@ selftest_free(Selftest *s)
 	nn_model_free(s->model);
 	nn_model_free(s->copy);
 	free(s->x);
-	free(s->t);
-	free(s->e1);
-	free(s->e2);
+	free(s->vecs);
 	free(s->blob);
 }
 
@@ -61,11 +60,12 @@ selftest_run(Selftest *s, double *loss, HackError *err)
 	if ((st = nn_set_threads(s->model, hack_blas_prepare(), err)) != HACK_OK)
 		return st;
 	s->x = malloc(sizeof(float) * 784 * SELFTEST_BATCH);
-	s->t = malloc(sizeof(double) * SELFTEST_DIM * SELFTEST_BATCH);
-	s->e1 = malloc(sizeof(double) * SELFTEST_DIM * SELFTEST_BATCH);
-	s->e2 = malloc(sizeof(double) * SELFTEST_DIM * SELFTEST_BATCH);
-	if (!s->x || !s->t || !s->e1 || !s->e2)
+	s->vecs = malloc(sizeof(double) * 3 * SELFTEST_DIM * SELFTEST_BATCH);
+	if (!s->x || !s->vecs)
 		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory");
+	s->t = s->vecs;
+	s->e1 = s->t + SELFTEST_DIM * SELFTEST_BATCH;
+	s->e2 = s->e1 + SELFTEST_DIM * SELFTEST_BATCH;
 	nn_rng_seed(&rng, 7);
 	for (int i = 0; i < 784 * SELFTEST_BATCH; i++)
 		s->x[i] = (float) nn_rng_uniform(&rng);

@@ -78,12 +78,23 @@ nn_arch_from_name(const char *name, NnArch *arch, HackError *err)
 	return HACK_OK;
 }
 
+/* Append a zeroed layer of the given kind. */
+static NnLayer *
+add_layer(NnModel *m, NnLayerKind kind)
+{
+	NnLayer    *l = &m->layers[m->n_layers++];
+
+	memset(l, 0, sizeof(*l));
+	l->kind = kind;
+	return l;
+}
+
 /* Append a convolution + 2x2 max-pool taking *c x *h x *w. */
 static HackStatus
 add_conv(NnModel *m, int cout, int k, int *c, int *h, int *w,
 		 size_t *np, HackError *err)
 {
-	NnLayer    *l = &m->layers[m->n_layers++];
+	NnLayer    *l;
 	size_t		colsz;
 
 	if (*h - k + 1 < 2 || *w - k + 1 < 2)
@@ -91,8 +102,7 @@ add_conv(NnModel *m, int cout, int k, int *c, int *h, int *w,
 							  "The lenet encoder needs images of at least 16 x 16 pixels.",
 							  "image of %d x %d pixels is too small for the encoder",
 							  m->cfg.height, m->cfg.width);
-	memset(l, 0, sizeof(*l));
-	l->kind = NN_LAYER_CONV;
+	l = add_layer(m, NN_LAYER_CONV);
 	l->cin = *c;
 	l->cout = cout;
 	l->k = k;
@@ -119,10 +129,8 @@ add_conv(NnModel *m, int cout, int k, int *c, int *h, int *w,
 static void
 add_flatten(NnModel *m, int c, int h, int w)
 {
-	NnLayer    *l = &m->layers[m->n_layers++];
+	NnLayer    *l = add_layer(m, NN_LAYER_FLATTEN);
 
-	memset(l, 0, sizeof(*l));
-	l->kind = NN_LAYER_FLATTEN;
 	l->cin = c;
 	l->h = h;
 	l->w = w;
@@ -133,10 +141,8 @@ add_flatten(NnModel *m, int c, int h, int w)
 static void
 add_linear(NnModel *m, int in, int out, bool relu, size_t *np)
 {
-	NnLayer    *l = &m->layers[m->n_layers++];
+	NnLayer    *l = add_layer(m, NN_LAYER_LINEAR);
 
-	memset(l, 0, sizeof(*l));
-	l->kind = NN_LAYER_LINEAR;
 	l->in = in;
 	l->out = out;
 	l->relu = relu;

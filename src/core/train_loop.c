@@ -26,22 +26,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "assign_warm.h"
+#include "clock.h"
 #include "hungarian.h"
 #include "hyperbolic.h"
 #include "rng.h"
-
-/* seconds on a monotonic-enough clock (C11 timespec_get) */
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	timespec_get(&ts, TIME_UTC);
-	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Fisher-Yates shuffle of a[0..n-1]. */
 static void
@@ -220,13 +210,13 @@ hack_train_group(NnModel *model, const float *images, int n,
 	}
 
 	/* 1. one particle per image, packed uniformly */
-	t0 = now_seconds();
+	t0 = hack_now_seconds();
 	pack.n = n;
 	pack.dim = dim;
 	pack.seed = p->seed;
 	if ((st = hack_pack(&pack, r->particles, progress, arg, err)) != HACK_OK)
 		goto fail;
-	r->pack_seconds = now_seconds() - t0;
+	r->pack_seconds = hack_now_seconds() - t0;
 	if ((st = hack_packing_stats(r->particles, n, dim, pack.radius,
 								 &r->pack_stats, progress, arg, err)) != HACK_OK)
 		goto fail;
@@ -242,7 +232,7 @@ hack_train_group(NnModel *model, const float *images, int n,
 		goto fail;
 
 	/* 3. epochs of batches */
-	t_train = now_seconds();
+	t_train = hack_now_seconds();
 	for (int epoch = 1; epoch <= p->epochs; epoch++)
 	{
 		int			reassign = p->reassign_every > 0 && epoch % p->reassign_every == 0;
@@ -289,7 +279,7 @@ hack_train_group(NnModel *model, const float *images, int n,
 		rep.epoch = epoch;
 		rep.epochs = p->epochs;
 		rep.loss = loss_sum / n;
-		rep.elapsed = now_seconds() - t_train;
+		rep.elapsed = hack_now_seconds() - t_train;
 		rep.images_per_sec = rep.elapsed > 0 ? (double) n * epoch / rep.elapsed : 0.0;
 		rep.eta = rep.elapsed / epoch * (p->epochs - epoch);
 		rep.reassigned = reassign;
@@ -309,7 +299,7 @@ hack_train_group(NnModel *model, const float *images, int n,
 			goto fail;
 		}
 	}
-	r->train_seconds = now_seconds() - t_train;
+	r->train_seconds = hack_now_seconds() - t_train;
 	r->images_per_sec = r->train_seconds > 0
 		? (double) n * p->epochs / r->train_seconds : 0.0;
 
