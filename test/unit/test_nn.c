@@ -26,6 +26,7 @@
 #include "nn_ops.h"
 #include "nn_optim.h"
 #include "nn_serial.h"
+#include "rng.h"
 
 /* Build and initialise a model, failing the test if that fails. */
 static NnModel *
@@ -837,6 +838,62 @@ test_nn_serial_rejects_damage(void)
 	nn_model_free(m);
 }
 
+/*
+ * One generator: SplitMix64's published outputs for state 0, and the
+ * encoder's NnRng, the tests' UnitRng and rng.h drawing the same stream
+ * (the packing and the initial weights, hence the regress outputs, rest
+ * on those bits).
+ */
+static void
+test_nn_rng_one_stream(void)
+{
+	uint64_t	st = 0;
+	NnRng		nr;
+	UnitRng		ur;
+
+	CHECK(hack_rng_next(&st) == 0xE220A8397B1DCDAFULL);
+	CHECK(hack_rng_next(&st) == 0x6E789E6AA1B965F4ULL);
+	CHECK(hack_rng_next(&st) == 0x06C45D188009454FULL);
+	nn_rng_seed(&nr, 5);
+	ur.state = nr.state;
+	st = nr.state;
+	for (int i = 0; i < 100; i++)
+	{
+		double		a = nn_rng_normal(&nr);
+		double		b = unit_rng_normal(&ur);
+		double		c = hack_rng_normal(&st);
+
+		CHECK(a == b && b == c && isfinite(a));
+		CHECK(nn_rng_uniform(&nr) == hack_rng_uniform(&st));
+		CHECK(unit_rng_uniform(&ur) < 1.0);
+	}
+}
+
+/* nn_config_default: the given shape, curvature 1, the default clip radius, no hidden layers. */
+static void
+test_nn_config_default(void)
+{
+	NnConfig	cfg;
+	NnConfig	want;
+	HackError	err;
+
+	memset(&cfg, 0x7f, sizeof(cfg));
+	nn_config_default(&cfg, NN_ARCH_LENET, 3, 32, 28, 5);
+	memset(&want, 0, sizeof(want));
+	want.arch = NN_ARCH_LENET;
+	want.channels = 3;
+	want.height = 32;
+	want.width = 28;
+	want.dim = 5;
+	want.curvature = 1.0;
+	want.clip_r = NN_DEFAULT_CLIP_R;
+	CHECK(memcmp(&cfg, &want, sizeof(cfg)) == 0);
+	CHECK(nn_config_check(&cfg, &err) == HACK_OK);
+	nn_config_default(&cfg, NN_ARCH_MLP, 1, 2, 2, 2);
+	CHECK(cfg.n_hidden == 0 && cfg.hidden[0] == 0);
+	CHECK(nn_config_check(&cfg, &err) == HACK_OK);
+}
+
 /* Bad configurations and arguments are refused with the right status. */
 static void
 test_nn_bad_arguments(void)
@@ -894,4 +951,6 @@ suite_nn(void)
 	RUN(test_nn_serial_roundtrip);
 	RUN(test_nn_serial_rejects_damage);
 	RUN(test_nn_bad_arguments);
+	RUN(test_nn_rng_one_stream);
+	RUN(test_nn_config_default);
 }
