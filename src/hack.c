@@ -1,105 +1,30 @@
 /*
  * hack.c
- *	  Module entry point and the mapping from core statuses to SQLSTATEs.
+ *	  Module entry: the library's magic block, _PG_init and the GUCs under
+ *	  "hack.".
  */
 #include "hack.h"
 
-#include "miscadmin.h"
-#include "nodes/parsenodes.h"
-#include "utils/elog.h"
+#include "utils/guc.h"
+
+#include "blas.h"
+#include "catalog.h"
 
 PG_MODULE_MAGIC;
 
-/* The one mapping from core status to SQLSTATE. */
-int
-hack_sqlstate(HackStatus status)
-{
-	switch (status)
-	{
-		case HACK_ERR_SYNTAX:
-			return ERRCODE_INVALID_TEXT_REPRESENTATION;
-		case HACK_ERR_OUT_OF_RANGE:
-			return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
-		case HACK_ERR_PARAMETER:
-		case HACK_ERR_INFEASIBLE:
-			return ERRCODE_INVALID_PARAMETER_VALUE;
-		case HACK_ERR_BINARY:
-			return ERRCODE_INVALID_BINARY_REPRESENTATION;
-		case HACK_ERR_CORRUPT:
-			return ERRCODE_DATA_CORRUPTED;
-		case HACK_ERR_NO_MEMORY:
-			return ERRCODE_OUT_OF_MEMORY;
-		case HACK_ERR_LIMIT:
-			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
-		case HACK_ERR_INTERRUPTED:
-			return ERRCODE_QUERY_CANCELED;
-		case HACK_OK:
-		case HACK_ERR_INTERNAL:
-			break;
-	}
-	return ERRCODE_INTERNAL_ERROR;
-}
-
-/* Report a core failure as an ERROR. */
+/* Define the GUCs, reserve the prefix, tame OpenBLAS's threads, watch the catalogue. */
 void
-hack_raise(const HackError *err)
+_PG_init(void)
 {
-	if (err->status == HACK_ERR_INTERRUPTED)
-	{
-		/* the pending interrupt raises the proper cancel/timeout error */
-		CHECK_FOR_INTERRUPTS();
-		ereport(ERROR,
-				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("canceling statement due to user request")));
-	}
-	if (err->status == HACK_OK || err->status == HACK_ERR_INTERNAL)
-		elog(ERROR, "hack internal error: %s", err->message);
-	ereport(ERROR,
-			(errcode(hack_sqlstate(err->status)),
-			 errmsg_internal("%s", err->message),
-			 err->detail[0] ? errdetail_internal("%s", err->detail) : 0));
-	pg_unreachable();
-}
-
-/* Report a failure to read a literal of type typname, quoting the input. */
-void
-hack_raise_input(const HackError *err, const char *typname, const char *input)
-{
-	if (err->status == HACK_ERR_SYNTAX)
-	{
-		size_t		len = strlen(input);
-		int			shown = len > 100 ? 100 : (int) len;
-
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: \"%.*s%s\"",
-						typname, shown, input, len > 100 ? "..." : ""),
-				 err->detail[0] ? errdetail_internal("%s", err->detail) : 0));
-	}
-	hack_raise(err);
-}
-
-/*
- * Core progress callback: continue unless a cancel, statement_timeout,
- * recovery conflict or termination is pending.  Benign interrupts (barriers,
- * notifications) are left for the next CHECK_FOR_INTERRUPTS() of the glue,
- * so they never abort a long job.
- */
-bool
-hack_interrupt_callback(void *arg, double done, double total)
-{
-	(void) arg;
-	(void) done;
-	(void) total;
-	if (!InterruptPending || !INTERRUPTS_CAN_BE_PROCESSED())
-		return true;
-	return !(QueryCancelPending || ProcDiePending);
-}
-
-/* See hack.h. */
-bool
-hack_call_is_atomic(FunctionCallInfo fcinfo)
-{
-	return !(fcinfo->context && IsA(fcinfo->context, CallContext) &&
-			 !castNode(CallContext, fcinfo->context)->atomic);
+	DefineCustomIntVariable("hack.blas_threads",
+							"Threads each backend's encoder network uses.",
+							"Each batch is split across this many threads, each running single-threaded OpenBLAS. "
+							"Parallel workers each use this many, so keep workers times threads at or below the number of cores.",
+							&hack_blas_threads,
+							1, 1, 64,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("hack");
+	hack_blas_init();
+	catalog_register_callbacks();
 }

@@ -1,10 +1,10 @@
 /*
  * hack.h
- *	  Shared glue between PostgreSQL and the pure-C core.
+ *	  The glue's shared header: PostgreSQL's, the core's status codes and
+ *	  their reporting (errors.h), and the module entry (hack.c).
  *
- * The core reports failures as a HackStatus plus message; hack_raise()
- * turns one into an ereport() with the single SQLSTATE that status maps
- * to, so every SQL entry point reports the same failure the same way.
+ * Every glue file includes it first, as PostgreSQL's own files include
+ * postgres.h.
  */
 #ifndef HACK_H
 #define HACK_H
@@ -13,33 +13,9 @@
 
 #include "fmgr.h"
 
-#include "core/status.h"
+#include "errors.h"
 
-extern void hack_raise(const HackError *err) pg_attribute_noreturn();
-extern void hack_raise_input(const HackError *err, const char *typname,
-							 const char *input) pg_attribute_noreturn();
-extern int	hack_sqlstate(HackStatus status);
-
-/* Raise err unless st is HACK_OK. */
-static inline void
-hack_check(HackStatus st, const HackError *err)
-{
-	if (st != HACK_OK)
-		hack_raise(err);
-}
-
-/*
- * Progress callback for core loops: returns false when an interrupt is
- * pending, so the core unwinds and returns HACK_ERR_INTERRUPTED; the glue
- * then frees what it holds and calls hack_raise(), which services the
- * interrupt.
- */
-extern bool hack_interrupt_callback(void *arg, double done, double total);
-
-/*
- * Is this CALL atomic?  Only a CALL outside a transaction block, as the
- * whole statement, may commit (hack_train per group, hack_refresh per batch).
- */
-extern bool hack_call_is_atomic(FunctionCallInfo fcinfo);
+/* hack.c: define the GUCs and set up the backend when the library loads */
+extern void _PG_init(void);
 
 #endif							/* HACK_H */

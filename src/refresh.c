@@ -29,9 +29,9 @@
  * that arrived while it trained.
  */
 #include "hack.h"
+#include "call_job.h"
 #include "catalog.h"
 #include "image_hash.h"
-#include "model_lock.h"
 #include "refresh.h"
 #include "run_as.h"
 #include "train_source.h"
@@ -170,6 +170,49 @@ delete_pending(const CatalogModel *m, PendingList *del, RefreshCounts *c)
 	}
 }
 
+/* What plan_row needs. */
+typedef struct PlanScan
+{
+	HTAB	   *by_id;			/* StoredEntry by id */
+	List	   *groups;
+	const char *only_group;
+	PendingList *todo;
+} PlanScan;
+
+/* One source row of step 1: new, changed, or as stored. */
+static void
+plan_row(void *arg, SourceRow *row, MemoryContext row_cxt)
+{
+	PlanScan   *ps = (PlanScan *) arg;
+	MemoryContext cxt = MemoryContextSwitchTo(row_cxt);
+	const char *group;
+	int64		id;
+	int64		hash;
+	StoredEntry *se;
+
+	id = row->id;
+	group = row->group ? model_group(ps->groups, row->group) : NULL;
+	hash = group && row->image ? hack_image_hash_of(DatumGetByteaPP(PointerGetDatum(row->image))) : 0;
+	MemoryContextSwitchTo(cxt);
+	if (row->id_null || row->image == NULL)
+		return;					/* no embedding: a stored one is deleted below */
+	if (group == NULL || (ps->only_group && strcmp(group, ps->only_group) != 0))
+		return;					/* no network for its group (yet) */
+	se = hash_search(ps->by_id, &id, HASH_FIND, NULL);
+	if (se == NULL)
+		pending_add(ps->todo, group, id, true);
+	else if (se->seen)
+		return;					/* a duplicate id in the source: the first wins */
+	else if (strcmp(se->group, group) != 0)
+		pending_add(ps->todo, group, id, true); /* moved: the old one goes below */
+	else
+	{
+		se->seen = true;
+		if (!se->has_hash || se->image_hash != hash)
+			pending_add(ps->todo, group, id, false);
+	}
+}
+
 /*
  * Steps 1 and 2: compare the source with the stored embeddings, delete
  * what is gone, and list what to embed into *todo.
@@ -179,14 +222,11 @@ refresh_plan(const CatalogModel *m, const TrainSource *src, List *groups,
 			 const char *only_group, PendingList *todo, RefreshCounts *c)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	MemoryContext row_cxt = AllocSetContextCreate(cxt, "hack_refresh rows", ALLOCSET_DEFAULT_SIZES);
 	CatalogEmbedding *stored;
 	int			nstored = catalog_embeddings_of(m, &stored);
 	HTAB	   *by_id;
 	HASHCTL		ctl;
 	PendingList del = {0};
-	Portal		portal;
-	RunAs		as;
 	HASH_SEQ_STATUS seq;
 	StoredEntry *se;
 
@@ -216,52 +256,11 @@ refresh_plan(const CatalogModel *m, const TrainSource *src, List *groups,
 		se->in_two = false;
 	}
 
-	run_as_begin(&as, src->owner);
-	portal = SPI_cursor_open_with_args(NULL, train_source_query(src, false, false),
-									   0, NULL, NULL, NULL, false, 0);
-	for (;;)
 	{
-		SPI_cursor_fetch(portal, true, SCAN_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			SourceRow	row;
-			const char *group;
-			int64		id;
-			int64		hash;
+		PlanScan	ps = {by_id, groups, only_group, todo};
 
-			MemoryContextReset(row_cxt);
-			MemoryContextSwitchTo(row_cxt);
-			train_source_row(src, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, false, &row);
-			id = row.id;
-			group = row.group ? model_group(groups, row.group) : NULL;
-			hash = group && row.image ? hack_image_hash_of(DatumGetByteaPP(PointerGetDatum(row.image))) : 0;
-			MemoryContextSwitchTo(cxt);
-			if (row.id_null || row.image == NULL)
-				continue;		/* no embedding: a stored one is deleted below */
-			if (group == NULL || (only_group && strcmp(group, only_group) != 0))
-				continue;		/* no network for its group (yet) */
-			se = hash_search(by_id, &id, HASH_FIND, NULL);
-			if (se == NULL)
-				pending_add(todo, group, id, true);
-			else if (se->seen)
-				continue;		/* a duplicate id in the source: the first wins */
-			else if (strcmp(se->group, group) != 0)
-				pending_add(todo, group, id, true); /* moved: the old one goes below */
-			else
-			{
-				se->seen = true;
-				if (!se->has_hash || se->image_hash != hash)
-					pending_add(todo, group, id, false);
-			}
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
+		train_source_scan(src, false, SCAN_ROWS, plan_row, &ps);
 	}
-	SPI_cursor_close(portal);
-	run_as_end(&as);
-	MemoryContextDelete(row_cxt);
 
 	hash_seq_init(&seq, by_id);
 	while ((se = hash_seq_search(&seq)) != NULL)
@@ -464,9 +463,7 @@ refresh_job(void *arg)
 Datum
 hack_refresh(PG_FUNCTION_ARGS)
 {
-	bool		atomic = hack_call_is_atomic(fcinfo);
-	MemoryContext job_cxt;
-	MemoryContext old;
+	CallJob		call;
 	char	   *model;
 	int			batch_size;
 	ModelBusy	busy;
@@ -495,22 +492,15 @@ hack_refresh(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("batch_size must be between 1 and 1000000, got %d", batch_size)));
 	memset(&c, 0, sizeof(c));
-	/* lives across the commits between batches (the CALL's portal does) */
-	job_cxt = AllocSetContextCreate(atomic ? CurrentMemoryContext : PortalContext,
-									"hack_refresh", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(job_cxt);
-	SPI_connect_ext(atomic ? 0 : SPI_OPT_NONATOMIC);
-	MemoryContextSwitchTo(job_cxt);
+	call_job_begin(&call, fcinfo, "hack_refresh");
 	/* maintenance is the owner's: members of the owner role only */
 	catalog_model_get(model, &m, CATALOG_OWN);
 	{
-		RefreshJob	job = {&m, batch_size, atomic, &c};
+		RefreshJob	job = {&m, batch_size, call.atomic, &c};
 
-		ran = model_lock_run(model, busy, "hack_refresh", !atomic, refresh_job, &job);
+		ran = call_job_run(&call, model, busy, refresh_job, &job);
 	}
-	SPI_finish();
-	/* the row outlives the commits' transactions: build it in the portal's memory */
-	MemoryContextSwitchTo(atomic ? old : PortalContext);
+	MemoryContextSwitchTo(call_job_result_context(&call));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "hack_refresh must return a row");
 	tupdesc = BlessTupleDesc(tupdesc);
@@ -520,7 +510,6 @@ hack_refresh(PG_FUNCTION_ARGS)
 	out[3] = Int64GetDatum(c.skipped);
 	out[4] = CStringGetTextDatum(ran ? "done" : "skipped");
 	result = HeapTupleGetDatum(heap_form_tuple(tupdesc, out, nulls));
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(job_cxt);
+	call_job_end(&call);
 	PG_RETURN_DATUM(result);
 }

@@ -4,7 +4,7 @@
  *
  * For each group (each distinct value of group_column, or the whole table)
  * the procedure reads the images (train_source.c), builds and initialises
- * the encoder, runs the HACK loop in the core (core/hack_train.c), and
+ * the encoder, runs the HACK loop in the core (core/train_loop.c), and
  * replaces the group's model and embeddings (catalog.c).
  *
  * Transactions.  Called outside a transaction block (CALL is then
@@ -40,10 +40,11 @@
 #include "utils/timestamp.h"
 
 #include "blas.h"
-#include "core/hack_train.h"
+#include "call_job.h"
+#include "core/train_loop.h"
+#include "core/nn_augment.h"
 #include "core/nn_serial.h"
 #include "core/progress_line.h"
-#include "model_lock.h"
 
 PG_FUNCTION_INFO_V1(hack_train);
 
@@ -121,13 +122,10 @@ parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	a->def.group_column = PG_ARGISNULL(A_GROUP) ? NULL : pstrdup(NameStr(*PG_GETARG_NAME(A_GROUP)));
 
 	arch = TextDatumGetCString(required(fcinfo, A_ARCH, "architecture"));
-	hack_check(nn_arch_from_name(arch, &a->cfg.arch, &err), &err);
-	a->def.arch = a->cfg.arch;
-	a->cfg.channels = a->def.shape.channels;
-	a->cfg.height = a->def.shape.height;
-	a->cfg.width = a->def.shape.width;
-	a->cfg.dim = DatumGetInt32(required(fcinfo, A_DIM, "dim"));
-	a->cfg.curvature = 1.0;
+	hack_check(nn_arch_from_name(arch, &a->def.arch, &err), &err);
+	nn_config_default(&a->cfg, a->def.arch, a->def.shape.channels,
+					  a->def.shape.height, a->def.shape.width,
+					  DatumGetInt32(required(fcinfo, A_DIM, "dim")));
 	a->cfg.clip_r = DatumGetFloat8(required(fcinfo, A_CLIP_R, "clip_r"));
 	if (a->cfg.arch == NN_ARCH_MLP)
 	{
@@ -453,36 +451,27 @@ train_job(void *arg)
 Datum
 hack_train(PG_FUNCTION_ARGS)
 {
-	bool		atomic = hack_call_is_atomic(fcinfo);
-	MemoryContext job_cxt;
+	CallJob		call;
 	MemoryContext group_cxt;
-	MemoryContext old;
 	TrainArgs	a;
 	TrainRun	run;
 
 	if (PG_NARGS() != A_NARGS)
 		elog(ERROR, "hack_train: expected %d arguments, got %d", A_NARGS, PG_NARGS());
-	/* lives across the commits between groups (the CALL's portal does) */
-	job_cxt = AllocSetContextCreate(atomic ? CurrentMemoryContext : PortalContext,
-									"hack_train", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(job_cxt);
-	SPI_connect_ext(atomic ? 0 : SPI_OPT_NONATOMIC);
-	MemoryContextSwitchTo(job_cxt);
-	group_cxt = AllocSetContextCreate(job_cxt, "hack_train group", ALLOCSET_DEFAULT_SIZES);
+	call_job_begin(&call, fcinfo, "hack_train");
+	group_cxt = AllocSetContextCreate(call.cxt, "hack_train group", ALLOCSET_DEFAULT_SIZES);
 	parse_args(fcinfo, &a);
 	/* whose model it is, and whether it fits, before any work */
 	(void) catalog_train_prepare(&a.def, a.resume);
 	train_source_open(&a.src, &a.def, a.skip_invalid);
-	a.atomic = atomic;
+	a.atomic = call.atomic;
 	run.model = a.model;
 	{
 		TrainJob	job = {&a, &run, group_cxt};
 
-		(void) model_lock_run(a.model, a.if_busy, "hack_train", !atomic, train_job, &job);
+		(void) call_job_run(&call, a.model, a.if_busy, train_job, &job);
 	}
-	SPI_finish();
 	pgstat_report_activity(STATE_RUNNING, debug_query_string ? debug_query_string : "CALL hack_train");
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(job_cxt);
+	call_job_end(&call);
 	PG_RETURN_VOID();
 }

@@ -263,6 +263,127 @@ reserve(GroupImages *out, int *cap, int n, size_t in)
 }
 
 /*
+ * Scan the whole source as its owner (ordered: in id order), fetch_rows
+ * rows at a time, calling fn on each row read by train_source_row (image
+ * not detoasted).  fn runs in the caller's memory context; the row, and
+ * whatever fn allocates in row_cxt, lives until the next row.  Interrupts
+ * are checked after each fetch.
+ */
+void
+train_source_scan(const TrainSource *src, bool ordered, int fetch_rows,
+				  SourceRowFn fn, void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext row_cxt = AllocSetContextCreate(cxt, "hack source rows", ALLOCSET_DEFAULT_SIZES);
+	Portal		portal;
+	RunAs		as;
+
+	run_as_begin(&as, src->owner);
+
+	/*
+	 * read_only = false: after the commit of a previous group or batch there
+	 * is no active snapshot, and a non-read-only cursor takes a fresh one
+	 */
+	portal = SPI_cursor_open_with_args(NULL, train_source_query(src, false, ordered),
+									   0, NULL, NULL, NULL, false, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, fetch_rows);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			SourceRow	row;
+
+			MemoryContextReset(row_cxt);
+			MemoryContextSwitchTo(row_cxt);
+			train_source_row(src, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, false, &row);
+			MemoryContextSwitchTo(cxt);
+			fn(arg, &row, row_cxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	run_as_end(&as);
+	MemoryContextDelete(row_cxt);
+}
+
+/* What read_row needs. */
+typedef struct ReadGroup
+{
+	const TrainSource *src;
+	const char *group;
+	GroupImages *out;
+	size_t		in;				/* floats per image */
+	int			cap;			/* images out can hold */
+	int64		last_id;
+	bool		have_last;
+} ReadGroup;
+
+/* One row of train_source_read: checked, decoded into the buffer, or skipped. */
+static void
+read_row(void *arg, SourceRow *row, MemoryContext row_cxt)
+{
+	ReadGroup  *rg = (ReadGroup *) arg;
+	const TrainSource *src = rg->src;
+	GroupImages *out = rg->out;
+	int64		id;
+	HackStatus	st;
+	HackError	err;
+	MemoryContext cxt;
+
+	if (row->group == NULL || strcmp(row->group, rg->group) != 0)
+		return;
+	id = row->id;
+	if (row->id_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("id column %s of %s contains NULL", src->id_col, src->relname)));
+	if (rg->have_last && rg->last_id == id)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("duplicate id " INT64_FORMAT " in %s", id, src->relname),
+				 errdetail("Every row needs its own id: embeddings are stored by id.")));
+	rg->last_id = id;
+	rg->have_last = true;
+	if (row->image == NULL)
+	{
+		if (src->skip_invalid)
+		{
+			out->skipped++;
+			return;
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("image of row id " INT64_FORMAT " is NULL", id),
+				 errhint("Pass skip_invalid => true to leave such rows out.")));
+	}
+	reserve(out, &rg->cap, out->n + 1, rg->in);
+	cxt = MemoryContextSwitchTo(row_cxt);
+	row->image = DatumGetByteaPP(PointerGetDatum(row->image));
+	st = hack_image_decode((const uint8_t *) VARDATA_ANY(row->image), VARSIZE_ANY_EXHDR(row->image),
+						   src->format, &src->shape,
+						   out->images + (size_t) out->n * rg->in, &err);
+	MemoryContextSwitchTo(cxt);
+	if (st != HACK_OK)
+	{
+		if (src->skip_invalid)
+		{
+			out->skipped++;
+			return;
+		}
+		ereport(ERROR,
+				(errcode(hack_sqlstate(st)),
+				 errmsg("image of row id " INT64_FORMAT ": %s", id, err.message),
+				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
+				 errhint("Pass skip_invalid => true to leave such rows out.")));
+	}
+	out->hashes[out->n] = hack_image_hash_of(row->image);
+	out->ids[out->n++] = id;
+}
+
+/*
  * Read the images of one group in id order, decoding each into the compact
  * buffer.  NULL ids and duplicate ids are errors; NULL or undecodable
  * images are errors naming the row, unless skip_invalid counts them.
@@ -270,93 +391,13 @@ reserve(GroupImages *out, int *cap, int n, size_t in)
 void
 train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	MemoryContext row_cxt = AllocSetContextCreate(cxt, "hack_train rows", ALLOCSET_DEFAULT_SIZES);
-	size_t		in = (size_t) src->shape.channels * src->shape.height * src->shape.width;
-	Portal		portal;
-	int			cap = 0;
-	int64		last_id = 0;
-	bool		have_last = false;
-	HackError	err;
-	RunAs		as;
+	ReadGroup	rg;
 
 	memset(out, 0, sizeof(*out));
-	run_as_begin(&as, src->owner);
-
-	/*
-	 * read_only = false: after the commit of a previous group there is no
-	 * active snapshot, and a non-read-only cursor takes a fresh one
-	 */
-	portal = SPI_cursor_open_with_args(NULL, train_source_query(src, false, true),
-									   0, NULL, NULL, NULL, false, 0);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		reserve(out, &cap, out->n + (int) SPI_processed, in);
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			SourceRow	row;
-			int64		id;
-			HackStatus	st;
-
-			MemoryContextSwitchTo(row_cxt);
-			train_source_row(src, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, false, &row);
-			MemoryContextSwitchTo(cxt);
-			if (row.group == NULL || strcmp(row.group, group) != 0)
-				continue;
-			id = row.id;
-			if (row.id_null)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("id column %s of %s contains NULL", src->id_col, src->relname)));
-			if (have_last && last_id == id)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNIQUE_VIOLATION),
-						 errmsg("duplicate id " INT64_FORMAT " in %s", id, src->relname),
-						 errdetail("Every row needs its own id: embeddings are stored by id.")));
-			last_id = id;
-			have_last = true;
-			if (row.image == NULL)
-			{
-				if (src->skip_invalid)
-				{
-					out->skipped++;
-					continue;
-				}
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("image of row id " INT64_FORMAT " is NULL", id),
-						 errhint("Pass skip_invalid => true to leave such rows out.")));
-			}
-			MemoryContextSwitchTo(row_cxt);
-			row.image = DatumGetByteaPP(PointerGetDatum(row.image));
-			st = hack_image_decode((const uint8_t *) VARDATA_ANY(row.image), VARSIZE_ANY_EXHDR(row.image),
-								   src->format, &src->shape,
-								   out->images + (size_t) out->n * in, &err);
-			MemoryContextSwitchTo(cxt);
-			if (st != HACK_OK)
-			{
-				if (src->skip_invalid)
-				{
-					out->skipped++;
-					continue;
-				}
-				ereport(ERROR,
-						(errcode(hack_sqlstate(st)),
-						 errmsg("image of row id " INT64_FORMAT ": %s", id, err.message),
-						 err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
-						 errhint("Pass skip_invalid => true to leave such rows out.")));
-			}
-			out->hashes[out->n] = hack_image_hash_of(row.image);
-			out->ids[out->n++] = id;
-		}
-		SPI_freetuptable(SPI_tuptable);
-		MemoryContextReset(row_cxt);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
-	run_as_end(&as);
-	MemoryContextDelete(row_cxt);
+	memset(&rg, 0, sizeof(rg));
+	rg.src = src;
+	rg.group = group;
+	rg.out = out;
+	rg.in = (size_t) src->shape.channels * src->shape.height * src->shape.width;
+	train_source_scan(src, true, FETCH_ROWS, read_row, &rg);
 }

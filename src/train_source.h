@@ -59,4 +59,10 @@ extern char *train_source_query(const TrainSource *src, bool by_ids, bool ordere
 extern void train_source_row(const TrainSource *src, HeapTuple tup, TupleDesc desc,
 							 bool with_image, SourceRow *row);
 
+/* Called by train_source_scan for each row. */
+typedef void (*SourceRowFn) (void *arg, SourceRow *row, MemoryContext row_cxt);
+
+extern void train_source_scan(const TrainSource *src, bool ordered, int fetch_rows,
+							  SourceRowFn fn, void *arg);
+
 #endif							/* HACK_TRAIN_SOURCE_H */

@@ -23,6 +23,7 @@
 
 #include <libpq-fe.h>
 
+#include "../core/clock.h"
 #include "dataset.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -65,15 +66,6 @@ die(PGconn *conn, const char *fmt,...)
 	if (conn)
 		PQfinish(conn);
 	exit(1);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static void
@@ -276,7 +268,7 @@ progress(long long done, long long total, double t0, int final)
 {
 	int			width = 40;
 	int			filled = total > 0 ? (int) (width * done / total) : width;
-	double		el = now() - t0;
+	double		el = hack_now_seconds() - t0;
 
 	fprintf(stderr, "\r[%.*s%*s] %lld/%lld images  %.0f images/s%s",
 			filled, "########################################", width - filled, "",
@@ -361,7 +353,7 @@ main(int argc, char **argv)
 	put32(&buf, 0);				/* flags */
 	put32(&buf, 0);				/* header extension */
 	bar = !o.quiet && isatty(2);
-	t0 = now();
+	t0 = hack_now_seconds();
 	for (long long i = 0; i < n; i++)
 	{
 		int32_t		label = 0;
@@ -408,7 +400,7 @@ main(int argc, char **argv)
 		progress(n, n, t0, 1);
 	if (!o.quiet)
 	{
-		double		elapsed = now() - t0;
+		double		elapsed = hack_now_seconds() - t0;
 
 		printf("loaded %lld images of %d x %d x %d %s into %s in %.2f s (%.0f images/s)\n",
 			   n, img.channels, img.height, img.width, img.f32 ? "float32" : "uint8",

@@ -15,8 +15,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "nn_model.h"
-
 /* Set the normalisation (per-channel mean and standard deviation). */
 HackStatus
 nn_set_normalisation(NnModel *m, const float *mean, const float *std,

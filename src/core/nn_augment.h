@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "nn_model.h"
 #include "nn_ops.h"
 
 typedef struct NnAugment
@@ -16,6 +17,10 @@ typedef struct NnAugment
 	bool		flip;			/* horizontal flip with probability 1/2 */
 } NnAugment;
 
+extern HackStatus nn_set_normalisation(NnModel *model, const float *mean,
+									   const float *std, HackError *err);
+extern HackStatus nn_fit_normalisation(NnModel *model, const float *x,
+									   size_t n, HackError *err);
 extern void nn_augment(const float *x, float *out, size_t n, int c, int h,
 					   int w, const NnAugment *opt, NnRng *rng);
 

@@ -31,7 +31,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include "nn_model.h"
+#include "nn_model_internal.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -78,12 +78,23 @@ nn_arch_from_name(const char *name, NnArch *arch, HackError *err)
 	return HACK_OK;
 }
 
+/* Append a zeroed layer of the given kind. */
+static NnLayer *
+add_layer(NnModel *m, NnLayerKind kind)
+{
+	NnLayer    *l = &m->layers[m->n_layers++];
+
+	memset(l, 0, sizeof(*l));
+	l->kind = kind;
+	return l;
+}
+
 /* Append a convolution + 2x2 max-pool taking *c x *h x *w. */
 static HackStatus
 add_conv(NnModel *m, int cout, int k, int *c, int *h, int *w,
 		 size_t *np, HackError *err)
 {
-	NnLayer    *l = &m->layers[m->n_layers++];
+	NnLayer    *l;
 	size_t		colsz;
 
 	if (*h - k + 1 < 2 || *w - k + 1 < 2)
@@ -91,8 +102,7 @@ add_conv(NnModel *m, int cout, int k, int *c, int *h, int *w,
 							  "The lenet encoder needs images of at least 16 x 16 pixels.",
 							  "image of %d x %d pixels is too small for the encoder",
 							  m->cfg.height, m->cfg.width);
-	memset(l, 0, sizeof(*l));
-	l->kind = NN_LAYER_CONV;
+	l = add_layer(m, NN_LAYER_CONV);
 	l->cin = *c;
 	l->cout = cout;
 	l->k = k;
@@ -119,10 +129,8 @@ add_conv(NnModel *m, int cout, int k, int *c, int *h, int *w,
 static void
 add_flatten(NnModel *m, int c, int h, int w)
 {
-	NnLayer    *l = &m->layers[m->n_layers++];
+	NnLayer    *l = add_layer(m, NN_LAYER_FLATTEN);
 
-	memset(l, 0, sizeof(*l));
-	l->kind = NN_LAYER_FLATTEN;
 	l->cin = c;
 	l->h = h;
 	l->w = w;
@@ -133,10 +141,8 @@ add_flatten(NnModel *m, int c, int h, int w)
 static void
 add_linear(NnModel *m, int in, int out, bool relu, size_t *np)
 {
-	NnLayer    *l = &m->layers[m->n_layers++];
+	NnLayer    *l = add_layer(m, NN_LAYER_LINEAR);
 
-	memset(l, 0, sizeof(*l));
-	l->kind = NN_LAYER_LINEAR;
 	l->in = in;
 	l->out = out;
 	l->relu = relu;
@@ -145,6 +151,25 @@ add_linear(NnModel *m, int in, int out, bool relu, size_t *np)
 	l->weight = *np;
 	l->bias = *np + (size_t) in * out;
 	*np = l->bias + out;
+}
+
+/*
+ * The configuration of an arch encoder of channels x height x width images
+ * into the ball of dimension dim, with what every caller wants unless it
+ * says otherwise: curvature 1, the default clip radius, no hidden layers.
+ */
+void
+nn_config_default(NnConfig *cfg, NnArch arch, int channels, int height,
+				  int width, int dim)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->arch = arch;
+	cfg->channels = channels;
+	cfg->height = height;
+	cfg->width = width;
+	cfg->dim = dim;
+	cfg->curvature = 1.0;
+	cfg->clip_r = NN_DEFAULT_CLIP_R;
 }
 
 /* Validate a configuration before building from it. */
@@ -256,6 +281,12 @@ nn_model_create(const NnConfig *cfg, NnModel **model, HackError *err)
 	m = calloc(1, sizeof(NnModel));
 	if (m == NULL)
 		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory");
+	m->ws = calloc(1, sizeof(NnWorkspace));
+	if (m->ws == NULL)
+	{
+		free(m);
+		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory");
+	}
 	m->cfg = *cfg;
 	m->threads = 1;
 	if (cfg->arch != NN_ARCH_MLP)
@@ -270,7 +301,7 @@ nn_model_create(const NnConfig *cfg, NnModel **model, HackError *err)
 	}
 	if ((st = build_layers(m, &np, err)) != HACK_OK)
 	{
-		free(m);
+		nn_model_free(m);
 		return st;
 	}
 	m->n_params = np;
@@ -323,9 +354,11 @@ nn_model_init(NnModel *m, uint64_t seed)
 static void
 free_workspace(NnModel *m)
 {
+	NnWorkspace *ws = m->ws;
+
 	for (int p = 0; p < NN_MAX_PARTS; p++)
 	{
-		NnWork	   *wk = &m->work[p];
+		NnWork	   *wk = &ws->work[p];
 
 		for (int i = 0; i <= NN_MAX_LAYERS; i++)
 		{
@@ -339,18 +372,18 @@ free_workspace(NnModel *m)
 	}
 	for (int t = 0; t < NN_MAX_THREADS; t++)
 	{
-		free(m->cols[t]);
-		free(m->convbuf[t]);
-		m->cols[t] = m->convbuf[t] = NULL;
+		free(ws->cols[t]);
+		free(ws->convbuf[t]);
+		ws->cols[t] = ws->convbuf[t] = NULL;
 	}
-	free(m->vout);
-	free(m->dvout);
-	free(m->tangent);
-	free(m->emb);
-	free(m->gemb);
-	m->vout = m->dvout = NULL;
-	m->tangent = m->emb = m->gemb = NULL;
-	m->capacity = m->part_cap = m->parts_ready = m->scratch_ready = 0;
+	free(ws->vout);
+	free(ws->dvout);
+	free(ws->tangent);
+	free(ws->emb);
+	free(ws->gemb);
+	ws->vout = ws->dvout = NULL;
+	ws->tangent = ws->emb = ws->gemb = NULL;
+	ws->capacity = ws->part_cap = ws->parts_ready = ws->scratch_ready = 0;
 }
 
 /* Free a model and everything it owns; NULL is fine. */
@@ -363,6 +396,7 @@ nn_model_free(NnModel *m)
 	free(m->params);
 	free(m->grads);
 	free(m->velocity);
+	free(m->ws);
 	free(m);
 }
 
@@ -444,8 +478,8 @@ reserve_scratch(NnModel *m, int t, int cap)
 	}
 	if (cols > 0)
 	{
-		ok &= (m->cols[t] = malloc(sizeof(float) * cols)) != NULL;
-		ok &= (m->convbuf[t] = malloc(sizeof(float) * conv)) != NULL;
+		ok &= (m->ws->cols[t] = malloc(sizeof(float) * cols)) != NULL;
+		ok &= (m->ws->convbuf[t] = malloc(sizeof(float) * conv)) != NULL;
 	}
 	return ok;
 }
@@ -454,40 +488,41 @@ reserve_scratch(NnModel *m, int t, int cap)
 HackStatus
 nn_reserve(NnModel *m, int n, HackError *err)
 {
+	NnWorkspace *ws = m->ws;
 	int			dim = m->cfg.dim;
 	int			ps = part_size(n);
 	int			parts = (n + ps - 1) / ps;
 	int			threads = m->threads < parts ? m->threads : parts;
 	bool		ok = true;
 
-	if (n <= m->capacity && ps <= m->part_cap && parts <= m->parts_ready &&
-		threads <= m->scratch_ready)
+	if (n <= ws->capacity && ps <= ws->part_cap && parts <= ws->parts_ready &&
+		threads <= ws->scratch_ready)
 		return HACK_OK;
-	if (n < m->capacity)
-		n = m->capacity;		/* never shrink */
+	if (n < ws->capacity)
+		n = ws->capacity;		/* never shrink */
 	ps = part_size(n) > ps ? part_size(n) : ps;
 	parts = (n + ps - 1) / ps > parts ? (n + ps - 1) / ps : parts;
 	threads = m->threads < parts ? m->threads : parts;
 	free_workspace(m);
 	for (int p = 0; p < parts; p++)
-		ok &= reserve_part(m, &m->work[p], ps, p > 0);
+		ok &= reserve_part(m, &ws->work[p], ps, p > 0);
 	for (int t = 0; t < threads; t++)
 		ok &= reserve_scratch(m, t, ps);
-	ok &= (m->vout = malloc(sizeof(float) * n * dim)) != NULL;
-	ok &= (m->dvout = malloc(sizeof(float) * n * dim)) != NULL;
-	ok &= (m->tangent = malloc(sizeof(double) * n * dim)) != NULL;
-	ok &= (m->emb = malloc(sizeof(double) * n * dim)) != NULL;
-	ok &= (m->gemb = malloc(sizeof(double) * n * dim)) != NULL;
+	ok &= (ws->vout = malloc(sizeof(float) * n * dim)) != NULL;
+	ok &= (ws->dvout = malloc(sizeof(float) * n * dim)) != NULL;
+	ok &= (ws->tangent = malloc(sizeof(double) * n * dim)) != NULL;
+	ok &= (ws->emb = malloc(sizeof(double) * n * dim)) != NULL;
+	ok &= (ws->gemb = malloc(sizeof(double) * n * dim)) != NULL;
 	if (!ok)
 	{
 		free_workspace(m);
 		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL,
 							  "out of memory for an encoder batch of %d images", n);
 	}
-	m->capacity = n;
-	m->part_cap = ps;
-	m->parts_ready = parts;
-	m->scratch_ready = threads;
+	ws->capacity = n;
+	ws->part_cap = ps;
+	ws->parts_ready = parts;
+	ws->scratch_ready = threads;
 	return HACK_OK;
 }
 
@@ -673,14 +708,14 @@ static void
 run_part(NnModel *m, int p, int n0, int n, bool backward, float *cols,
 		 float *convbuf)
 {
-	NnWork	   *wk = &m->work[p];
+	NnWork	   *wk = &m->ws->work[p];
 	float	   *grads = p == 0 ? m->grads : wk->grads;
 	int			L = m->n_layers;
 	size_t		dim = m->cfg.dim;
 
 	if (!backward)
 	{
-		load_input(m, wk, m->input + n0 * nn_input_size(m), n);
+		load_input(m, wk, m->ws->input + n0 * nn_input_size(m), n);
 		for (int i = 0; i < L; i++)
 		{
 			const NnLayer *l = &m->layers[i];
@@ -692,10 +727,10 @@ run_part(NnModel *m, int p, int n0, int n, bool backward, float *cols,
 			else
 				linear_forward(m, wk, i, n);
 		}
-		memcpy(m->vout + n0 * dim, wk->act[L], sizeof(float) * n * dim);
+		memcpy(m->ws->vout + n0 * dim, wk->act[L], sizeof(float) * n * dim);
 		return;
 	}
-	memcpy(wk->dact[L], m->dvout + n0 * dim, sizeof(float) * n * dim);
+	memcpy(wk->dact[L], m->ws->dvout + n0 * dim, sizeof(float) * n * dim);
 	for (int i = L - 1; i >= 0; i--)
 	{
 		const NnLayer *l = &m->layers[i];
@@ -722,8 +757,8 @@ run_thread(void *arg)
 		int			n0 = p * pass->ps;
 		int			cnt = pass->n - n0 < pass->ps ? pass->n - n0 : pass->ps;
 
-		run_part(pass->m, p, n0, cnt, pass->backward, pass->m->cols[th->t],
-				 pass->m->convbuf[th->t]);
+		run_part(pass->m, p, n0, cnt, pass->backward, pass->m->ws->cols[th->t],
+				 pass->m->ws->convbuf[th->t]);
 		/* only the calling thread may call back into the host */
 		if (th->t == 0 && pass->m->progress != NULL &&
 			!pass->m->progress(pass->m->progress_arg, p, pass->parts))
@@ -790,7 +825,7 @@ run_parallel(NnModel *m, int n, bool backward)
 	if (backward)
 		for (int p = 1; p < pass.parts; p++)
 		{
-			const float *g = m->work[p].grads;
+			const float *g = m->ws->work[p].grads;
 
 			for (size_t i = 0; i < m->n_params; i++)
 				m->grads[i] += g[i];
@@ -812,19 +847,19 @@ nn_forward(NnModel *m, const float *x, int n, double *emb, HackError *err)
 							  "batch must hold at least one image");
 	if ((st = nn_reserve(m, n, err)) != HACK_OK)
 		return st;
-	m->input = x;
+	m->ws->input = x;
 	if (!run_parallel(m, n, false))
 	{
-		m->input = NULL;
-		m->batch = 0;
+		m->ws->input = NULL;
+		m->ws->batch = 0;
 		return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
 	}
-	m->input = NULL;
-	nn_head_forward(m->vout, n, m->cfg.dim, m->cfg.curvature,
-					m->cfg.clip_r, m->tangent, m->emb);
-	m->batch = n;
+	m->ws->input = NULL;
+	nn_head_forward(m->ws->vout, n, m->cfg.dim, m->cfg.curvature,
+					m->cfg.clip_r, m->ws->tangent, m->ws->emb);
+	m->ws->batch = n;
 	if (emb != NULL)
-		memcpy(emb, m->emb, sizeof(double) * n * m->cfg.dim);
+		memcpy(emb, m->ws->emb, sizeof(double) * n * m->cfg.dim);
 	return HACK_OK;
 }
 
@@ -837,7 +872,7 @@ HackStatus
 nn_backward(NnModel *m, const double *targets, double consistency,
 			double *loss, HackError *err)
 {
-	int			n = m->batch;
+	int			n = m->ws->batch;
 	int			dim = m->cfg.dim;
 	HackStatus	st;
 
@@ -855,10 +890,10 @@ nn_backward(NnModel *m, const double *targets, double consistency,
 		if ((st = hyp_check_point(targets + (size_t) i * dim, dim,
 								  m->cfg.curvature, err)) != HACK_OK)
 			return st;
-	*loss = nn_loss(m->emb, targets, n, dim, m->cfg.curvature, consistency,
-					m->gemb);
-	nn_head_backward(m->vout, m->tangent, m->gemb, n, dim,
-					 m->cfg.curvature, m->cfg.clip_r, m->dvout);
+	*loss = nn_loss(m->ws->emb, targets, n, dim, m->cfg.curvature, consistency,
+					m->ws->gemb);
+	nn_head_backward(m->ws->vout, m->ws->tangent, m->ws->gemb, n, dim,
+					 m->cfg.curvature, m->cfg.clip_r, m->ws->dvout);
 	if (!run_parallel(m, n, true))
 		return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
 	return HACK_OK;

@@ -89,18 +89,10 @@ typedef struct NnLayer
 	int			chunk;			/* conv: images per im2col block */
 } NnLayer;
 
-/* One part of a batch: the activations and gradients of its images. */
-typedef struct NnWork
-{
-	float	   *act[NN_MAX_LAYERS + 1];
-	float	   *dact[NN_MAX_LAYERS + 1];
-	uint8_t    *argmax[NN_MAX_LAYERS];
-	float	   *grads;			/* private gradients (parts > 0) */
-} NnWork;
-
 #define NN_MAX_THREADS 64
-#define NN_MAX_PARTS 64			/* a batch is cut into at most this many parts */
-#define NN_PART_MIN 32			/* ... of at least this many images */
+
+/* batch buffers, private to the nn_*.c files (nn_model_internal.h) */
+typedef struct NnWorkspace NnWorkspace;
 
 typedef struct NnModel
 {
@@ -122,35 +114,19 @@ typedef struct NnModel
 	HackProgressFn progress;
 	void	   *progress_arg;
 
-	/* workspace for batches of up to capacity images */
-	int			capacity;
-	int			part_cap;		/* images each part can hold */
-	int			parts_ready;	/* parts allocated */
-	int			scratch_ready;	/* per-thread scratch buffers allocated */
-	int			batch;			/* images in the last forward pass */
-	const float *input;			/* raw images of the current pass */
-	NnWork		work[NN_MAX_PARTS];
-	float	   *cols[NN_MAX_THREADS];	/* per-thread im2col block */
-	float	   *convbuf[NN_MAX_THREADS];	/* per-thread convolution output */
-	float	   *vout;			/* last layer's outputs, n x dim */
-	float	   *dvout;			/* their gradients */
-	double	   *tangent;		/* capped tangent vectors u */
-	double	   *emb;			/* embeddings z = expmap0(u) */
-	double	   *gemb;			/* dLoss/dz */
+	NnWorkspace *ws;		/* batch buffers, grown by the first batches */
 } NnModel;
 
 extern const char *nn_arch_name(NnArch arch);
 extern HackStatus nn_arch_from_name(const char *name, NnArch *arch,
 									HackError *err);
+extern void nn_config_default(NnConfig *cfg, NnArch arch, int channels,
+							  int height, int width, int dim);
 extern HackStatus nn_config_check(const NnConfig *cfg, HackError *err);
 extern HackStatus nn_model_create(const NnConfig *cfg, NnModel **model,
 								  HackError *err);
 extern void nn_model_init(NnModel *model, uint64_t seed);
 extern void nn_model_free(NnModel *model);
-extern HackStatus nn_set_normalisation(NnModel *model, const float *mean,
-									   const float *std, HackError *err);
-extern HackStatus nn_fit_normalisation(NnModel *model, const float *x,
-									   size_t n, HackError *err);
 extern size_t nn_input_size(const NnModel *model);
 extern HackStatus nn_set_threads(NnModel *model, int threads, HackError *err);
 
@@ -162,8 +138,5 @@ extern HackStatus nn_backward(NnModel *model, const double *targets,
 extern HackStatus nn_embed(NnModel *model, const float *x, size_t n,
 						   int batch, double *emb, HackProgressFn progress,
 						   void *progress_arg, HackError *err);
-
-/* internal to the nn_*.c files */
-extern HackStatus nn_reserve(NnModel *model, int n, HackError *err);
 
 #endif							/* HACK_CORE_NN_MODEL_H */

@@ -54,14 +54,11 @@ nn_rng_uniform(NnRng *rng)
 	return hack_rng_uniform(&rng->state);
 }
 
-/* Standard normal by Box-Muller (one draw per call, for simplicity). */
+/* Standard normal (rng.h). */
 double
 nn_rng_normal(NnRng *rng)
 {
-	double		u = nn_rng_uniform(rng);
-	double		v = nn_rng_uniform(rng);
-
-	return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
+	return hack_rng_normal(&rng->state);
 }
 
 /* d0[x] = s[2x], d1[x] = s[2x + 1] for x < n */

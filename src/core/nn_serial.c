@@ -28,6 +28,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn_augment.h"
+
 static const uint8_t nn_magic[8] = {'H', 'A', 'C', 'K', 'N', 'N', 032, '\n'};
 
 #define NN_MAX_TENSORS (2 * NN_MAX_LAYERS)
@@ -57,7 +59,16 @@ nn_crc32(const uint8_t *data, size_t len)
 	return crc ^ 0xFFFFFFFFu;
 }
 
-/* The model's tensors as (rank, sizes, offset) triples; returns the count. */
+/* Append tensor t of rank r and sizes d (the first r are read). */
+static void
+tensor_add(int rank[], uint32_t sizes[][4], int *t, int r, const uint32_t d[4])
+{
+	rank[*t] = r;
+	memcpy(sizes[*t], d, sizeof(uint32_t) * r);
+	(*t)++;
+}
+
+/* The model's tensors as (rank, sizes) pairs, weight then bias; returns the count. */
 static int
 tensor_list(const NnModel *m, int rank[], uint32_t sizes[][4])
 {
@@ -69,25 +80,13 @@ tensor_list(const NnModel *m, int rank[], uint32_t sizes[][4])
 
 		if (l->kind == NN_LAYER_CONV)
 		{
-			rank[t] = 4;
-			sizes[t][0] = l->cout;
-			sizes[t][1] = l->cin;
-			sizes[t][2] = l->k;
-			sizes[t][3] = l->k;
-			t++;
-			rank[t] = 1;
-			sizes[t][0] = l->cout;
-			t++;
+			tensor_add(rank, sizes, &t, 4, (uint32_t[4]) {l->cout, l->cin, l->k, l->k});
+			tensor_add(rank, sizes, &t, 1, (uint32_t[4]) {l->cout});
 		}
 		else if (l->kind == NN_LAYER_LINEAR)
 		{
-			rank[t] = 2;
-			sizes[t][0] = l->out;
-			sizes[t][1] = l->in;
-			t++;
-			rank[t] = 1;
-			sizes[t][0] = l->out;
-			t++;
+			tensor_add(rank, sizes, &t, 2, (uint32_t[4]) {l->out, l->in});
+			tensor_add(rank, sizes, &t, 1, (uint32_t[4]) {l->out});
 		}
 	}
 	return t;

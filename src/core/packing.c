@@ -109,16 +109,6 @@
 #define PACK_LN2 0.69314718055994530942
 
 
-/* Standard normal (Box-Muller). */
-static double
-pack_rng_normal(uint64_t *state)
-{
-	double		u = hack_rng_uniform(state);
-	double		v = hack_rng_uniform(state);
-
-	return sqrt(-2.0 * log(1.0 - u)) * cos(2.0 * PACK_PI * v);
-}
-
 /* The documented defaults of hack_pack() (n is left at 0). */
 void
 hack_pack_defaults(HackPackParams *p)
@@ -408,7 +398,7 @@ pack_initial(const HackPackParams *p, const HackPackGeometry *g,
 		}
 		else
 			for (int a = 0; a < dim; a++)
-				u[a] = pack_rng_normal(&rng);
+				u[a] = hack_rng_normal(&rng);
 		pack_place(x + (long) i * dim, u, dim, rho);
 	}
 	for (int i = 0; i < p->n; i++)
@@ -419,7 +409,7 @@ pack_initial(const HackPackParams *p, const HackPackGeometry *g,
 			!progress(arg, p->n + i, 2.0 * p->n))
 			return false;
 		for (int d = 0; d < dim; d++)
-			u[d] = pack_rng_normal(&rng);
+			u[d] = hack_rng_normal(&rng);
 		pack_move(xi, u, dim, PACK_JITTER * g->r_n * hack_rng_uniform(&rng));
 		pack_project(xi, dim, g->wall);
 	}
@@ -488,7 +478,7 @@ pack_split_direction(int i, int j, int dim, double *u)
 	uint64_t	s = ((uint64_t) i << 32) ^ (uint64_t) j;
 
 	for (int a = 0; a < dim; a++)
-		u[a] = pack_rng_normal(&s);
+		u[a] = hack_rng_normal(&s);
 }
 
 /*

@@ -242,21 +242,37 @@ tensor_seeds(void)
 	}
 }
 
+/* Stop with the core's message unless st is HACK_OK. */
+static void
+must(HackStatus st, const HackError *err)
+{
+	if (st != HACK_OK)
+	{
+		fprintf(stderr, "make_seeds: %s\n", err->message);
+		exit(1);
+	}
+}
+
+/* A model of cfg with the weights every seed of a model uses (seed 42). */
+static NnModel *
+seed_model(const NnConfig *cfg)
+{
+	NnModel    *m;
+	HackError	err;
+
+	must(nn_model_create(cfg, &m, &err), &err);
+	nn_model_init(m, 42);
+	return m;
+}
+
 /* A model blob of cfg, prefixed by the target's "fix the CRC" byte. */
 static void
 model_seed(const char *name, const NnConfig *cfg)
 {
-	NnModel    *m;
-	HackError	err;
+	NnModel    *m = seed_model(cfg);
 	size_t		len;
 	uint8_t    *buf;
 
-	if (nn_model_create(cfg, &m, &err) != HACK_OK)
-	{
-		fprintf(stderr, "make_seeds: %s\n", err.message);
-		exit(1);
-	}
-	nn_model_init(m, 42);
 	len = nn_model_blob_size(m);
 	buf = malloc(len + 1);
 	buf[0] = 1;
@@ -320,14 +336,7 @@ config(NnArch arch, int channels, int side, int dim)
 {
 	NnConfig	cfg;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.arch = arch;
-	cfg.channels = channels;
-	cfg.height = side;
-	cfg.width = side;
-	cfg.dim = dim;
-	cfg.curvature = 1.0;
-	cfg.clip_r = NN_DEFAULT_CLIP_R;
+	nn_config_default(&cfg, arch, channels, side, side, dim);
 	return cfg;
 }
 
@@ -364,11 +373,7 @@ archive_seed(const char *name, uint8_t mode, const HackArchive *a,
 	size_t		len;
 	uint8_t    *buf;
 
-	if (hack_archive_size(a, &len, &err) != HACK_OK)
-	{
-		fprintf(stderr, "make_seeds: %s\n", err.message);
-		exit(1);
-	}
+	must(hack_archive_size(a, &len, &err), &err);
 	buf = malloc(1 + len + 8);
 	buf[0] = mode;
 	hack_archive_write(a, buf + 1);
@@ -435,7 +440,6 @@ archive_seeds(void)
 		"\x02{}" "\xff" "k" "\xff" "{}" "\xff" "{}" "\xff" "\x7f";
 	NnConfig	cfg;
 	NnModel    *m;
-	HackError	err;
 	uint8_t    *blob;
 	size_t		blob_len;
 	HackArchiveGroup smallest = {"", 0, "", 0, "", 0, 0, &one, 1};
@@ -464,19 +468,8 @@ archive_seeds(void)
 	archive_seed("bad_utf8", 1, &a, edit_bad_utf8);
 
 	/* three groups, the first with a real encoder as its weights */
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.arch = NN_ARCH_MLP;
-	cfg.channels = 1;
-	cfg.height = cfg.width = 2;
-	cfg.dim = 2;
-	cfg.curvature = 1.0;
-	cfg.clip_r = NN_DEFAULT_CLIP_R;
-	if (nn_model_create(&cfg, &m, &err) != HACK_OK)
-	{
-		fprintf(stderr, "make_seeds: %s\n", err.message);
-		exit(1);
-	}
-	nn_model_init(m, 42);
+	cfg = config(NN_ARCH_MLP, 1, 2, 2);
+	m = seed_model(&cfg);
 	blob_len = nn_model_blob_size(m);
 	blob = malloc(blob_len);
 	nn_model_write(m, blob);

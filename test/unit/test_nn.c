@@ -22,9 +22,11 @@
 #include "nn_augment.h"
 #include "nn_loss.h"
 #include "nn_model.h"
+#include "nn_model_internal.h"
 #include "nn_ops.h"
 #include "nn_optim.h"
 #include "nn_serial.h"
+#include "rng.h"
 
 /* Build and initialise a model, failing the test if that fails. */
 static NnModel *
@@ -34,14 +36,7 @@ make_model(NnArch arch, int c, int h, int w, int dim, uint64_t seed)
 	NnModel    *m = NULL;
 	HackError	err;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.arch = arch;
-	cfg.channels = c;
-	cfg.height = h;
-	cfg.width = w;
-	cfg.dim = dim;
-	cfg.curvature = 1.0;
-	cfg.clip_r = NN_DEFAULT_CLIP_R;
+	nn_config_default(&cfg, arch, c, h, w, dim);
 	if (arch == NN_ARCH_MLP)
 	{
 		cfg.n_hidden = 2;
@@ -96,7 +91,7 @@ loss_only(NnModel *m, const float *x, int n, const double *t, double cons)
 	double		loss;
 
 	CHECK(nn_forward(m, x, n, NULL, NULL) == HACK_OK);
-	loss = nn_loss(m->emb, t, n, m->cfg.dim, m->cfg.curvature, cons, gz);
+	loss = nn_loss(m->ws->emb, t, n, m->cfg.dim, m->cfg.curvature, cons, gz);
 	free(gz);
 	return loss;
 }
@@ -182,64 +177,81 @@ model_grad_error(NnModel *m, const float *x, int n, const double *t,
 
 #define GRAD_TOL 1e-2
 
+/* A seeded model and a seeded batch of n images with targets. */
+typedef struct Batch
+{
+	NnModel    *m;
+	int			n;
+	float	   *x;
+	double	   *t;
+} Batch;
+
+/* make_model(arch, c, h, w, dim, model_seed), then the batch from data_seed. */
+static Batch
+batch_make(uint64_t data_seed, NnArch arch, int c, int h, int w, int dim,
+		   uint64_t model_seed, int n)
+{
+	UnitRng		rng = {data_seed};
+	Batch		b;
+
+	b.m = make_model(arch, c, h, w, dim, model_seed);
+	b.n = n;
+	b.x = random_images(b.m, n, &rng);
+	b.t = random_targets(n, dim, &rng);
+	return b;
+}
+
+static void
+batch_free(Batch *b)
+{
+	free(b->x);
+	free(b->t);
+	nn_model_free(b->m);
+}
+
+/* The whole model's gradient check on the batch passes; what names it if not. */
+static void
+check_gradients(Batch *b, double cons, const char *what)
+{
+	double		e = model_grad_error(b->m, b->x, b->n, b->t, cons, 1.0f, -1);
+
+	CHECK(e < GRAD_TOL);
+	if (e >= GRAD_TOL)
+		fprintf(stderr, "    %s gradient error %g\n", what, e);
+}
+
 /* Gradient check of the whole lenet (conv, pool, flatten, linear, ReLU, head, loss). */
 static void
 test_nn_gradcheck_lenet(void)
 {
-	UnitRng		rng = {11};
-	NnModel    *m = make_model(NN_ARCH_LENET, 1, 20, 20, 3, 5);
-	int			n = unit_small() ? 2 : 4;
-	float	   *x = random_images(m, n, &rng);
-	double	   *t = random_targets(n, 3, &rng);
-	double		e = model_grad_error(m, x, n, t, 0.0, 1.0f, -1);
+	Batch		b = batch_make(11, NN_ARCH_LENET, 1, 20, 20, 3, 5, unit_small() ? 2 : 4);
 
-	CHECK(e < GRAD_TOL);
-	if (e >= GRAD_TOL)
-		fprintf(stderr, "    lenet gradient error %g\n", e);
-	free(x);
-	free(t);
-	nn_model_free(m);
+	check_gradients(&b, 0.0, "lenet");
+	batch_free(&b);
 }
 
 /* Three channels, several im2col blocks per layer, and the consistency term. */
 static void
 test_nn_gradcheck_lenet_rgb_blocks(void)
 {
-	UnitRng		rng = {12};
-	NnModel    *m = make_model(NN_ARCH_LENET, 3, 20, 20, 4, 6);
-	int			n = unit_small() ? 4 : 6;
-	float	   *x = random_images(m, n, &rng);
-	double	   *t = random_targets(n, 4, &rng);
-	double		e;
+	Batch		b = batch_make(12, NN_ARCH_LENET, 3, 20, 20, 4, 6, unit_small() ? 4 : 6);
 
-	m->layers[0].chunk = 3;		/* several blocks, the last one short */
-	m->layers[1].chunk = unit_small() ? 3 : 4;
-	e = model_grad_error(m, x, n, t, 0.5, 1.0f, -1);
-	CHECK(e < GRAD_TOL);
-	if (e >= GRAD_TOL)
-		fprintf(stderr, "    lenet rgb gradient error %g\n", e);
-	free(x);
-	free(t);
-	nn_model_free(m);
+	b.m->layers[0].chunk = 3;	/* several blocks, the last one short */
+	b.m->layers[1].chunk = unit_small() ? 3 : 4;
+	check_gradients(&b, 0.5, "lenet rgb");
+	batch_free(&b);
 }
 
 /* The mlp architecture, and the tangent cap active (small clip radius). */
 static void
 test_nn_gradcheck_mlp(void)
 {
-	UnitRng		rng = {13};
-	NnModel    *m = make_model(NN_ARCH_MLP, 1, 4, 5, 6, 7);
-	float	   *x = random_images(m, 5, &rng);
-	double	   *t = random_targets(5, 6, &rng);
-	double		e = model_grad_error(m, x, 5, t, 0.0, 1.0f, -1);
+	Batch		b = batch_make(13, NN_ARCH_MLP, 1, 4, 5, 6, 7, 5);
 
-	CHECK(e < GRAD_TOL);
-	m->cfg.clip_r = 0.3;
-	e = model_grad_error(m, x, 5, t, 0.0, 1.0f, -1);
-	CHECK(e < GRAD_TOL);
-	free(x);
-	free(t);
-	nn_model_free(m);
+	check_gradients(&b, 0.0, "mlp");
+	b.m->cfg.clip_r = 0.3;
+	check_gradients(&b, 0.0, "mlp clipped");
+	batch_free(&b);
 }
 
 /* The check must fail when one tensor's gradient is 5% off. */
@@ -472,11 +484,11 @@ test_nn_maxpool(void)
 static void
 test_nn_training_reduces_loss(void)
 {
-	UnitRng		rng = {18};
 	int			n = 16;
-	NnModel    *m = make_model(NN_ARCH_LENET, 1, 16, 16, 2, 9);
-	float	   *x = random_images(m, n, &rng);
-	double	   *t = random_targets(n, 2, &rng);
+	Batch		bt = batch_make(18, NN_ARCH_LENET, 1, 16, 16, 2, 9, n);
+	NnModel    *m = bt.m;
+	const float *x = bt.x;
+	const double *t = bt.t;
 	NnSgd		sgd = {0.0, 0.0};
 	double		first = 0.0,
 				loss = 0.0;
@@ -496,21 +508,17 @@ test_nn_training_reduces_loss(void)
 	CHECK(loss < goal * first);
 	if (!(loss < goal * first))
 		fprintf(stderr, "    loss %g -> %g\n", first, loss);
-	free(x);
-	free(t);
-	nn_model_free(m);
+	batch_free(&bt);
 }
 
 /* Same seed, same data, same thread count: bit-identical weights. */
 static void
 test_nn_deterministic(void)
 {
-	NnModel    *a = make_model(NN_ARCH_LENET, 1, 16, 16, 2, 21);
+	Batch		ba = batch_make(19, NN_ARCH_LENET, 1, 16, 16, 2, 21, 8);
+	NnModel    *a = ba.m;
 	NnModel    *b = make_model(NN_ARCH_LENET, 1, 16, 16, 2, 21);
 	NnModel    *c = make_model(NN_ARCH_LENET, 1, 16, 16, 2, 22);
-	UnitRng		rng = {19};
-	float	   *x = random_images(a, 8, &rng);
-	double	   *t = random_targets(8, 2, &rng);
 	NnSgd		sgd = {0.5, 1e-4};
 	double		loss;
 
@@ -522,15 +530,13 @@ test_nn_deterministic(void)
 
 		for (int k = 0; k < 2; k++)
 		{
-			CHECK(nn_forward(ms[k], x, 8, NULL, NULL) == HACK_OK);
-			CHECK(nn_backward(ms[k], t, 0.0, &loss, NULL) == HACK_OK);
+			CHECK(nn_forward(ms[k], ba.x, 8, NULL, NULL) == HACK_OK);
+			CHECK(nn_backward(ms[k], ba.t, 0.0, &loss, NULL) == HACK_OK);
 			nn_sgd_step(ms[k], &sgd, 0.05);
 		}
 	}
 	CHECK(memcmp(a->params, b->params, sizeof(float) * a->n_params) == 0);
-	free(x);
-	free(t);
-	nn_model_free(a);
+	batch_free(&ba);
 	nn_model_free(b);
 	nn_model_free(c);
 }
@@ -539,13 +545,13 @@ test_nn_deterministic(void)
 static void
 test_nn_threads(void)
 {
-	NnModel    *a = make_model(NN_ARCH_LENET, 1, 20, 20, 3, 31);
+	int			n = unit_small() ? 40 : 70;	/* 2 or 3 parts */
+	Batch		ba = batch_make(32, NN_ARCH_LENET, 1, 20, 20, 3, 31, n);
+	NnModel    *a = ba.m;
 	NnModel    *b = make_model(NN_ARCH_LENET, 1, 20, 20, 3, 31);
 	NnModel    *c = make_model(NN_ARCH_LENET, 1, 20, 20, 3, 31);
-	UnitRng		rng = {32};
-	int			n = unit_small() ? 40 : 70;	/* 2 or 3 parts */
-	float	   *x = random_images(a, n, &rng);
-	double	   *t = random_targets(n, 3, &rng);
+	const float *x = ba.x;
+	const double *t = ba.t;
 	double		la,
 				lb,
 				lc,
@@ -579,9 +585,7 @@ test_nn_threads(void)
 		dmax = fmax(dmax, fabs((double) a->grads[i] - b->grads[i]));
 	}
 	CHECK(dmax <= 1e-4 * gmax);
-	free(x);
-	free(t);
-	nn_model_free(a);
+	batch_free(&ba);
 	nn_model_free(b);
 	nn_model_free(c);
 }
@@ -834,6 +838,62 @@ test_nn_serial_rejects_damage(void)
 	nn_model_free(m);
 }
 
+/*
+ * One generator: SplitMix64's published outputs for state 0, and the
+ * encoder's NnRng, the tests' UnitRng and rng.h drawing the same stream
+ * (the packing and the initial weights, hence the regress outputs, rest
+ * on those bits).
+ */
+static void
+test_nn_rng_one_stream(void)
+{
+	uint64_t	st = 0;
+	NnRng		nr;
+	UnitRng		ur;
+
+	CHECK(hack_rng_next(&st) == 0xE220A8397B1DCDAFULL);
+	CHECK(hack_rng_next(&st) == 0x6E789E6AA1B965F4ULL);
+	CHECK(hack_rng_next(&st) == 0x06C45D188009454FULL);
+	nn_rng_seed(&nr, 5);
+	ur.state = nr.state;
+	st = nr.state;
+	for (int i = 0; i < 100; i++)
+	{
+		double		a = nn_rng_normal(&nr);
+		double		b = unit_rng_normal(&ur);
+		double		c = hack_rng_normal(&st);
+
+		CHECK(a == b && b == c && isfinite(a));
+		CHECK(nn_rng_uniform(&nr) == hack_rng_uniform(&st));
+		CHECK(unit_rng_uniform(&ur) < 1.0);
+	}
+}
+
+/* nn_config_default: the given shape, curvature 1, the default clip radius, no hidden layers. */
+static void
+test_nn_config_default(void)
+{
+	NnConfig	cfg;
+	NnConfig	want;
+	HackError	err;
+
+	memset(&cfg, 0x7f, sizeof(cfg));
+	nn_config_default(&cfg, NN_ARCH_LENET, 3, 32, 28, 5);
+	memset(&want, 0, sizeof(want));
+	want.arch = NN_ARCH_LENET;
+	want.channels = 3;
+	want.height = 32;
+	want.width = 28;
+	want.dim = 5;
+	want.curvature = 1.0;
+	want.clip_r = NN_DEFAULT_CLIP_R;
+	CHECK(memcmp(&cfg, &want, sizeof(cfg)) == 0);
+	CHECK(nn_config_check(&cfg, &err) == HACK_OK);
+	nn_config_default(&cfg, NN_ARCH_MLP, 1, 2, 2, 2);
+	CHECK(cfg.n_hidden == 0 && cfg.hidden[0] == 0);
+	CHECK(nn_config_check(&cfg, &err) == HACK_OK);
+}
+
 /* Bad configurations and arguments are refused with the right status. */
 static void
 test_nn_bad_arguments(void)
@@ -844,13 +904,7 @@ test_nn_bad_arguments(void)
 	double		loss;
 	HackError	err;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.arch = NN_ARCH_LENET;
-	cfg.channels = 1;
-	cfg.height = 10;
-	cfg.width = 28;
-	cfg.dim = 2;
-	cfg.curvature = 1.0;
+	nn_config_default(&cfg, NN_ARCH_LENET, 1, 10, 28, 2);
 	CHECK(nn_model_create(&cfg, &m, &err) == HACK_ERR_PARAMETER);
 	cfg.height = 28;
 	cfg.curvature = -1.0;
@@ -897,4 +951,6 @@ suite_nn(void)
 	RUN(test_nn_serial_roundtrip);
 	RUN(test_nn_serial_rejects_damage);
 	RUN(test_nn_bad_arguments);
+	RUN(test_nn_rng_one_stream);
+	RUN(test_nn_config_default);
 }

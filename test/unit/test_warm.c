@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "../../src/core/hack_train.h"
+#include "assign_warm.h"
 
 /* n random points of norm < 0.7 in dim dimensions */
 static void

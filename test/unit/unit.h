@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "rng.h"
+
 extern int	unit_current_failures;
 
 extern void unit_fail(const char *file, int line, const char *fmt,...)
@@ -50,7 +52,7 @@ unit_small(void)
 	return s != NULL && s[0] == '1';
 }
 
-/* SplitMix64: small, seedable, good enough to draw test cases */
+/* The core's SplitMix64 (rng.h), to draw test cases; {seed} seeds it. */
 typedef struct UnitRng
 {
 	uint64_t	state;
@@ -59,28 +61,21 @@ typedef struct UnitRng
 static inline uint64_t
 unit_rng_next(UnitRng *r)
 {
-	uint64_t	z = (r->state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
+	return hack_rng_next(&r->state);
 }
 
 /* uniform in [0, 1) */
 static inline double
 unit_rng_uniform(UnitRng *r)
 {
-	return (unit_rng_next(r) >> 11) * 0x1.0p-53;
+	return hack_rng_uniform(&r->state);
 }
 
 /* standard normal (Box-Muller) */
 static inline double
 unit_rng_normal(UnitRng *r)
 {
-	double		u = unit_rng_uniform(r);
-	double		v = unit_rng_uniform(r);
-
-	return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
+	return hack_rng_normal(&r->state);
 }
 
 #endif							/* HACK_UNIT_H */

@@ -1,12 +1,14 @@
 /*
- * encoder.c
- *	  SQL entry points of the encoder engine (src/core/nn_*.c).
+ * nn_selftest.c
+ *	  hack_nn_selftest(): the encoder engine (src/core/nn_*.c) checked
+ *	  end to end inside a backend, through OpenBLAS and its threads.
  */
 #include "hack.h"
 
 #include <stdlib.h>
 
 #include "blas.h"
+#include "core/nn_augment.h"
 #include "core/nn_model.h"
 #include "core/nn_ops.h"
 #include "core/nn_optim.h"
@@ -23,9 +25,10 @@ typedef struct Selftest
 	NnModel    *model;
 	NnModel    *copy;
 	float	   *x;
-	double	   *t;
-	double	   *e1;
-	double	   *e2;
+	double	   *vecs;			/* t, e1 and e2, one allocation */
+	double	   *t;				/* targets */
+	double	   *e1;				/* embeddings of the model */
+	double	   *e2;				/* and of its reloaded copy */
 	uint8_t    *blob;
 } Selftest;
 
@@ -35,9 +38,7 @@ selftest_free(Selftest *s)
 	nn_model_free(s->model);
 	nn_model_free(s->copy);
 	free(s->x);
-	free(s->t);
-	free(s->e1);
-	free(s->e2);
+	free(s->vecs);
 	free(s->blob);
 }
 
@@ -45,25 +46,26 @@ selftest_free(Selftest *s)
 static HackStatus
 selftest_run(Selftest *s, double *loss, HackError *err)
 {
-	NnConfig	cfg = {NN_ARCH_LENET, 1, 28, 28, SELFTEST_DIM, 1.0,
-	NN_DEFAULT_CLIP_R, 0, {0}};
+	NnConfig	cfg;
 	NnSgd		sgd = {0.0, 0.0};
 	NnRng		rng;
 	HackStatus	st;
 	size_t		len;
 	double		loss2;
 
+	nn_config_default(&cfg, NN_ARCH_LENET, 1, 28, 28, SELFTEST_DIM);
 	if ((st = nn_model_create(&cfg, &s->model, err)) != HACK_OK)
 		return st;
 	nn_model_init(s->model, 42);
 	if ((st = nn_set_threads(s->model, hack_blas_prepare(), err)) != HACK_OK)
 		return st;
 	s->x = malloc(sizeof(float) * 784 * SELFTEST_BATCH);
-	s->t = malloc(sizeof(double) * SELFTEST_DIM * SELFTEST_BATCH);
-	s->e1 = malloc(sizeof(double) * SELFTEST_DIM * SELFTEST_BATCH);
-	s->e2 = malloc(sizeof(double) * SELFTEST_DIM * SELFTEST_BATCH);
-	if (!s->x || !s->t || !s->e1 || !s->e2)
+	s->vecs = malloc(sizeof(double) * 3 * SELFTEST_DIM * SELFTEST_BATCH);
+	if (!s->x || !s->vecs)
 		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory");
+	s->t = s->vecs;
+	s->e1 = s->t + SELFTEST_DIM * SELFTEST_BATCH;
+	s->e2 = s->e1 + SELFTEST_DIM * SELFTEST_BATCH;
 	nn_rng_seed(&rng, 7);
 	for (int i = 0; i < 784 * SELFTEST_BATCH; i++)
 		s->x[i] = (float) nn_rng_uniform(&rng);

@@ -1,5 +1,5 @@
 /*
- * hack_train.c
+ * train_loop.c
  *	  The HACK loop: pack, assign at random, train, re-assign per batch.
  *
  * One epoch visits the images in a fresh random order, in batches.  For
@@ -13,39 +13,25 @@
  * The learning rate follows a cosine schedule over all steps.
  *
  * Warm start (resume): the particles are packed afresh for the current n,
- * the model as stored embeds every image, and hack_assign_warm hands the
- * particles out one to one so that each image starts near where the model
- * already puts it: images and particles are both sorted by norm and cut
- * into matching chunks of `batch` (the i-th smallest-norm images get the
- * i-th smallest-norm particles, which keeps the typicality ranking), and
- * each chunk is solved with the Hungarian algorithm for the angles.  That
- * costs O(n log n + n batch^2), like one re-assignment epoch, instead of
- * O(n^3) for one global Hungarian problem.
+ * the model as stored embeds every image, and hack_assign_warm
+ * (assign_warm.c) hands the particles out one to one so that each image
+ * starts near where the model already puts it.
  *
  * Memory: the images (n x C x H x W floats, given), the particles, the
  * assignment and the embeddings (n x dim doubles), one batch of inputs
  * and targets, and a b x b cost matrix: nothing grows with the epochs.
  */
-#include "hack_train.h"
+#include "train_loop.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "assign_warm.h"
+#include "clock.h"
 #include "hungarian.h"
 #include "hyperbolic.h"
 #include "rng.h"
-
-/* seconds on a monotonic-enough clock (C11 timespec_get) */
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	timespec_get(&ts, TIME_UTC);
-	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Fisher-Yates shuffle of a[0..n-1]. */
 static void
@@ -114,98 +100,6 @@ hack_train_result_free(HackTrainResult *r)
 	free(r->assignment);
 	r->embeddings = r->particles = NULL;
 	r->assignment = NULL;
-}
-
-/* Compare two (norm, index) pairs by norm, then index. */
-static int
-cmp_norm(const void *a, const void *b)
-{
-	const double *x = a;
-	const double *y = b;
-
-	if (x[0] != y[0])
-		return x[0] < y[0] ? -1 : 1;
-	return x[1] < y[1] ? -1 : x[1] > y[1];
-}
-
-/* Sort the indices 0..n-1 of points by Euclidean norm into order. */
-static HackStatus
-sort_by_norm(const double *points, int n, int dim, int *order, HackError *err)
-{
-	double	   *key = malloc(sizeof(double) * 2 * n);
-
-	if (key == NULL)
-		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL,
-							  "out of memory sorting %d points", n);
-	for (int i = 0; i < n; i++)
-	{
-		double		s = 0.0;
-
-		for (int d = 0; d < dim; d++)
-			s += points[(size_t) i * dim + d] * points[(size_t) i * dim + d];
-		key[2 * i] = s;
-		key[2 * i + 1] = i;
-	}
-	qsort(key, n, sizeof(double) * 2, cmp_norm);
-	for (int i = 0; i < n; i++)
-		order[i] = (int) key[2 * i + 1];
-	free(key);
-	return HACK_OK;
-}
-
-/*
- * A one-to-one assignment of n particles to n images that follows given
- * embeddings: rank-matched by norm in chunks of `batch`, each chunk solved
- * for the least total Poincaré distance (see the file header).
- */
-HackStatus
-hack_assign_warm(const double *emb, const double *particles, int n, int dim,
-				 double c, int batch, int *assignment,
-				 HackProgressFn progress, void *arg, HackError *err)
-{
-	int		   *img = malloc(sizeof(int) * n);
-	int		   *par = malloc(sizeof(int) * n);
-	int		   *perm = malloc(sizeof(int) * batch);
-	double	   *a = malloc(sizeof(double) * batch * dim);
-	double	   *p = malloc(sizeof(double) * batch * dim);
-	double	   *cost = malloc(sizeof(double) * batch * batch);
-	HackStatus	st;
-
-	if (!img || !par || !perm || !a || !p || !cost)
-	{
-		st = hack_error_set(err, HACK_ERR_NO_MEMORY, NULL,
-							"out of memory assigning %d images", n);
-		goto done;
-	}
-	if ((st = sort_by_norm(emb, n, dim, img, err)) != HACK_OK ||
-		(st = sort_by_norm(particles, n, dim, par, err)) != HACK_OK)
-		goto done;
-	for (int s = 0; s < n; s += batch)
-	{
-		int			cnt = n - s < batch ? n - s : batch;
-		double		total;
-
-		for (int i = 0; i < cnt; i++)
-		{
-			memcpy(a + (size_t) i * dim, emb + (size_t) img[s + i] * dim, sizeof(double) * dim);
-			memcpy(p + (size_t) i * dim, particles + (size_t) par[s + i] * dim, sizeof(double) * dim);
-		}
-		if ((st = hyp_distance_matrix(a, cnt, p, cnt, dim, c, cost, NULL, NULL, err)) != HACK_OK ||
-			(st = hungarian_solve(cost, cnt, cnt, false, perm, &total, NULL, NULL,
-								  progress, arg, err)) != HACK_OK)
-			goto done;
-		for (int i = 0; i < cnt; i++)
-			assignment[img[s + i]] = par[s + perm[i]];
-	}
-	st = HACK_OK;
-done:
-	free(img);
-	free(par);
-	free(perm);
-	free(a);
-	free(p);
-	free(cost);
-	return st;
 }
 
 /* Working memory of one run. */
@@ -316,13 +210,13 @@ hack_train_group(NnModel *model, const float *images, int n,
 	}
 
 	/* 1. one particle per image, packed uniformly */
-	t0 = now_seconds();
+	t0 = hack_now_seconds();
 	pack.n = n;
 	pack.dim = dim;
 	pack.seed = p->seed;
 	if ((st = hack_pack(&pack, r->particles, progress, arg, err)) != HACK_OK)
 		goto fail;
-	r->pack_seconds = now_seconds() - t0;
+	r->pack_seconds = hack_now_seconds() - t0;
 	if ((st = hack_packing_stats(r->particles, n, dim, pack.radius,
 								 &r->pack_stats, progress, arg, err)) != HACK_OK)
 		goto fail;
@@ -338,7 +232,7 @@ hack_train_group(NnModel *model, const float *images, int n,
 		goto fail;
 
 	/* 3. epochs of batches */
-	t_train = now_seconds();
+	t_train = hack_now_seconds();
 	for (int epoch = 1; epoch <= p->epochs; epoch++)
 	{
 		int			reassign = p->reassign_every > 0 && epoch % p->reassign_every == 0;
@@ -385,7 +279,7 @@ hack_train_group(NnModel *model, const float *images, int n,
 		rep.epoch = epoch;
 		rep.epochs = p->epochs;
 		rep.loss = loss_sum / n;
-		rep.elapsed = now_seconds() - t_train;
+		rep.elapsed = hack_now_seconds() - t_train;
 		rep.images_per_sec = rep.elapsed > 0 ? (double) n * epoch / rep.elapsed : 0.0;
 		rep.eta = rep.elapsed / epoch * (p->epochs - epoch);
 		rep.reassigned = reassign;
@@ -405,7 +299,7 @@ hack_train_group(NnModel *model, const float *images, int n,
 			goto fail;
 		}
 	}
-	r->train_seconds = now_seconds() - t_train;
+	r->train_seconds = hack_now_seconds() - t_train;
 	r->images_per_sec = r->train_seconds > 0
 		? (double) n * p->epochs / r->train_seconds : 0.0;
 

@@ -1,5 +1,5 @@
 /*
- * hack_train.h
+ * train_loop.h
  *	  The HACK training loop for one group of images.
  *
  * HACK (Guo et al., "Unsupervised Feature Learning with Emergent
@@ -13,8 +13,8 @@
  * since a batch only permutes its own particles, the global assignment
  * stays one to one.  Typical images end up near the origin.
  */
-#ifndef HACK_CORE_HACK_TRAIN_H
-#define HACK_CORE_HACK_TRAIN_H
+#ifndef HACK_CORE_TRAIN_LOOP_H
+#define HACK_CORE_TRAIN_LOOP_H
 
 #include <stdint.h>
 
@@ -37,7 +37,7 @@ typedef struct HackTrainParams
 	HackPackParams pack;		/* radius, k, packing epochs and lr; n and dim are set here */
 	uint64_t	seed;			/* everything random derives from it */
 	bool		warm_start;		/* model is already trained: start from its
-								 * own embeddings (hack_assign_warm) instead
+								 * own embeddings (assign_warm.h) instead
 								 * of a random assignment */
 } HackTrainParams;
 
@@ -81,9 +81,5 @@ extern HackStatus hack_train_group(NnModel *model, const float *images, int n,
 								   HackProgressFn progress, void *arg,
 								   HackError *err);
 extern void hack_train_result_free(HackTrainResult *result);
-extern HackStatus hack_assign_warm(const double *emb, const double *particles,
-								   int n, int dim, double c, int batch,
-								   int *assignment, HackProgressFn progress,
-								   void *arg, HackError *err);
 
-#endif							/* HACK_CORE_HACK_TRAIN_H */
+#endif							/* HACK_CORE_TRAIN_LOOP_H */

@@ -1,0 +1,48 @@
+/*
+ * nn_model_internal.h
+ *	  The encoder's batch workspace, private to the nn_*.c files.
+ *
+ * Callers outside the network see only NnModel's shape and parameters
+ * (nn_model.h); the buffers a pass runs in, and how a batch is cut into
+ * parts, are the network's business and may change with its kernels.
+ */
+#ifndef HACK_CORE_NN_MODEL_INTERNAL_H
+#define HACK_CORE_NN_MODEL_INTERNAL_H
+
+#include "nn_model.h"
+
+/* One part of a batch: the activations and gradients of its images. */
+typedef struct NnWork
+{
+	float	   *act[NN_MAX_LAYERS + 1];
+	float	   *dact[NN_MAX_LAYERS + 1];
+	uint8_t    *argmax[NN_MAX_LAYERS];
+	float	   *grads;			/* private gradients (parts > 0) */
+} NnWork;
+
+#define NN_MAX_PARTS 64			/* a batch is cut into at most this many parts */
+#define NN_PART_MIN 32			/* ... of at least this many images */
+
+/* Buffers for batches of up to capacity images. */
+struct NnWorkspace
+{
+	int			capacity;
+	int			part_cap;		/* images each part can hold */
+	int			parts_ready;	/* parts allocated */
+	int			scratch_ready;	/* per-thread scratch buffers allocated */
+	int			batch;			/* images in the last forward pass */
+	const float *input;			/* raw images of the current pass */
+	NnWork		work[NN_MAX_PARTS];
+	float	   *cols[NN_MAX_THREADS];	/* per-thread im2col block */
+	float	   *convbuf[NN_MAX_THREADS];	/* per-thread convolution output */
+	float	   *vout;			/* last layer's outputs, n x dim */
+	float	   *dvout;			/* their gradients */
+	double	   *tangent;		/* capped tangent vectors u */
+	double	   *emb;			/* embeddings z = expmap0(u) */
+	double	   *gemb;			/* dLoss/dz */
+};
+
+/* Make the workspace hold a batch of n images on model->threads threads. */
+extern HackStatus nn_reserve(NnModel *model, int n, HackError *err);
+
+#endif							/* HACK_CORE_NN_MODEL_INTERNAL_H */
