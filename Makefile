@@ -39,7 +39,7 @@ hack--1.2.sql: sql/hack.sql
 	cp $< $@
 
 CLIENT_SRCS = $(sort $(wildcard src/client/*.c)) src/core/tensor.c src/core/status.c
-$(CLIENT): $(CLIENT_SRCS) $(wildcard src/client/*.h) src/core/tensor.h src/core/status.h
+$(CLIENT): $(CLIENT_SRCS) $(wildcard src/client/*.h) src/core/tensor.h src/core/status.h src/core/clock.h
 	$(CC) -std=gnu11 -O2 -g $(HACK_WARNINGS) -I$(shell $(PG_CONFIG) --includedir) \
 		-o $@ $(CLIENT_SRCS) -L$(shell $(PG_CONFIG) --libdir) -lpq -lz -lm
 

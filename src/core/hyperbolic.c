@@ -705,3 +705,25 @@ hyp_midpoint_final(const double *sum_gk, double sum_g, int dim, double *out)
 	for (int i = 0; i < dim; i++)
 		out[i] = sum_gk[i] / den;
 }
+
+/* Radius in [0, hi] of the ball whose log volume is logv (bisection). */
+double
+hack_ball_radius_of_log_volume(int dim, double logv, double hi)
+{
+	double		lo = 0.0;
+
+	if (dim == 1)
+		return exp(logv) / 2.0;
+	if (dim == 2)
+		return 2.0 * asinh(sqrt(exp(logv) / (4.0 * HYP_PI)));
+	for (int it = 0; it < 200 && hi - lo > 1e-15 * hi; it++)
+	{
+		double		mid = 0.5 * (lo + hi);
+
+		if (hack_ball_log_volume(dim, mid) < logv)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 0.5 * (lo + hi);
+}

@@ -49,6 +49,9 @@ extern double hyp_log_sinh(double t);
 
 /* log of the hyperbolic volume of a ball of radius rho (curvature -1) */
 extern double hack_ball_log_volume(int dim, double rho);
+/* its inverse: the radius in [0, hi] of the ball of log volume logv */
+extern double hack_ball_radius_of_log_volume(int dim, double logv,
+											 double hi);
 
 extern void hyp_mobius_add(const double *x, const double *y, int dim,
 						   double c, double *out);

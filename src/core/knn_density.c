@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 #include "hyperbolic.h"
-#include "packing.h"
+
 
 /* Insert d into the k smallest kept in best[0..k-1] (sorted ascending). */
 static void

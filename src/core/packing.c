@@ -106,7 +106,6 @@
 #define PACK_CDF_POINTS 4096	/* table of the radial distribution */
 
 #define PACK_PI 3.14159265358979323846
-#define PACK_LN2 0.69314718055994530942
 
 
 /* The documented defaults of hack_pack() (n is left at 0). */
@@ -173,28 +172,6 @@ hack_pack_check(const HackPackParams *p, HackError *err)
 							  "margin must be below the radius, got %s",
 							  hack_fmt_double(buf, sizeof(buf), p->margin));
 	return HACK_OK;
-}
-
-/* Radius in [0, hi] of the ball whose log volume is logv (bisection). */
-double
-hack_ball_radius_of_log_volume(int dim, double logv, double hi)
-{
-	double		lo = 0.0;
-
-	if (dim == 1)
-		return exp(logv) / 2.0;
-	if (dim == 2)
-		return 2.0 * asinh(sqrt(exp(logv) / (4.0 * PACK_PI)));
-	for (int it = 0; it < 200 && hi - lo > 1e-15 * hi; it++)
-	{
-		double		mid = 0.5 * (lo + hi);
-
-		if (hack_ball_log_volume(dim, mid) < logv)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return 0.5 * (lo + hi);
 }
 
 /* Euclidean reach e(s) of the hyperbolic cut-off for a particle at norm s. */

@@ -44,21 +44,6 @@ typedef struct HackPackGeometry
 	double		wall;			/* Euclidean radius r - margin */
 } HackPackGeometry;
 
-typedef struct HackPackStats
-{
-	int			n;
-	int			dim;
-	double		radius;
-	long		annulus[HACK_PACK_ANNULI];	/* counts per shell of equal volume */
-	long		outside;		/* particles beyond radius (not in annulus[]) */
-	double		nn_mean;		/* nearest-neighbour hyperbolic distance */
-	double		nn_cv;			/* its coefficient of variation */
-	double		nn_min;
-	double		nn_max;
-	double		max_norm;		/* largest Euclidean norm */
-	long		coincident;		/* pairs of identical points */
-} HackPackStats;
-
 extern void hack_pack_defaults(HackPackParams *p);
 extern HackStatus hack_pack_check(const HackPackParams *p, HackError *err);
 extern HackStatus hack_pack_geometry(const HackPackParams *p,
@@ -71,11 +56,5 @@ extern HackStatus hack_pack_repulsion(const HackPackParams *p,
 									  const double *points, double *energy,
 									  double *grad, HackError *err);
 
-extern double hack_ball_radius_of_log_volume(int dim, double logv,
-											 double hi);
-extern HackStatus hack_packing_stats(const double *points, int n, int dim,
-									 double radius, HackPackStats *s,
-									 HackProgressFn progress, void *arg,
-									 HackError *err);
 
 #endif							/* HACK_CORE_PACKING_H */

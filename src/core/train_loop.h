@@ -21,6 +21,7 @@
 #include "nn_model.h"
 #include "nn_optim.h"
 #include "packing.h"
+#include "packing_stats.h"
 #include "status.h"
 
 #define HACK_TRAIN_MAX_EPOCHS 100000

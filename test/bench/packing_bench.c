@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "packing.h"
+#include "packing_stats.h"
 
 /* Print the quality figures of x on one line. */
 static int
