@@ -14,7 +14,9 @@
 # Knobs: HACK_DEMO_EPOCHS (default 80, about 10 minutes on 2 cores; the
 # paper's quality is 200),
 # HACK_DEMO_IMAGES (how many of the 60,000 training images to load; all by
-# default), HACK_CLUSTER_DIR.
+# default), HACK_CLUSTER_DIR, HACK_DEMO_OUT (where the pictures go; default
+# demo/out), HACK_DEMO_INSTALLED=1 (use the installed extension: no build,
+# as test/t/011_demo.pl runs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
@@ -22,12 +24,14 @@ cd "$(dirname "$0")/.."
 EPOCHS=${HACK_DEMO_EPOCHS:-80}
 IMAGES=${HACK_DEMO_IMAGES:-60000}
 DATA=/usr/share/datasets/fashion-mnist
-OUT=$PWD/demo/out
+OUT=${HACK_DEMO_OUT:-$PWD/demo/out}
 CLASSES=(T-shirt/top Trouser Pullover Dress Coat Sandal Shirt Sneaker Bag "Ankle boot")
 
 hack_install_deps dataset-fashion-mnist
-hack_log "building and installing hack"
-hack_build
+if [ -z "${HACK_DEMO_INSTALLED:-}" ]; then
+	hack_log "building and installing hack"
+	hack_build
+fi
 mkdir -p "$OUT"
 if [ -z "${HACK_CLUSTER_DIR:-}" ]; then
 	if [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$OUT"; then

@@ -126,6 +126,13 @@ ubsan_opts="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$logs/u
 	rc=$?
 	grep -vE '^ok |^# ' "$tap_dir/prove.out" | head -60
 	echo "count $(hack_prove_counts "$tap_dir/prove.out" "$rc")"
+	# their servers really ran with the ASan runtime (002 reports it)
+	if grep -qE 'libasan mapped in the postmaster: [1-9]' "$tap_dir/prove.out"; then
+		echo "count 1 0"
+	else
+		echo "FAIL: the TAP clusters' postmasters did not map libasan"
+		echo "count 0 1"
+	fi
 	hack_stop_cluster
 	trap - EXIT
 	echo "cluster done"

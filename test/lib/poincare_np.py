@@ -1,4 +1,4 @@
-"""Poincaré-disc test data with numpy, shared by test/integration and test/bench."""
+"""Poincaré-disc test data with numpy, shared by test/t and test/bench."""
 import numpy as np
 
 

@@ -5,16 +5,13 @@
 #
 # The tests run as the cluster owner, who may not write the source tree nor
 # the install directory, and the extension they test is the installed one:
-# demo/run.sh and test/lib/common.sh run from a scratch copy of the tree
-# (so demo/out is written there) with a `make` on PATH that does nothing
-# (demo/run.sh's build and install step).  Needs the Debian package
-# dataset-fashion-mnist and hack-load installed (make install).
+# demo/run.sh runs in place with HACK_DEMO_INSTALLED=1 (no build) and its
+# pictures go to a scratch directory (HACK_DEMO_OUT).  Needs the Debian
+# package dataset-fashion-mnist and hack-load installed (make install).
 
 use strict;
 use warnings FATAL => 'all';
 
-use File::Copy ();
-use File::Path ();
 use HackTest;
 use IPC::Run ();
 use PostgreSQL::Test::Cluster;
@@ -22,21 +19,14 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $dir  = hack_tempdir();
-my $tree = "$dir/tree";
 my $data = "$dir/cluster/data";
 
-# the scratch tree: the demo, what it sources, a make that does nothing
-File::Path::make_path("$tree/demo", "$tree/test/lib", "$dir/bin");
-File::Copy::copy(hack_repo() . "/$_", "$tree/$_") or die "copy $_: $!"
-  for 'demo/run.sh', 'test/lib/common.sh';
-append_to_file("$dir/bin/make", "#!/bin/sh\nexit 0\n");
-chmod 0755, "$dir/bin/make";
-
-local $ENV{PATH}             = "$dir/bin:$ENV{PATH}";
-local $ENV{HACK_CLUSTER_DIR} = "$dir/cluster";
-local $ENV{HACK_PORT}        = PostgreSQL::Test::Cluster::get_free_port();
-local $ENV{HACK_DEMO_IMAGES} = 300;
-local $ENV{HACK_DEMO_EPOCHS} = 2;
+local $ENV{HACK_DEMO_INSTALLED} = 1;
+local $ENV{HACK_DEMO_OUT}       = "$dir/out";
+local $ENV{HACK_CLUSTER_DIR}    = "$dir/cluster";
+local $ENV{HACK_PORT}           = PostgreSQL::Test::Cluster::get_free_port();
+local $ENV{HACK_DEMO_IMAGES}    = 300;
+local $ENV{HACK_DEMO_EPOCHS}    = 2;
 delete local $ENV{HACK_CLUSTER_TEMP};
 
 # the demo's cluster keeps running after it: stop it however the test ends
@@ -50,7 +40,7 @@ END
 sub demo
 {
 	my $out = '';
-	IPC::Run::run([ 'bash', "$tree/demo/run.sh" ], '<', \'', '>&', \$out);
+	IPC::Run::run([ 'bash', hack_repo() . '/demo/run.sh' ], '<', \'', '>&', \$out);
 	return ($? >> 8, $out);
 }
 
@@ -61,7 +51,7 @@ is(scalar(() = $out =~ /^(?:typical|atypical) +ids: [0-9]+(?: [0-9]+){9}$/mg),
 	20, 'demo prints typical and atypical ids');
 for my $c (0 .. 9)
 {
-	my $png = "$tree/demo/out/disc_class_$c.png";
+	my $png = "$dir/out/disc_class_$c.png";
 	my $magic = -f $png ? substr(slurp_file($png), 0, 8) : '';
 	is(unpack('H*', $magic), '89504e470d0a1a0a', "demo writes a PNG for class $c");
 }
