@@ -14,7 +14,6 @@
 
 #include "hyperbolic.h"
 
-
 /* Insert d into the k smallest kept in best[0..k-1] (sorted ascending). */
 static void
 keep_smallest(double *best, int k, double d)

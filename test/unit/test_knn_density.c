@@ -10,7 +10,6 @@
 
 #include "hyperbolic.h"
 #include "knn_density.h"
-#include "packing.h"
 
 static int
 double_cmp(const void *a, const void *b)
