@@ -153,6 +153,19 @@ spi_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls
 		elog(ERROR, "hack: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
 }
 
+/*
+ * Run a read-only SELECT whose one argument, $1, is the name of a model:
+ * the form of most reads of one model's rows.
+ */
+static void
+spi_select_model(const char *sql, const char *model)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		vals[1] = {CStringGetTextDatum(model)};
+
+	spi_run(sql, 1, types, vals, NULL, true, SPI_OK_SELECT);
+}
+
 /* Column i of row r of the last result as a string in cxt, or NULL. */
 static char *
 spi_string(int r, int i, MemoryContext cxt)
@@ -167,6 +180,20 @@ static Datum
 spi_datum(int r, int i, bool *isnull)
 {
 	return SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, i, isnull);
+}
+
+/*
+ * Append to a list that lives in cxt: the caller's context, where a result
+ * read under SPI must be built to outlive SPI_finish.
+ */
+static List *
+lappend_in(MemoryContext cxt, List *list, void *datum)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	list = lappend(list, datum);
+	MemoryContextSwitchTo(old);
+	return list;
 }
 
 /* Wrap n datums of type typid as an array. */
@@ -282,14 +309,12 @@ bool
 catalog_model_find(const char *model, CatalogModel *m)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	Oid			types[1] = {TEXTOID};
-	Datum		vals[1] = {CStringGetTextDatum(model)};
 	RunAs		as;
 	bool		found;
 
 	catalog_begin(&as);
-	spi_run("SELECT " MODEL_COLUMNS " FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1",
-			1, types, vals, NULL, true, SPI_OK_SELECT);
+	spi_select_model("SELECT " MODEL_COLUMNS " FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1",
+					 model);
 	found = SPI_processed == 1;
 	if (found)
 		model_from_row(model, m, cxt);
@@ -350,24 +375,19 @@ List *
 catalog_group_keys(const CatalogModel *m)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	Oid			types[1] = {TEXTOID};
-	Datum		vals[1] = {CStringGetTextDatum(m->model)};
 	List	   *keys = NIL;
 	RunAs		as;
 
 	catalog_begin(&as);
-	spi_run("SELECT group_key FROM hack.model_groups WHERE model OPERATOR(pg_catalog.=) $1"
-			" ORDER BY group_key COLLATE \"C\"", 1, types, vals, NULL, true, SPI_OK_SELECT);
+	spi_select_model("SELECT group_key FROM hack.model_groups WHERE model OPERATOR(pg_catalog.=) $1"
+					 " ORDER BY group_key COLLATE \"C\"", m->model);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		char	   *k = spi_string((int) i, 1, cxt);
-		MemoryContext old;
 
 		if (k == NULL)
 			corrupt(m->model, "a group key is NULL");
-		old = MemoryContextSwitchTo(cxt);
-		keys = lappend(keys, k);
-		MemoryContextSwitchTo(old);
+		keys = lappend_in(cxt, keys, k);
 	}
 	catalog_end(&as);
 	/* a model has groups, and without a group column exactly one, "" */
@@ -470,17 +490,15 @@ int
 catalog_embeddings_of(const CatalogModel *m, CatalogEmbedding **out)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	Oid			types[1] = {TEXTOID};
-	Datum		vals[1] = {CStringGetTextDatum(m->model)};
 	CatalogEmbedding *e;
 	const char *last = NULL;
 	int			n;
 	RunAs		as;
 
 	catalog_begin(&as);
-	spi_run("SELECT id, group_key, image_hash FROM hack.embeddings"
-			" WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY group_key COLLATE \"C\", id",
-			1, types, vals, NULL, true, SPI_OK_SELECT);
+	spi_select_model("SELECT id, group_key, image_hash FROM hack.embeddings"
+					 " WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY group_key COLLATE \"C\", id",
+					 m->model);
 	if (SPI_processed > (uint64) (MaxAllocHugeSize / sizeof(CatalogEmbedding)) - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -517,13 +535,10 @@ catalog_embeddings_of(const CatalogModel *m, CatalogEmbedding **out)
 uint64
 catalog_visible_embeddings(const char *model)
 {
-	Oid			types[1] = {TEXTOID};
-	Datum		vals[1] = {CStringGetTextDatum(model)};
-
 	(void) catalog_relid("embeddings");
-	spi_run("SELECT group_key, id, embedding FROM hack.embeddings"
-			" WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY group_key, id",
-			1, types, vals, NULL, true, SPI_OK_SELECT);
+	spi_select_model("SELECT group_key, id, embedding FROM hack.embeddings"
+					 " WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY group_key, id",
+					 model);
 	return SPI_processed;
 }
 
@@ -1070,16 +1085,13 @@ char *
 catalog_model_params(const CatalogModel *m)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	Oid			types[1] = {TEXTOID};
-	Datum		v[1] = {CStringGetTextDatum(m->model)};
 	char	   *params;
 	char	   *is_object;
 	RunAs		as;
 
 	catalog_begin(&as);
-	spi_run("SELECT params, pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.=) 'object'"
-			" FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1",
-			1, types, v, NULL, true, SPI_OK_SELECT);
+	spi_select_model("SELECT params, pg_catalog.jsonb_typeof(params) OPERATOR(pg_catalog.=) 'object'"
+					 " FROM hack.models WHERE model OPERATOR(pg_catalog.=) $1", m->model);
 	if (SPI_processed != 1)
 		catalog_model_missing(m->model, NULL);
 	params = spi_string(0, 1, cxt);
@@ -1095,23 +1107,20 @@ List *
 catalog_group_blobs(const CatalogModel *m)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	Oid			types[1] = {TEXTOID};
-	Datum		v[1] = {CStringGetTextDatum(m->model)};
 	List	   *out = NIL;
 	RunAs		as;
 
 	catalog_begin(&as);
-	spi_run("SELECT group_key, weights, normalisation, metrics, n_rows FROM hack.model_groups"
-			" WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY group_key COLLATE \"C\"",
-			1, types, v, NULL, true, SPI_OK_SELECT);
+	spi_select_model("SELECT group_key, weights, normalisation, metrics, n_rows FROM hack.model_groups"
+					 " WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY group_key COLLATE \"C\"",
+					 m->model);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		MemoryContext old = MemoryContextSwitchTo(cxt);
-		CatalogGroupBlob *g = palloc0(sizeof(CatalogGroupBlob));
+		CatalogGroupBlob *g = MemoryContextAllocZero(cxt, sizeof(CatalogGroupBlob));
+		MemoryContext old;
 		bool		isnull;
 		Datum		d;
 
-		MemoryContextSwitchTo(old);
 		g->group = spi_string((int) i, 1, cxt);
 		d = spi_datum((int) i, 2, &isnull);
 		if (g->group == NULL || isnull)
@@ -1126,9 +1135,7 @@ catalog_group_blobs(const CatalogModel *m)
 		g->n_rows = isnull ? 0 : DatumGetInt64(d);
 		if (g->normalisation == NULL || g->metrics == NULL)
 			corrupt(m->model, "a group's normalisation or metrics are NULL");
-		old = MemoryContextSwitchTo(cxt);
-		out = lappend(out, g);
-		MemoryContextSwitchTo(old);
+		out = lappend_in(cxt, out, g);
 	}
 	catalog_end(&as);
 	return out;
