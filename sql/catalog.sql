@@ -2,12 +2,7 @@
 -- export and import, dimensions side by side, partitioned sources, and
 -- rows that do not survive validation
 SET client_min_messages = warning;
-CREATE FUNCTION pg_temp.img(seed int) RETURNS bytea LANGUAGE sql AS $$
-	SELECT decode(string_agg(lpad(to_hex(hashint4(p + 1000 * seed) & 255), 2, '0'), '' ORDER BY p), 'hex')
-	FROM generate_series(0, 783) p
-$$;
-CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS
-$$BEGIN EXECUTE q; RETURN 'ok'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END$$;
+\i sql/fixtures/images.sql
 
 -- group keys: the output function under fixed settings, whatever the session's
 SET datestyle = 'German, DMY';

@@ -40,27 +40,34 @@ SELECT hball('(0,0)', '-inf');
 SELECT '(0.5)'::poincare_point <@ '<(0,0),1>'::hball;
 SELECT '<(0,0,0),1>'::hball @> '(0.1,0.2)'::poincare_point;
 
--- binary input is re-validated: a bytea written by COPY BINARY is read back as an hball
+-- binary input is re-validated: a bytea written by COPY BINARY is read back as an hball.
+-- copy_in_hball writes bytes as the one field of a one-row binary file and
+-- copies that file into hb; it returns state 00000, or the error of the COPY
+-- and the first line of its context (the rest names this function)
 CREATE TEMP TABLE hb (b hball);
-COPY (SELECT hball_send('<(0.5,-0.25),1.5>')) TO '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
-COPY hb FROM '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
+CREATE FUNCTION pg_temp.copy_in_hball(bytes bytea,
+	OUT state text, OUT message text, OUT detail text, OUT context text) LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE format('COPY (SELECT %L::bytea) TO %L (FORMAT binary)', bytes, '/tmp/hack_regress_gist_hball.bin');
+	COPY hb FROM '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
+	state := '00000';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+		detail = PG_EXCEPTION_DETAIL, context = PG_EXCEPTION_CONTEXT;
+	context := split_part(context, E'\n', 1);
+END$$;
+SELECT * FROM pg_temp.copy_in_hball(hball_send('<(0.5,-0.25),1.5>'));
 SELECT b FROM hb;
--- radius -1
-COPY (SELECT '\x00010000bff00000000000000000000000000000'::bytea) TO '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
-COPY hb FROM '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
--- radius NaN
-COPY (SELECT '\x000100007ff80000000000000000000000000000'::bytea) TO '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
-COPY hb FROM '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
--- centre outside the ball, flags, truncated
-COPY (SELECT '\x000100003ff00000000000003ff0000000000000'::bytea) TO '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
-COPY hb FROM '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
-COPY (SELECT '\x000100013ff00000000000000000000000000000'::bytea) TO '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
-COPY hb FROM '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
-COPY (SELECT '\x000100003ff0000000000000'::bytea) TO '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
-COPY hb FROM '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
--- shorter than the header: 22P03, not a protocol error
-COPY (SELECT '\x0001'::bytea) TO '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
-COPY hb FROM '/tmp/hack_regress_gist_hball.bin' (FORMAT binary);
+-- bad radius, centre, flags and lengths: each is refused by hball_recv
+-- (input shorter than the header too is 22P03, not a protocol error)
+SELECT input, r.* FROM (VALUES
+	('radius -1', '\x00010000bff00000000000000000000000000000'::bytea),
+	('radius NaN', '\x000100007ff80000000000000000000000000000'),
+	('centre outside the ball', '\x000100003ff00000000000003ff0000000000000'),
+	('flags 1', '\x000100013ff00000000000000000000000000000'),
+	('truncated', '\x000100003ff0000000000000'),
+	('shorter than the header', '\x0001')) v(input, bytes),
+	LATERAL pg_temp.copy_in_hball(bytes) r;
 
 -- SQLSTATEs
 CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS

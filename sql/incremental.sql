@@ -1,11 +1,6 @@
 -- incremental curation: resume, hack_refresh, hack_embed_trigger, image hashes
 SET client_min_messages = warning;
-CREATE FUNCTION pg_temp.img(seed int) RETURNS bytea LANGUAGE sql AS $$
-	SELECT decode(string_agg(lpad(to_hex(hashint4(p + 1000 * seed) & 255), 2, '0'), '' ORDER BY p), 'hex')
-	FROM generate_series(0, 783) p
-$$;
-CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS
-$$BEGIN EXECUTE q; RETURN 'ok'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END$$;
+\i sql/fixtures/images.sql
 CREATE TABLE inc (id int PRIMARY KEY, label int, img bytea);
 INSERT INTO inc SELECT i, i % 2, pg_temp.img(i) FROM generate_series(1, 100) i;
 

@@ -25,14 +25,8 @@ fi
 DB=hack_incremental_bench
 . test/bench/lib.sh
 
-dropdb --if-exists "$DB" >/dev/null 2>&1
-createdb "$DB"
-psql -X -q -d "$DB" >/dev/null <<SQL
-CREATE EXTENSION hack;
-$BENCH_POOL
-CREATE TABLE src (id int PRIMARY KEY, img bytea);
-INSERT INTO src SELECT g, img FROM generate_series(1, $BASE) g JOIN pool ON i = g % 500;
-SQL
+bench_db "CREATE TABLE src (id int PRIMARY KEY, img bytea);
+INSERT INTO src SELECT g, img FROM generate_series(1, $BASE) g JOIN pool ON i = g % 500;"
 q "CALL hack_train(model => 'bench', source => 'src', epochs => 1, seed => 1)"
 q "INSERT INTO src SELECT g, img FROM generate_series($BASE + 1, $N) g JOIN pool ON i = g % 500"
 q "VACUUM ANALYZE src"

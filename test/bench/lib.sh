@@ -4,6 +4,7 @@
 # ms SQL       the milliseconds q SQL took
 # rate N MS    N rows in MS milliseconds as rows per second
 # BENCH_POOL   SQL creating pool(i, img): 500 distinct 28 x 28 uint8 images
+# bench_db SQL a fresh $DB with the extension, pool and then SQL (the source)
 q() { PGOPTIONS="-c client_min_messages=warning ${QOPTS:-}" psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
 ms() {	# ms SQL: milliseconds taken
 	local t0 t1
@@ -13,3 +14,12 @@ ms() {	# ms SQL: milliseconds taken
 rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.0f", n * 1000 / (ms > 0 ? ms : 1) }'; }
 BENCH_POOL="CREATE TABLE pool AS SELECT i, (SELECT decode(string_agg(lpad(to_hex(hashint4(p + 1000 * i) & 255), 2, '0'), '' ORDER BY p), 'hex')
 	FROM generate_series(0, 783) p) AS img FROM generate_series(0, 499) i;"
+bench_db() {	# bench_db SQL: drop and create $DB, with hack, pool and SQL in it
+	dropdb --if-exists "$DB" >/dev/null 2>&1
+	createdb "$DB"
+	psql -X -q -d "$DB" >/dev/null <<SQL
+CREATE EXTENSION hack;
+$BENCH_POOL
+$1
+SQL
+}

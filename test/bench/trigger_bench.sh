@@ -26,15 +26,9 @@ PGBENCH=/usr/lib/postgresql/15/bin/pgbench
 . test/bench/lib.sh
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 1) }'; }
 
-dropdb --if-exists "$DB" >/dev/null 2>&1
-createdb "$DB"
-psql -X -q -d "$DB" >/dev/null <<SQL
-CREATE EXTENSION hack;
-$BENCH_POOL
-CREATE TABLE src (id int PRIMARY KEY, img bytea);
+bench_db "CREATE TABLE src (id int PRIMARY KEY, img bytea);
 CREATE TABLE plain (id int PRIMARY KEY, img bytea);
-INSERT INTO src SELECT g, img FROM generate_series(1, 500) g JOIN pool ON i = g % 500;
-SQL
+INSERT INTO src SELECT g, img FROM generate_series(1, 500) g JOIN pool ON i = g % 500;"
 q "CALL hack_train(model => 'tb', source => 'src', epochs => 1, seed => 1)"
 q "CREATE TRIGGER embed AFTER INSERT OR UPDATE OR DELETE ON src FOR EACH ROW EXECUTE FUNCTION hack_embed_trigger('tb')"
 
