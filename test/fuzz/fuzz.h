@@ -39,6 +39,19 @@ fuzz_cstring(const uint8_t *data, size_t size)
 	return s;
 }
 
+/*
+ * A heap copy of the size bytes at data, of exactly that size, so that
+ * ASan sees any read past its end (libFuzzer's own buffer may have slack).
+ */
+static inline uint8_t *
+fuzz_copy(const uint8_t *data, size_t size)
+{
+	uint8_t    *copy = malloc(size > 0 ? size : 1);
+
+	memcpy(copy, data, size);
+	return copy;
+}
+
 /* A failure must carry one of the allowed statuses and a message. */
 static inline void
 fuzz_check_error(HackStatus st, const HackError *err, HackStatus a,

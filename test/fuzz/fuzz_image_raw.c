@@ -41,8 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	shape.width = 1 + (data[0] & 3);
 	n = (size_t) shape.channels * shape.height * shape.width;
 	len = size - 1;
-	blob = malloc(len ? len : 1);
-	memcpy(blob, data + 1, len);
+	blob = fuzz_copy(data + 1, len);
 	if (format == HACK_IMAGE_AUTO && hack_is_npy(blob, len))
 	{
 		/* .npy blobs are fuzz_npy.c's business */

@@ -258,6 +258,46 @@ accepts(const uint8_t *buf, size_t len)
 	return st == HACK_OK;
 }
 
+/*
+ * Copy the archive b to e, set the width-byte field at at to value
+ * (little-endian) and fix the checksum.
+ */
+static void
+edit_copy(uint8_t *e, const Bytes *b, size_t at, uint64_t value, int width)
+{
+	memcpy(e, b->data, b->len);
+	set_le(e + at, value, width);
+	fix_crc(e, b->len);
+}
+
+/* One defect of the sample archive and the rejection it must cause. */
+typedef struct Edit
+{
+	size_t		at;				/* offset of the edited field */
+	uint64_t	value;			/* its new value, little-endian */
+	int			width;			/* its size in bytes (1 for a single byte) */
+	size_t		offset;			/* byte offset the error must name */
+	const char *what;			/* text the error message must contain */
+} Edit;
+
+/* Each edit, made alone to a fresh copy of b, must be rejected as it says. */
+static void
+check_edits(const Bytes *b, const Edit *edits, int n_edits)
+{
+	uint8_t    *e = malloc(b->len);
+
+	for (int i = 0; i < n_edits; i++)
+	{
+		const Edit *ed = &edits[i];
+
+		edit_copy(e, b, ed->at, ed->value, ed->width);
+		if (!rejects(e, b->len, ed->offset, ed->what))
+			unit_fail(__FILE__, __LINE__, "edit %d (at byte %zu) not rejected as expected",
+					  i + 1, ed->at);
+	}
+	free(e);
+}
+
 /* Whether a read archive holds the same fields as the one written. */
 static bool
 same_archive(const HackArchive *a, const HackArchive *b)
@@ -577,12 +617,12 @@ static void
 test_reject_flags(void)
 {
 	Bytes		b = sample_bytes(NULL);
+	const Edit	edits[] = {
+		{12, 1, 4, 12, "flags 0x1 are not 0"},
+		{12, 0x80000000u, 4, 12, "flags 0x80000000 are not 0"},
+	};
 
-	set_le(b.data + 12, 1, 4);
-	fix_crc(b.data, b.len);
-	CHECK(rejects(b.data, b.len, 12, "flags 0x1 are not 0"));
-	set_le(b.data + 12, 0x80000000u, 4);
-	CHECK(rejects(b.data, b.len, 12, "flags 0x80000000 are not 0"));
+	check_edits(&b, edits, lengthof(edits));
 	free(b.data);
 }
 
@@ -594,31 +634,28 @@ test_reject_past_end(void)
 	Bytes		b = sample_bytes(&lay);
 	uint8_t    *e = malloc(b.len);
 	char		what[128];
+	const Edit	edits[] = {
+		{lay.header_len, b.len - lay.header + 1, 4, lay.header, what},
+		{lay.key_len[0], 100000, 4, lay.key[0], "key of group 1 of length 100000 runs past the end"},
+		{lay.norm_len[1], b.len, 4, lay.norm[1], "normalisation of group 2 of"},
+		{lay.metrics_len[2], b.len - lay.metrics[2] + 1, 4, lay.metrics[2], "metrics of group 3 of"},
+		{lay.weights_len[2], 0xFFFFFFFFu, 4, lay.weights[2], "weights of group 3 of length 4294967295 run past the end"},
+		{lay.weights_len[2], 305, 4, lay.weights[2], "weights of group 3 of length 305 run past the end"},
+		/* 301 bytes fit, but then the checksum does not */
+		{lay.weights_len[2], 301, 4, lay.weights[2] + 301, "checksum runs past the end"},
+	};
 
-#define EDIT(off, v, n) (memcpy(e, b.data, b.len), set_le(e + (off), (v), (n)), fix_crc(e, b.len))
-	EDIT(lay.header_len, b.len - lay.header + 1, 4);
 	snprintf(what, sizeof(what), "header of length %zu runs past the end of the %zu-byte archive",
 			 b.len - lay.header + 1, b.len);
-	CHECK(rejects(e, b.len, lay.header, what));
-	EDIT(lay.key_len[0], 100000, 4);
-	CHECK(rejects(e, b.len, lay.key[0], "key of group 1 of length 100000 runs past the end"));
-	EDIT(lay.norm_len[1], b.len, 4);
-	CHECK(rejects(e, b.len, lay.norm[1], "normalisation of group 2 of"));
-	EDIT(lay.metrics_len[2], b.len - lay.metrics[2] + 1, 4);
-	CHECK(rejects(e, b.len, lay.metrics[2], "metrics of group 3 of"));
-	EDIT(lay.weights_len[2], 0xFFFFFFFFu, 4);
-	CHECK(rejects(e, b.len, lay.weights[2], "weights of group 3 of length 4294967295 run past the end"));
-	EDIT(lay.weights_len[2], 305, 4);
-	CHECK(rejects(e, b.len, lay.weights[2], "weights of group 3 of length 305 run past the end"));
-	/* 301 bytes fit, but then the checksum does not */
-	EDIT(lay.weights_len[2], 301, 4);
-	CHECK(rejects(e, b.len, lay.weights[2] + 301, "checksum runs past the end"));
-	/* one group more than present: the checksum is read as a key length */
-	EDIT(lay.n_groups, 4, 4);
+	check_edits(&b, edits, lengthof(edits));
+	/*
+	 * One group more than present: the checksum is read as a key length,
+	 * rejected at its offset if above the text limit, else at the key.
+	 */
+	edit_copy(e, &b, lay.n_groups, 4, 4);
 	CHECK(rejects(e, b.len,
 				  get_le(e + lay.crc, 4) > HACK_ARCHIVE_MAX_TEXT ? lay.crc : lay.crc + 4,
 				  "key of group 4"));
-#undef EDIT
 	free(e);
 	free(b.data);
 }
@@ -629,19 +666,14 @@ test_reject_text_limit(void)
 {
 	Layout		lay;
 	Bytes		b = sample_bytes(&lay);
-	uint8_t    *e = malloc(b.len);
+	const Edit	edits[] = {
+		{lay.header_len, HACK_ARCHIVE_MAX_TEXT + 1, 4, lay.header_len, "header has length 1048577, above the limit of 1048576 bytes"},
+		{lay.key_len[1], 0xFFFFFFFFu, 4, lay.key_len[1], "key of group 2 has length 4294967295, above the limit"},
+		{lay.norm_len[0], HACK_ARCHIVE_MAX_TEXT + 1, 4, lay.norm_len[0], "normalisation of group 1 has length 1048577"},
+		{lay.metrics_len[2], 1u << 31, 4, lay.metrics_len[2], "metrics of group 3 has length 2147483648"},
+	};
 
-#define EDIT(off, v) (memcpy(e, b.data, b.len), set_le(e + (off), (v), 4), fix_crc(e, b.len))
-	EDIT(lay.header_len, HACK_ARCHIVE_MAX_TEXT + 1);
-	CHECK(rejects(e, b.len, lay.header_len, "header has length 1048577, above the limit of 1048576 bytes"));
-	EDIT(lay.key_len[1], 0xFFFFFFFFu);
-	CHECK(rejects(e, b.len, lay.key_len[1], "key of group 2 has length 4294967295, above the limit"));
-	EDIT(lay.norm_len[0], HACK_ARCHIVE_MAX_TEXT + 1);
-	CHECK(rejects(e, b.len, lay.norm_len[0], "normalisation of group 1 has length 1048577"));
-	EDIT(lay.metrics_len[2], 1u << 31);
-	CHECK(rejects(e, b.len, lay.metrics_len[2], "metrics of group 3 has length 2147483648"));
-#undef EDIT
-	free(e);
+	check_edits(&b, edits, lengthof(edits));
 	free(b.data);
 }
 
@@ -651,24 +683,17 @@ test_reject_nul(void)
 {
 	Layout		lay;
 	Bytes		b = sample_bytes(&lay);
-	uint8_t    *e = malloc(b.len);
+	const Edit	edits[] = {
+		{lay.header + 3, 0, 1, lay.header + 3, "NUL byte in header"},
+		{lay.key[0], 0, 1, lay.key[0], "NUL byte in key of group 1"},
+		{lay.norm[0] + 2, 0, 1, lay.norm[0] + 2, "NUL byte in normalisation of group 1"},
+		{lay.metrics[1] + 1, 0, 1, lay.metrics[1] + 1, "NUL byte in metrics of group 2"},
+		{lay.key[2] + 3, 0, 1, lay.key[2] + 3, "NUL byte in key of group 3"},
+		/* a NUL inside a multi-byte character makes the character invalid */
+		{lay.key[2] + 12, 0, 1, lay.key[2] + 10, "invalid UTF-8 in key of group 3"},
+	};
 
-#define EDIT(off) (memcpy(e, b.data, b.len), e[off] = 0, fix_crc(e, b.len))
-	EDIT(lay.header + 3);
-	CHECK(rejects(e, b.len, lay.header + 3, "NUL byte in header"));
-	EDIT(lay.key[0]);
-	CHECK(rejects(e, b.len, lay.key[0], "NUL byte in key of group 1"));
-	EDIT(lay.norm[0] + 2);
-	CHECK(rejects(e, b.len, lay.norm[0] + 2, "NUL byte in normalisation of group 1"));
-	EDIT(lay.metrics[1] + 1);
-	CHECK(rejects(e, b.len, lay.metrics[1] + 1, "NUL byte in metrics of group 2"));
-	EDIT(lay.key[2] + 3);
-	CHECK(rejects(e, b.len, lay.key[2] + 3, "NUL byte in key of group 3"));
-	/* a NUL inside a multi-byte character makes the character invalid */
-	EDIT(lay.key[2] + 12);
-	CHECK(rejects(e, b.len, lay.key[2] + 10, "invalid UTF-8 in key of group 3"));
-#undef EDIT
-	free(e);
+	check_edits(&b, edits, lengthof(edits));
 	free(b.data);
 }
 
@@ -764,14 +789,14 @@ test_reject_utf8(void)
 		free(c.data);
 	}
 	/* a bad byte in the other kinds of text */
-	memcpy(e, b.data, b.len);
-	e[lay.norm[2] + 1] = 0xC3;
-	fix_crc(e, b.len);
-	CHECK(rejects(e, b.len, lay.norm[2] + 1, "invalid UTF-8 in normalisation of group 3"));
-	memcpy(e, b.data, b.len);
-	e[lay.metrics[0]] = 0xA9;
-	fix_crc(e, b.len);
-	CHECK(rejects(e, b.len, lay.metrics[0], "invalid UTF-8 in metrics of group 1"));
+	{
+		const Edit	edits[] = {
+			{lay.norm[2] + 1, 0xC3, 1, lay.norm[2] + 1, "invalid UTF-8 in normalisation of group 3"},
+			{lay.metrics[0], 0xA9, 1, lay.metrics[0], "invalid UTF-8 in metrics of group 1"},
+		};
+
+		check_edits(&b, edits, lengthof(edits));
+	}
 	free(e);
 	free(b.data);
 }
@@ -799,22 +824,18 @@ test_reject_group_count(void)
 {
 	Layout		lay;
 	Bytes		b = sample_bytes(&lay);
+	const Edit	edits[] = {
+		{lay.n_groups, 0, 4, lay.n_groups, "group count 0 is not between 1 and 100000"},
+		{lay.n_groups, HACK_ARCHIVE_MAX_GROUPS + 1, 4, lay.n_groups, "group count 100001 is not between 1 and 100000"},
+		{lay.n_groups, 0xFFFFFFFFu, 4, lay.n_groups, "group count 4294967295 is not between"},
+		/* within the limit, but 1000 groups need at least 25004 bytes */
+		{lay.n_groups, 1000, 4, lay.n_groups, "1000 groups need at least 25004 more bytes, only"},
+		{lay.n_groups, HACK_ARCHIVE_MAX_GROUPS, 4, lay.n_groups, "100000 groups need at least 2500004 more bytes"},
+		/* fewer groups than present: the rest follows the "checksum" */
+		{lay.n_groups, 2, 4, lay.key_len[2] + 4, "trailing data after the checksum"},
+	};
 
-	set_le(b.data + lay.n_groups, 0, 4);
-	fix_crc(b.data, b.len);
-	CHECK(rejects(b.data, b.len, lay.n_groups, "group count 0 is not between 1 and 100000"));
-	set_le(b.data + lay.n_groups, HACK_ARCHIVE_MAX_GROUPS + 1, 4);
-	CHECK(rejects(b.data, b.len, lay.n_groups, "group count 100001 is not between 1 and 100000"));
-	set_le(b.data + lay.n_groups, 0xFFFFFFFFu, 4);
-	CHECK(rejects(b.data, b.len, lay.n_groups, "group count 4294967295 is not between"));
-	/* within the limit, but 1000 groups need at least 25004 bytes */
-	set_le(b.data + lay.n_groups, 1000, 4);
-	CHECK(rejects(b.data, b.len, lay.n_groups, "1000 groups need at least 25004 more bytes, only"));
-	set_le(b.data + lay.n_groups, HACK_ARCHIVE_MAX_GROUPS, 4);
-	CHECK(rejects(b.data, b.len, lay.n_groups, "100000 groups need at least 2500004 more bytes"));
-	/* fewer groups than present: the rest follows the "checksum" */
-	set_le(b.data + lay.n_groups, 2, 4);
-	CHECK(rejects(b.data, b.len, lay.key_len[2] + 4, "trailing data after the checksum"));
+	check_edits(&b, edits, lengthof(edits));
 	free(b.data);
 }
 

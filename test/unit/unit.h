@@ -26,6 +26,9 @@ extern void unit_run(const char *name, void (*fn) (void));
 
 #define RUN(fn) unit_run(#fn, fn)
 
+/* Number of elements of an array, as PostgreSQL's c.h defines it. */
+#define lengthof(array) (sizeof(array) / sizeof((array)[0]))
+
 #define CHECK(cond) \
 	do { if (!(cond)) unit_fail(__FILE__, __LINE__, "%s", #cond); } while (0)
 
