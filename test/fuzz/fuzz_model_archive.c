@@ -197,8 +197,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* an exact-size copy, so ASan sees any read past the end */
 	size -= 1;
-	buf = malloc(size > 0 ? size : 1);
-	memcpy(buf, data + 1, size);
+	buf = fuzz_copy(data + 1, size);
 	if ((data[0] & 1) && size >= 4)
 	{
 		uint32_t	crc = hack_archive_crc32c(buf, size - 4);

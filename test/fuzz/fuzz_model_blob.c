@@ -24,8 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	buf = malloc(size - 1 > 0 ? size - 1 : 1);
-	memcpy(buf, data + 1, size - 1);
+	buf = fuzz_copy(data + 1, size - 1);
 	size -= 1;
 	if ((data[0] & 1) && size >= 4)
 	{
