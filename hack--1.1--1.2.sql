@@ -100,3 +100,48 @@ FROM (SELECT pg_catalog.array_agg(c.cfg ORDER BY c.n) AS cfg,
 	WHERE e.extname OPERATOR(pg_catalog.=) 'hack'
 		AND EXISTS (SELECT FROM pg_catalog.pg_class r WHERE r.oid OPERATOR(pg_catalog.=) c.cfg)) k
 WHERE x.extname OPERATOR(pg_catalog.=) 'hack';
+
+------------------------------------------------------------------------
+-- hack_train gains five parameters, appended, so positional calls keep
+-- working: the choices where the reference implementation differs from
+-- ours (doc/training.md).  A procedure's arguments cannot be added in
+-- place: drop the 1.1 one and create it again, with its comment.
+------------------------------------------------------------------------
+
+DROP PROCEDURE hack_train(text, regclass, name, name, name, integer, integer, integer, text, text, integer[], integer, integer, integer, double precision, double precision, double precision, integer, double precision, double precision, integer, double precision, double precision, bigint, boolean, boolean, text);
+CREATE PROCEDURE hack_train(
+	model text,
+	source regclass,
+	id_column name DEFAULT 'id',
+	image_column name DEFAULT 'img',
+	group_column name DEFAULT NULL,
+	height integer DEFAULT 28,
+	width integer DEFAULT 28,
+	channels integer DEFAULT 1,
+	format text DEFAULT 'auto',
+	architecture text DEFAULT 'lenet',
+	hidden integer[] DEFAULT '{256,128}',
+	dim integer DEFAULT 2,
+	epochs integer DEFAULT 200,
+	batch_size integer DEFAULT 256,
+	lr double precision DEFAULT 0.1,
+	momentum double precision DEFAULT 0,
+	weight_decay double precision DEFAULT 0,
+	reassign_every integer DEFAULT 2,
+	radius double precision DEFAULT 0.76,
+	k double precision DEFAULT 1.55,
+	pack_epochs integer DEFAULT 1000,
+	pack_lr double precision DEFAULT 0.01,
+	clip_r double precision DEFAULT 2.3,
+	seed bigint DEFAULT 0,
+	skip_invalid boolean DEFAULT false,
+	resume boolean DEFAULT false,
+	if_busy text DEFAULT 'error',
+	riemannian_grad boolean DEFAULT false,
+	normalise text DEFAULT 'group',
+	lr_floor double precision DEFAULT 0,
+	lr_schedule text DEFAULT 'step',
+	reassign_phase integer DEFAULT 0)
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+COMMENT ON PROCEDURE hack_train(text, regclass, name, name, name, integer, integer, integer, text, text, integer[], integer, integer, integer, double precision, double precision, double precision, integer, double precision, double precision, integer, double precision, double precision, bigint, boolean, boolean, text, boolean, text, double precision, text, integer) IS
+	'trains HACK on the images of a table (per group) and writes hack.models and hack.embeddings; commits after each group when called outside a transaction block; resume => true warm-starts from the stored models; one job per model at a time (if_busy: error, skip or wait); riemannian_grad, normalise (group or none), lr_floor, lr_schedule (step or epoch) and reassign_phase select the reference implementation''s choices (doc/training.md)';

@@ -59,6 +59,8 @@ typedef struct TrainArgs
 	TrainSource src;
 	NnConfig	cfg;
 	HackTrainParams params;
+	double		lr_floor;		/* params.lr_min as a fraction of lr */
+	bool		normalise_none; /* normalise => 'none' */
 	bool		resume;			/* warm-start from the stored models */
 	bool		skip_invalid;	/* leave out rows with NULL or bad images */
 	ModelBusy	if_busy;
@@ -76,13 +78,19 @@ typedef struct TrainRun
 	int64		resumed_from;	/* rows of the stored model, or -1 */
 } TrainRun;
 
-/* Argument positions, as declared in hack--1.0.sql. */
+/*
+ * Argument positions: hack--1.0.sql (and 1.1) declare the first
+ * A_NARGS_1_0, 1.2 appends the rest.  A database not yet updated to 1.2
+ * calls with the old count, and the new parameters take their defaults.
+ */
 enum
 {
 	A_MODEL, A_SOURCE, A_ID, A_IMAGE, A_GROUP, A_HEIGHT, A_WIDTH, A_CHANNELS,
 	A_FORMAT, A_ARCH, A_HIDDEN, A_DIM, A_EPOCHS, A_BATCH, A_LR, A_MOMENTUM,
 	A_WEIGHT_DECAY, A_REASSIGN, A_RADIUS, A_K, A_PACK_EPOCHS, A_PACK_LR,
-	A_CLIP_R, A_SEED, A_SKIP_INVALID, A_RESUME, A_IF_BUSY, A_NARGS
+	A_CLIP_R, A_SEED, A_SKIP_INVALID, A_RESUME, A_IF_BUSY, A_NARGS_1_0,
+	A_RIEMANNIAN_GRAD = A_NARGS_1_0, A_NORMALISE, A_LR_FLOOR, A_LR_SCHEDULE,
+	A_REASSIGN_PHASE, A_NARGS
 };
 
 /* An argument that must not be NULL. */
@@ -94,6 +102,57 @@ required(FunctionCallInfo fcinfo, int i, const char *name)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("hack_train parameter %s must not be NULL", name)));
 	return PG_GETARG_DATUM(i);
+}
+
+/* An argument of 1.2, or NULL (its default) when called through 1.0's signature. */
+static bool
+has_arg(FunctionCallInfo fcinfo, int i)
+{
+	return PG_NARGS() > i;
+}
+
+/* The 1.2 arguments: the differences from the reference, as parameters. */
+static void
+parse_reference_args(FunctionCallInfo fcinfo, TrainArgs *a)
+{
+	char	   *normalise = "group";
+	char	   *schedule = "step";
+
+	if (has_arg(fcinfo, A_RIEMANNIAN_GRAD))
+		a->params.riemannian_grad = DatumGetBool(required(fcinfo, A_RIEMANNIAN_GRAD, "riemannian_grad"));
+	if (has_arg(fcinfo, A_NORMALISE))
+		normalise = TextDatumGetCString(required(fcinfo, A_NORMALISE, "normalise"));
+	if (strcmp(normalise, "none") == 0)
+		a->normalise_none = true;
+	else if (strcmp(normalise, "group") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("normalise must be group or none, not \"%s\"", normalise)));
+	/* 'none' scales by the encoding's range, so it must know the encoding */
+	if (a->normalise_none && a->def.format == HACK_IMAGE_AUTO)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("normalise => 'none' needs an explicit format"),
+				 errhint("Pass format => 'u8' (pixels / 255), 'f32' or 'npy' (values as stored).")));
+	a->lr_floor = 0.0;
+	if (has_arg(fcinfo, A_LR_FLOOR))
+		a->lr_floor = DatumGetFloat8(required(fcinfo, A_LR_FLOOR, "lr_floor"));
+	if (!(a->lr_floor >= 0.0 && a->lr_floor <= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lr_floor must be in [0, 1], got %g", a->lr_floor)));
+	if (has_arg(fcinfo, A_LR_SCHEDULE))
+		schedule = TextDatumGetCString(required(fcinfo, A_LR_SCHEDULE, "lr_schedule"));
+	if (strcmp(schedule, "step") == 0)
+		a->params.lr_schedule = HACK_LR_STEP;
+	else if (strcmp(schedule, "epoch") == 0)
+		a->params.lr_schedule = HACK_LR_EPOCH;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lr_schedule must be step or epoch, not \"%s\"", schedule)));
+	if (has_arg(fcinfo, A_REASSIGN_PHASE))
+		a->params.reassign_phase = DatumGetInt32(required(fcinfo, A_REASSIGN_PHASE, "reassign_phase"));
 }
 
 /* Read and check every argument. */
@@ -155,6 +214,11 @@ parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	a->params.pack.epochs = DatumGetInt32(required(fcinfo, A_PACK_EPOCHS, "pack_epochs"));
 	a->params.pack.lr = DatumGetFloat8(required(fcinfo, A_PACK_LR, "pack_lr"));
 	a->params.seed = (uint64) DatumGetInt64(required(fcinfo, A_SEED, "seed"));
+	parse_reference_args(fcinfo, a);
+	if (!(a->params.lr > 0.0) || !isfinite(a->params.lr))
+		a->params.lr_min = 0.0; /* let hack_train_check report lr */
+	else
+		a->params.lr_min = a->lr_floor * a->params.lr;
 	hack_check(hack_train_check(&a->params, &err), &err);
 	a->resume = DatumGetBool(required(fcinfo, A_RESUME, "resume"));
 	a->if_busy = model_lock_parse_busy(TextDatumGetCString(required(fcinfo, A_IF_BUSY, "if_busy")));
@@ -169,9 +233,26 @@ parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	}
 }
 
+/*
+ * Which input normalisation a network has: 'none' stores mean 0 and the
+ * encoding's scale as its deviation (nn_raw_scale), a fitted one the
+ * group's statistics.  Derived from the network, not the arguments, since
+ * resume keeps the stored normalisation whatever was asked.
+ */
+static const char *
+normalise_name(const NnModel *net, HackImageFormat format)
+{
+	float		scale = nn_raw_scale(format);
+
+	for (int c = 0; c < net->cfg.channels; c++)
+		if (net->mean[c] != 0.0f || net->std[c] != scale)
+			return "group";
+	return "none";
+}
+
 /* The parameters as stored in hack.models.params. */
 static char *
-params_json(const TrainArgs *a)
+params_json(const TrainArgs *a, const NnModel *net)
 {
 	StringInfoData s;
 
@@ -182,13 +263,20 @@ params_json(const TrainArgs *a)
 					 " \"lr\": %.17g, \"momentum\": %.17g, \"weight_decay\": %.17g,"
 					 " \"reassign_every\": %d, \"radius\": %.17g, \"k\": %.17g,"
 					 " \"pack_epochs\": %d, \"pack_lr\": %.17g, \"seed\": " UINT64_FORMAT ","
-					 " \"format\": \"%s\", \"resume\": %s, \"id_column\": ",
+					 " \"format\": \"%s\", \"resume\": %s, ",
 					 nn_arch_name(a->cfg.arch), a->cfg.channels, a->cfg.height, a->cfg.width,
 					 a->cfg.dim, a->cfg.clip_r, a->params.epochs, a->params.batch_size,
 					 a->params.lr, a->params.sgd.momentum, a->params.sgd.weight_decay,
 					 a->params.reassign_every, a->params.pack.radius, a->params.pack.k,
 					 a->params.pack.epochs, a->params.pack.lr, a->params.seed,
 					 a->format_name, a->resume ? "true" : "false");
+	appendStringInfo(&s,
+					 "\"riemannian_grad\": %s, \"normalise\": \"%s\", \"lr_floor\": %.17g,"
+					 " \"lr_schedule\": \"%s\", \"reassign_phase\": %d, \"id_column\": ",
+					 a->params.riemannian_grad ? "true" : "false",
+					 normalise_name(net, a->def.format), a->lr_floor,
+					 a->params.lr_schedule == HACK_LR_EPOCH ? "epoch" : "step",
+					 a->params.reassign_phase);
 	/* how later jobs (hack_refresh, the trigger) read the source */
 	escape_json(&s, a->def.id_column);
 	appendStringInfoString(&s, ", \"image_column\": ");
@@ -343,7 +431,17 @@ train_group(TrainArgs *a, TrainRun *run)
 			if (st == HACK_OK)
 			{
 				nn_model_init(net, a->params.seed);
-				st = nn_fit_normalisation(net, g.images, g.n, &err);
+				if (a->normalise_none)
+				{
+					float		mean[NN_MAX_CHANNELS] = {0};
+					float		sd[NN_MAX_CHANNELS];
+
+					for (int c = 0; c < a->cfg.channels; c++)
+						sd[c] = nn_raw_scale(a->def.format);
+					st = nn_set_normalisation(net, mean, sd, &err);
+				}
+				else
+					st = nn_fit_normalisation(net, g.images, g.n, &err);
 			}
 		}
 		if (st == HACK_OK)
@@ -354,7 +452,7 @@ train_group(TrainArgs *a, TrainRun *run)
 		if (st != HACK_OK)
 			hack_raise(&err);
 		cg.group = run->group;
-		cg.params_json = params_json(a);
+		cg.params_json = params_json(a, net);
 		cg.metrics_json = metrics_json(&result, &g, run->resumed_from);
 		cg.net = net;
 		cg.n = result.n;
@@ -456,8 +554,9 @@ hack_train(PG_FUNCTION_ARGS)
 	TrainArgs	a;
 	TrainRun	run;
 
-	if (PG_NARGS() != A_NARGS)
-		elog(ERROR, "hack_train: expected %d arguments, got %d", A_NARGS, PG_NARGS());
+	if (PG_NARGS() != A_NARGS && PG_NARGS() != A_NARGS_1_0)
+		elog(ERROR, "hack_train: expected %d or %d arguments, got %d", A_NARGS_1_0,
+			 A_NARGS, PG_NARGS());
 	call_job_begin(&call, fcinfo, "hack_train");
 	group_cxt = AllocSetContextCreate(call.cxt, "hack_train group", ALLOCSET_DEFAULT_SIZES);
 	parse_args(fcinfo, &a);

@@ -34,6 +34,19 @@ nn_set_normalisation(NnModel *m, const float *mean, const float *std,
 }
 
 /*
+ * The deviation that normalise => 'none' stores (with mean 0): hack_image_decode
+ * gives u8 pixels as 0..255, and the reference feeds torchvision's
+ * ToTensor() output, pixels / 255 in [0, 1]; f32 and npy values are taken
+ * as stored.  Keeping it in the stored mean and deviation leaves the weight
+ * blob's format as it was and makes every later embedding apply it.
+ */
+float
+nn_raw_scale(HackImageFormat format)
+{
+	return format == HACK_IMAGE_U8 ? 255.0f : 1.0f;
+}
+
+/*
  * Measure the per-channel mean and standard deviation of n raw NCHW
  * training images and store them in the model (a constant channel gets
  * standard deviation 1, so it maps to zero instead of dividing by 0).

@@ -10,6 +10,7 @@
 
 #include "nn_model.h"
 #include "nn_ops.h"
+#include "tensor.h"
 
 typedef struct NnAugment
 {
@@ -21,6 +22,7 @@ extern HackStatus nn_set_normalisation(NnModel *model, const float *mean,
 									   const float *std, HackError *err);
 extern HackStatus nn_fit_normalisation(NnModel *model, const float *x,
 									   size_t n, HackError *err);
+extern float nn_raw_scale(HackImageFormat format);
 extern void nn_augment(const float *x, float *out, size_t n, int c, int h,
 					   int w, const NnAugment *opt, NnRng *rng);
 

@@ -24,6 +24,14 @@
  * which tends to -2c/3 at the origin (a series is used for small s); where
  * the tanh cap is active, f = t_max / (sqrt(c) n) and f'(n)/n = -f / n^2.
  *	cap: where |v| > r, dL/dv = (r/|v|) (g - <v^, g> v^), v^ = v/|v|.
+ *
+ * Riemannian option: the reference (hyptorch's ToPoincare(riemannian=True),
+ * RiemannianGradient) multiplies the gradient arriving at z by
+ * (1 - c|z|^2)^2 / 4, the inverse of the Poincare metric's conformal factor
+ * squared, before it flows back through expmap0.  That is not the gradient
+ * of the loss: it shrinks the steps of points near the boundary, which moves
+ * where images settle, so it is a choice (riemannian = true) and not the
+ * default.
  */
 #include "nn_loss.h"
 
@@ -57,10 +65,26 @@ nn_head_forward(const float *v, int n, int dim, double c, double clip_r,
 	}
 }
 
-/* Gradient through expmap0 then through the cap, into gv (float). */
+/*
+ * The factor the Riemannian option multiplies dL/dz by: (1 - c|z|^2)^2 / 4,
+ * with 1 - c|z|^2 in double-double as the distance uses it.
+ */
+double
+nn_riemannian_scale(const double *z, int dim, double c)
+{
+	double		a = hyp_one_minus_c_sqnorm(z, dim, c);
+
+	return a * a / 4.0;
+}
+
+/*
+ * Gradient through expmap0 then through the cap, into gv (float); z is the
+ * forward output, used only when riemannian is true.
+ */
 void
-nn_head_backward(const float *v, const double *u, const double *gz, int n,
-				 int dim, double c, double clip_r, float *gv)
+nn_head_backward(const float *v, const double *u, const double *z,
+				 const double *gz, int n, int dim, double c, double clip_r,
+				 bool riemannian, float *gv)
 {
 	double		sc = sqrt(c);
 
@@ -77,7 +101,8 @@ nn_head_backward(const float *v, const double *u, const double *gz, int n,
 					ug = 0.0,
 					vn = 0.0,
 					vg = 0.0,
-					capf = 1.0;
+					capf = 1.0,
+					rs = riemannian ? nn_riemannian_scale(z + (size_t) i * dim, dim, c) : 1.0;
 		double		gu[HACK_MAX_DIM];
 
 		if (tanh(s) > 1.0 - HYP_CLIP_EPS)
@@ -101,7 +126,7 @@ nn_head_backward(const float *v, const double *u, const double *gz, int n,
 		for (int j = 0; j < dim; j++)
 			ug += ui[j] * gi[j];
 		for (int j = 0; j < dim; j++)
-			gu[j] = f * gi[j] + fp_over_n * ug * ui[j];
+			gu[j] = rs * (f * gi[j] + fp_over_n * ug * ui[j]);
 
 		/* through the cap: project out the radial part and scale */
 		for (int j = 0; j < dim; j++)

@@ -892,8 +892,9 @@ nn_backward(NnModel *m, const double *targets, double consistency,
 			return st;
 	*loss = nn_loss(m->ws->emb, targets, n, dim, m->cfg.curvature, consistency,
 					m->ws->gemb);
-	nn_head_backward(m->ws->vout, m->ws->tangent, m->ws->gemb, n, dim,
-					 m->cfg.curvature, m->cfg.clip_r, m->ws->dvout);
+	nn_head_backward(m->ws->vout, m->ws->tangent, m->ws->emb, m->ws->gemb, n,
+					 dim, m->cfg.curvature, m->cfg.clip_r, m->riemannian_grad,
+					 m->ws->dvout);
 	if (!run_parallel(m, n, true))
 		return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
 	return HACK_OK;

@@ -107,6 +107,11 @@ typedef struct NnModel
 	float	   *velocity;		/* SGD momentum buffer, same layout */
 	int			threads;		/* threads a batch is run on */
 	/*
+	 * Training only, not stored: scale dL/dz by (1 - c|z|^2)^2 / 4 in
+	 * nn_backward (the reference's Riemannian gradient, nn_loss.c).
+	 */
+	bool		riemannian_grad;
+	/*
 	 * Asked by the calling thread after each part of a pass (NULL: never);
 	 * when it says stop, the pass ends early and nn_forward or nn_backward
 	 * returns HACK_ERR_INTERRUPTED, leaving the batch's results undefined.

@@ -10,7 +10,9 @@
  * batch's images (so the global assignment stays a permutation), and the
  * backward pass then uses the new targets: the forward activations are
  * still those of the current weights, so one forward pass serves both.
- * The learning rate follows a cosine schedule over all steps.
+ * The learning rate follows a cosine schedule from lr to lr_min, over all
+ * steps or (lr_schedule HACK_LR_EPOCH, as the reference does) evaluated
+ * once per epoch; see hack_train_lr.
  *
  * Warm start (resume): the particles are packed afresh for the current n,
  * the model as stored embeds every image, and hack_assign_warm
@@ -82,6 +84,15 @@ hack_train_check(const HackTrainParams *p, HackError *err)
 		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
 							  "reassign_every must be 0 (never) or positive, got %d",
 							  p->reassign_every);
+	if (p->reassign_every == 0 ? p->reassign_phase != 0
+		: p->reassign_phase < 0 || p->reassign_phase >= p->reassign_every)
+		return hack_error_set(err, HACK_ERR_PARAMETER,
+							  "Re-assignment runs in the epochs e (counted from 1) with e % reassign_every = reassign_phase.",
+							  "reassign_phase must be in [0, reassign_every) (0 when reassign_every is 0), got %d",
+							  p->reassign_phase);
+	if (p->lr_schedule != HACK_LR_STEP && p->lr_schedule != HACK_LR_EPOCH)
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "unknown learning rate schedule %d", (int) p->lr_schedule);
 	if (!(p->lr > 0.0) || !isfinite(p->lr) || !(p->lr_min >= 0.0) ||
 		!(p->lr_min <= p->lr))
 		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
@@ -89,6 +100,33 @@ hack_train_check(const HackTrainParams *p, HackError *err)
 	if ((st = nn_sgd_check(&p->sgd, err)) != HACK_OK)
 		return st;
 	return HACK_OK;
+}
+
+/*
+ * Does epoch (1-based, as the progress reports count) re-solve the
+ * assignments?  Phase 0 gives epochs k, 2k, ...; the reference re-assigns
+ * in its odd epochs 1, 3, ... (hyperbolic_assignment.py: (epoch+1) % 2 == 0
+ * with epochs counted from 1), which is phase 1 with k = 2.
+ */
+bool
+hack_train_reassigns(const HackTrainParams *p, int epoch)
+{
+	return p->reassign_every > 0 && epoch % p->reassign_every == p->reassign_phase;
+}
+
+/*
+ * The learning rate of step `step` (0-based) of epoch `epoch` (1-based).
+ * Per step it runs from lr at the first step towards lr_min; per epoch it
+ * is the reference's adjust_cosine_learning_rate (utils.py), evaluated at
+ * e / E with e counted from 1, so even the first epoch is below lr and the
+ * last one is exactly lr_min.
+ */
+double
+hack_train_lr(const HackTrainParams *p, int epoch, long step, long total_steps)
+{
+	if (p->lr_schedule == HACK_LR_EPOCH)
+		return nn_cosine_lr(p->lr, p->lr_min, epoch, p->epochs);
+	return nn_cosine_lr(p->lr, p->lr_min, step, total_steps);
 }
 
 /* Free what a result holds. */
@@ -182,6 +220,7 @@ hack_train_group(NnModel *model, const float *images, int n,
 	memset(&l, 0, sizeof(l));
 	if ((st = hack_train_check(p, err)) != HACK_OK)
 		return st;
+	model->riemannian_grad = p->riemannian_grad;
 	/* a step of a large batch takes seconds: let a cancel stop it midway */
 	model->progress = progress;
 	model->progress_arg = arg;
@@ -235,7 +274,7 @@ hack_train_group(NnModel *model, const float *images, int n,
 	t_train = hack_now_seconds();
 	for (int epoch = 1; epoch <= p->epochs; epoch++)
 	{
-		int			reassign = p->reassign_every > 0 && epoch % p->reassign_every == 0;
+		int			reassign = hack_train_reassigns(p, epoch);
 		double		loss_sum = 0.0;
 		HackEpochReport rep;
 
@@ -268,7 +307,8 @@ hack_train_group(NnModel *model, const float *images, int n,
 			if ((st = nn_backward(model, l.targets, 0.0, &loss, err)) != HACK_OK)
 				goto fail;
 			nn_sgd_step(model, &p->sgd,
-						nn_cosine_lr(p->lr, p->lr_min, step++, total_steps));
+						hack_train_lr(p, epoch, step, total_steps));
+			step++;
 			loss_sum += loss * cnt;
 			if (progress && !progress(arg, (double) step, (double) total_steps))
 			{
@@ -309,11 +349,13 @@ hack_train_group(NnModel *model, const float *images, int n,
 		goto fail;
 	loop_free(&l);
 	model->progress = NULL;
+	model->riemannian_grad = false;
 	return HACK_OK;
 
 fail:
 	loop_free(&l);
 	model->progress = NULL;
+	model->riemannian_grad = false;
 	hack_train_result_free(r);
 	return st;
 }

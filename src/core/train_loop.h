@@ -27,13 +27,24 @@
 #define HACK_TRAIN_MAX_EPOCHS 100000
 #define HACK_TRAIN_MAX_BATCH 8192	/* the Hungarian step is O(batch^3) */
 
+/* When the cosine learning rate is evaluated. */
+typedef enum HackLrSchedule
+{
+	HACK_LR_STEP = 0,			/* every step: lr(step / total steps) */
+	HACK_LR_EPOCH = 1			/* once per epoch e = 1..E: lr(e / E), the reference */
+} HackLrSchedule;
+
 typedef struct HackTrainParams
 {
 	int			epochs;			/* training epochs, >= 1 (default 200) */
 	int			batch_size;		/* images per batch (default 256) */
 	int			reassign_every; /* Hungarian every k epochs; 0 = never (default 2) */
+	int			reassign_phase; /* in epochs e (1-based) with e % k = phase, in
+								 * [0, k) (default 0: epochs 2, 4, ...) */
 	double		lr;				/* initial learning rate (default 0.1) */
 	double		lr_min;			/* end of the cosine schedule (default 0) */
+	HackLrSchedule lr_schedule; /* default HACK_LR_STEP */
+	bool		riemannian_grad;	/* scale dL/dz by (1 - c|z|^2)^2 / 4 (default false) */
 	NnSgd		sgd;			/* momentum and weight decay (default 0, 0) */
 	HackPackParams pack;		/* radius, k, packing epochs and lr; n and dim are set here */
 	uint64_t	seed;			/* everything random derives from it */
@@ -82,5 +93,8 @@ extern HackStatus hack_train_group(NnModel *model, const float *images, int n,
 								   HackProgressFn progress, void *arg,
 								   HackError *err);
 extern void hack_train_result_free(HackTrainResult *result);
+extern bool hack_train_reassigns(const HackTrainParams *p, int epoch);
+extern double hack_train_lr(const HackTrainParams *p, int epoch, long step,
+							long total_steps);
 
 #endif							/* HACK_CORE_TRAIN_LOOP_H */

@@ -366,7 +366,7 @@ test_nn_head_gradient(void)
 
 			nn_head_forward(v[r], 1, 3, c, clips[ci], u, z);
 			CHECK(hyp_one_minus_c_sqnorm(z, 3, c) > 0.0);
-			nn_head_backward(v[r], u, w, 1, 3, c, clips[ci], gv);
+			nn_head_backward(v[r], u, z, w, 1, 3, c, clips[ci], false, gv);
 			for (int j = 0; j < 3; j++)
 			{
 				float		h = r == 0 ? 0x1p-20f : 0x1p-10f;
