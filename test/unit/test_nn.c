@@ -390,6 +390,101 @@ test_nn_head_gradient(void)
 		}
 }
 
+/*
+ * The Riemannian option scales dL/dz by exactly (1 - |z|^2)^2 / 4 before
+ * expmap0 and the cap: the head's gradient is the scale times the finite
+ * difference of the forward map, row by row, capped or not.
+ */
+static void
+test_nn_head_riemannian(void)
+{
+	float		v[3][3] = {
+		{0.25f, -0.5f, 0.125f},
+		{1.0f, 0.75f, -0.5f},
+		{2.0f, -1.5f, 1.0f}		/* capped at clip_r 2.3 */
+	};
+	double		c = 1.0;
+
+	for (int r = 0; r < 3; r++)
+	{
+		double		u[3],
+					z[3],
+					w[3] = {0.3, -0.7, 0.2},
+					sq = 0.0,
+					scale;
+		float		g0[3],
+					g1[3];
+
+		nn_head_forward(v[r], 1, 3, c, NN_DEFAULT_CLIP_R, u, z);
+		for (int j = 0; j < 3; j++)
+			sq += z[j] * z[j];
+		scale = (1.0 - sq) * (1.0 - sq) / 4.0;
+		CHECK_CLOSE(nn_riemannian_scale(z, 3, c), scale, 1e-14);
+		CHECK(scale < 0.25);
+		nn_head_backward(v[r], u, z, w, 1, 3, c, NN_DEFAULT_CLIP_R, false, g0);
+		nn_head_backward(v[r], u, z, w, 1, 3, c, NN_DEFAULT_CLIP_R, true, g1);
+		for (int j = 0; j < 3; j++)
+		{
+			float		h = 0x1p-10f;
+			float		vp[3],
+						vm[3];
+			double		zp[3],
+						zm[3],
+						up[3],
+						fd = 0.0;
+
+			memcpy(vp, v[r], sizeof(vp));
+			memcpy(vm, v[r], sizeof(vm));
+			vp[j] += h;
+			vm[j] -= h;
+			nn_head_forward(vp, 1, 3, c, NN_DEFAULT_CLIP_R, up, zp);
+			nn_head_forward(vm, 1, 3, c, NN_DEFAULT_CLIP_R, up, zm);
+			for (int k = 0; k < 3; k++)
+				fd += w[k] * (zp[k] - zm[k]) / (2.0 * h);
+			CHECK_CLOSE(g1[j], scale * fd, 1e-5);
+			CHECK_CLOSE(g1[j], scale * g0[j], 1e-6);
+		}
+	}
+}
+
+/*
+ * Through a whole network: with one image, every parameter's gradient
+ * under riemannian_grad is the Euclidean one times (1 - |z|^2)^2 / 4.
+ */
+static void
+test_nn_riemannian_model(void)
+{
+	Batch		b = batch_make(21, NN_ARCH_MLP, 1, 4, 5, 2, 7, 1);
+	double		z[2],
+				loss0,
+				loss1,
+				scale;
+	float	   *g0 = malloc(sizeof(float) * b.m->n_params);
+	double		worst = 0.0,
+				big = 0.0;
+
+	CHECK(nn_forward(b.m, b.x, 1, z, NULL) == HACK_OK);
+	CHECK(nn_backward(b.m, b.t, 0.0, &loss0, NULL) == HACK_OK);
+	memcpy(g0, b.m->grads, sizeof(float) * b.m->n_params);
+	b.m->riemannian_grad = true;
+	CHECK(nn_forward(b.m, b.x, 1, NULL, NULL) == HACK_OK);
+	CHECK(nn_backward(b.m, b.t, 0.0, &loss1, NULL) == HACK_OK);
+	CHECK(loss0 == loss1);		/* the loss itself is unchanged */
+	scale = (1.0 - z[0] * z[0] - z[1] * z[1]);
+	scale = scale * scale / 4.0;
+	for (size_t i = 0; i < b.m->n_params; i++)
+	{
+		double		d = fabs(b.m->grads[i] - scale * g0[i]);
+
+		worst = d > worst ? d : worst;
+		big = fabs(g0[i]) > big ? fabs(g0[i]) : big;
+	}
+	CHECK(big > 0.0);
+	CHECK(worst <= 1e-5 * big);
+	free(g0);
+	batch_free(&b);
+}
+
 /* col2im is the adjoint of im2col: <col2im(c), x> = <c, im2col(x)>. */
 static void
 test_nn_im2col_adjoint(void)
@@ -938,6 +1033,8 @@ suite_nn(void)
 	RUN(test_nn_maxpool);
 	RUN(test_nn_distance_gradient);
 	RUN(test_nn_head_gradient);
+	RUN(test_nn_head_riemannian);
+	RUN(test_nn_riemannian_model);
 	RUN(test_nn_gradcheck_lenet);
 	RUN(test_nn_gradcheck_lenet_rgb_blocks);
 	RUN(test_nn_gradcheck_mlp);
