@@ -342,6 +342,31 @@ test_nn_distance_gradient(void)
 	}
 }
 
+/*
+ * Central difference of <w, head(v)> along coordinate j of one 3-vector v,
+ * step h: what the head's gradient must match.
+ */
+static double
+head_fd(const float *v, int j, float h, double c, double clip_r, const double *w)
+{
+	float		vp[3],
+				vm[3];
+	double		zp[3],
+				zm[3],
+				up[3],
+				fd = 0.0;
+
+	memcpy(vp, v, sizeof(vp));
+	memcpy(vm, v, sizeof(vm));
+	vp[j] += h;
+	vm[j] -= h;
+	nn_head_forward(vp, 1, 3, c, clip_r, up, zp);
+	nn_head_forward(vm, 1, 3, c, clip_r, up, zm);
+	for (int k = 0; k < 3; k++)
+		fd += w[k] * (zp[k] - zm[k]) / (2.0 * h);
+	return fd;
+}
+
 /* Gradient of the head (cap + expmap0) in double precision via exact float inputs. */
 static void
 test_nn_head_gradient(void)
@@ -368,25 +393,8 @@ test_nn_head_gradient(void)
 			CHECK(hyp_one_minus_c_sqnorm(z, 3, c) > 0.0);
 			nn_head_backward(v[r], u, z, w, 1, 3, c, clips[ci], false, gv);
 			for (int j = 0; j < 3; j++)
-			{
-				float		h = r == 0 ? 0x1p-20f : 0x1p-10f;
-				float		vp[3],
-							vm[3];
-				double		zp[3],
-							zm[3],
-							up[3],
-							fd = 0.0;
-
-				memcpy(vp, v[r], sizeof(vp));
-				memcpy(vm, v[r], sizeof(vm));
-				vp[j] += h;
-				vm[j] -= h;
-				nn_head_forward(vp, 1, 3, c, clips[ci], up, zp);
-				nn_head_forward(vm, 1, 3, c, clips[ci], up, zm);
-				for (int k = 0; k < 3; k++)
-					fd += w[k] * (zp[k] - zm[k]) / (2.0 * h);
-				CHECK_CLOSE(gv[j], fd, 1e-5);
-			}
+				CHECK_CLOSE(gv[j], head_fd(v[r], j, r == 0 ? 0x1p-20f : 0x1p-10f, c,
+										   clips[ci], w), 1e-5);
 		}
 }
 
@@ -425,23 +433,7 @@ test_nn_head_riemannian(void)
 		nn_head_backward(v[r], u, z, w, 1, 3, c, NN_DEFAULT_CLIP_R, true, g1);
 		for (int j = 0; j < 3; j++)
 		{
-			float		h = 0x1p-10f;
-			float		vp[3],
-						vm[3];
-			double		zp[3],
-						zm[3],
-						up[3],
-						fd = 0.0;
-
-			memcpy(vp, v[r], sizeof(vp));
-			memcpy(vm, v[r], sizeof(vm));
-			vp[j] += h;
-			vm[j] -= h;
-			nn_head_forward(vp, 1, 3, c, NN_DEFAULT_CLIP_R, up, zp);
-			nn_head_forward(vm, 1, 3, c, NN_DEFAULT_CLIP_R, up, zm);
-			for (int k = 0; k < 3; k++)
-				fd += w[k] * (zp[k] - zm[k]) / (2.0 * h);
-			CHECK_CLOSE(g1[j], scale * fd, 1e-5);
+			CHECK_CLOSE(g1[j], scale * head_fd(v[r], j, 0x1p-10f, c, NN_DEFAULT_CLIP_R, w), 1e-5);
 			CHECK_CLOSE(g1[j], scale * g0[j], 1e-6);
 		}
 	}
