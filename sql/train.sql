@@ -24,6 +24,10 @@ SELECT count(DISTINCT particle_id) = count(*) AS one_to_one FROM hack.embeddings
 SELECT m.model, g.group_key, m.architecture, g.n_rows, m.params->>'epochs' AS epochs,
 	(g.metrics->>'final_loss')::float8 < (g.metrics->>'first_loss')::float8 AS loss_fell
 FROM hack.models m JOIN hack.model_groups g USING (model) ORDER BY 1, 2;
+-- a new lenet is the reference's (ReLU after each convolution): its blob is
+-- version 2, the u32 at byte 8 of the weights; 1.1's lenets, without those
+-- ReLUs, stay version 1 (doc/encoder.md)
+SELECT model, get_byte(weights, 8) AS blob_version FROM hack.model_groups WHERE model = 'synth';
 
 -- planted outliers are atypical: AUC of the norm above 0.9
 SELECT round(avg((o.norm > t.norm)::int)::numeric, 2) > 0.9 AS outliers_atypical

@@ -5,8 +5,9 @@
  * Design.  A model is a short list of layers over one flat parameter
  * array, so the optimiser and the serialiser each see a single vector.
  * Convolutions are valid (unpadded), stride 1, and always fused with a 2x2
- * max-pool and their bias: conv -> pool -> +bias, since a per-channel constant
- * commutes with max.  They run block by block over the batch: im2col of
+ * max-pool, their bias and their ReLU: conv -> pool -> +bias -> ReLU, the same
+ * as the reference's conv -> +bias -> ReLU -> pool since a per-channel
+ * constant and a monotone function both commute with max.  They run block by block over the batch: im2col of
  * `chunk` images (sized so the column matrix stays a few MB, in cache)
  * then one sgemm W[cout x K] * cols[K x chunk*P]; the backward pass
  * recomputes that block's im2col rather than keeping the whole batch's
@@ -110,6 +111,7 @@ add_conv(NnModel *m, int cout, int k, int *c, int *h, int *w,
 	l->w = *w;
 	l->oh = *h - k + 1;
 	l->ow = *w - k + 1;
+	l->relu = m->cfg.conv_relu;
 	l->in_size = (size_t) *c * *h * *w;
 	*c = cout;
 	*h = l->oh / 2;
@@ -170,6 +172,7 @@ nn_config_default(NnConfig *cfg, NnArch arch, int channels, int height,
 	cfg->dim = dim;
 	cfg->curvature = 1.0;
 	cfg->clip_r = NN_DEFAULT_CLIP_R;
+	cfg->conv_relu = true;
 }
 
 /* Validate a configuration before building from it. */
@@ -223,8 +226,11 @@ nn_config_check(const NnConfig *cfg, HackError *err)
 
 /*
  * Build the layer list of cfg's architecture; *np receives the parameter
- * count.  lenet is the HACK reference encoder (Caffe's LeNet without ReLU
- * after the convolutions, as in the paper's MNIST code).
+ * count.  lenet is the HACK reference encoder, layer for layer as in the
+ * authors' model.py: conv 20@5 -> ReLU -> pool -> conv 50@5 -> ReLU -> pool
+ * -> fc 100 ReLU -> fc 100 ReLU -> fc 64 -> linear to dim.  Without
+ * cfg->conv_relu (models of hack 1.1 and before) the convolutions have no
+ * ReLU, as that first version had.
  */
 static HackStatus
 build_layers(NnModel *m, size_t *np, HackError *err)
@@ -566,6 +572,14 @@ conv_forward(const NnModel *m, NnWork *wk, float *cols, float *convbuf,
 		nn_pool4_bias(convbuf, l->cout, (size_t) cnt * PP, b, &out,
 					  wk->argmax[li] + (out.data - wk->act[li + 1]));
 	}
+	/* once over the whole output, which is contiguous (cout x n x PP) */
+	if (l->relu)
+	{
+		float	   *y = wk->act[li + 1];
+
+		for (size_t j = 0; j < (size_t) n * l->out_size; j++)
+			y[j] = fmaxf(y[j], 0.0f);
+	}
 }
 
 /* Backward of one convolution: gradients of W, b and (unless first) input. */
@@ -581,6 +595,20 @@ conv_backward(const NnModel *m, NnWork *wk, float *cols, float *convbuf,
 	int			pw = l->ow / 2;
 	int			PP = ph * pw;
 
+	/*
+	 * ReLU mask from the output, before the bias sum and the pool routing:
+	 * where the pooled output is 0 the derivative is 0 (PyTorch's choice at
+	 * the kink), elsewhere the window's winner is the pre-ReLU one.
+	 */
+	if (l->relu)
+	{
+		const float *y = wk->act[li + 1];
+		float	   *dy = wk->dact[li + 1];
+
+		for (size_t j = 0; j < (size_t) n * l->out_size; j++)
+			if (!(y[j] > 0.0f))
+				dy[j] = 0.0f;
+	}
 	nn_sum_planes(wk->dact[li + 1], l->cout, (size_t) n * PP,
 				  (size_t) n * PP, grads + l->bias);
 	for (int n0 = 0; n0 < n; n0 += l->chunk)

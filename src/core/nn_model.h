@@ -60,11 +60,21 @@ typedef struct NnConfig
 	double		clip_r;			/* tangent norm cap; 0 = none */
 	int			n_hidden;		/* mlp only */
 	int			hidden[NN_MAX_HIDDEN];	/* mlp only */
+	/*
+	 * ReLU after each convolution, as the reference LeNet has; true for
+	 * every new model (nn_config_default).  False only for models read from
+	 * a version-1 blob (hack 1.1 and before), whose lenet had none, so that
+	 * they keep embedding as they were trained.  It also picks the blob
+	 * version written (nn_serial.c), so an mlp, which it does not change,
+	 * keeps its version too.
+	 */
+	bool		conv_relu;
 } NnConfig;
 
 typedef enum NnLayerKind
 {
-	NN_LAYER_CONV,				/* valid 2-D convolution, stride 1, 2x2 max-pool, bias */
+	NN_LAYER_CONV,				/* valid 2-D convolution, stride 1, 2x2 max-pool, bias,
+								 * optional ReLU */
 	NN_LAYER_FLATTEN,			/* CNHW -> one row per image */
 	NN_LAYER_LINEAR				/* y = x W^T + b, optional ReLU */
 } NnLayerKind;
@@ -81,7 +91,7 @@ typedef struct NnLayer
 				ow;				/* conv output plane, before pooling */
 	int			in,
 				out;			/* linear */
-	bool		relu;			/* linear: ReLU after */
+	bool		relu;			/* ReLU after (conv: after the bias) */
 	size_t		in_size;		/* floats per image in */
 	size_t		out_size;		/* floats per image out */
 	size_t		weight;			/* offset of W in the parameter array */

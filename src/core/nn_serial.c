@@ -4,7 +4,9 @@
  *
  * Layout, all integers and floats little-endian:
  *	 0	8 bytes		magic "HACKNN\032\n"
- *	 8	u32			format version (NN_BLOB_VERSION)
+ *	 8	u32			format version: 2 (NN_BLOB_VERSION), or 1 for a model
+ *					whose lenet has no ReLU after its convolutions
+ *					(NN_BLOB_VERSION_NO_CONV_RELU, hack 1.1 and before)
  *	12	u32			total length in bytes, checksum included
  *	16	u8 + bytes	architecture name ("lenet", "mlp")
  *		u32 x 4		channels, height, width, dim
@@ -157,7 +159,7 @@ nn_model_write(const NnModel *m, uint8_t *buf)
 
 	memcpy(p, nn_magic, 8);
 	p += 8;
-	put_u32(&p, NN_BLOB_VERSION);
+	put_u32(&p, m->cfg.conv_relu ? NN_BLOB_VERSION : NN_BLOB_VERSION_NO_CONV_RELU);
 	put_u32(&p, (uint32_t) len);
 	*p++ = (uint8_t) strlen(name);
 	memcpy(p, name, strlen(name));
@@ -283,12 +285,14 @@ nn_model_read(const uint8_t *buf, size_t len, NnModel **model, HackError *err)
 	uint64_t	np;
 	HackStatus	st;
 	HackError	sub;
+	uint32_t	version;
 
 	*model = NULL;
 	if (len < 8 + 4 + 4 + 4 || memcmp(buf, nn_magic, 8) != 0)
 		return corrupt(err, "bad magic number");
 	r.p += 8;
-	if (get_u32(&r) != NN_BLOB_VERSION)
+	version = get_u32(&r);
+	if (version != NN_BLOB_VERSION && version != NN_BLOB_VERSION_NO_CONV_RELU)
 		return corrupt(err, "unsupported format version");
 	if (get_u32(&r) != len)
 		return corrupt(err, "length mismatch");
@@ -301,6 +305,8 @@ nn_model_read(const uint8_t *buf, size_t len, NnModel **model, HackError *err)
 	}
 
 	memset(&cfg, 0, sizeof(cfg));
+	/* the only difference between the versions: old lenets keep their network */
+	cfg.conv_relu = version == NN_BLOB_VERSION;
 	namelen = (int) get_bytes(&r, 1);
 	if (!r.ok || r.end - r.p < namelen)
 		return corrupt(err, "truncated header");

@@ -11,7 +11,13 @@
 
 #include "nn_model.h"
 
-#define NN_BLOB_VERSION 1
+/*
+ * Version 2: the lenet has a ReLU after each convolution (NnConfig.conv_relu).
+ * Version 1 (hack 1.1 and before): the same layout, a lenet without them;
+ * still read, and written for models read from it.
+ */
+#define NN_BLOB_VERSION 2
+#define NN_BLOB_VERSION_NO_CONV_RELU 1
 
 extern uint32_t nn_crc32(const uint8_t *data, size_t len);
 extern size_t nn_model_blob_size(const NnModel *model);

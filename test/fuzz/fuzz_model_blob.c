@@ -5,7 +5,8 @@
  * Build with `make fuzz` (clang -fsanitize=fuzzer,address,undefined) and
  * run test/fuzz/bin/fuzz_model_blob [corpus dir].  Every input must either be
  * rejected with HACK_ERR_CORRUPT or load a model that serialises back to
- * the same bytes and runs a forward pass; anything else aborts.  Since
+ * the same bytes (so a version-1 blob stays version 1) and runs a forward
+ * pass; anything else aborts.  Since
  * random bytes almost never pass the checksum, half of the inputs get
  * their trailing CRC fixed up first so the fuzzer reaches the parser.
  */
@@ -44,6 +45,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		nn_model_write(m, again);
 		FUZZ_ASSERT(len == size && memcmp(again, buf, len) == 0);
+		/* only version 1 means a lenet without ReLU after its convolutions */
+		FUZZ_ASSERT(m->cfg.conv_relu == (buf[8] == NN_BLOB_VERSION));
+		FUZZ_ASSERT(m->cfg.arch != NN_ARCH_LENET ||
+					(m->layers[0].relu == m->cfg.conv_relu &&
+					 m->layers[1].relu == m->cfg.conv_relu));
 		if (in <= 4096)
 			FUZZ_ASSERT(nn_forward(m, x, 1, emb, &err) == HACK_OK);
 		free(again);

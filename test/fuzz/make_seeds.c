@@ -356,6 +356,12 @@ model_seeds(void)
 	/* the smallest lenet: 16 x 16 -> 12 -> 6 -> 2 -> 1 */
 	cfg = config(NN_ARCH_LENET, 1, 16, 2);
 	model_seed("lenet_16", &cfg);
+	/* version 1 (hack 1.1 and before): no ReLU after the convolutions */
+	cfg.conv_relu = false;
+	model_seed("lenet_16_v1", &cfg);
+	cfg = config(NN_ARCH_MLP, 1, 2, 2);
+	cfg.conv_relu = false;
+	model_seed("mlp_linear_v1", &cfg);
 	model_header_seed("lenet_too_small", "lenet", 8, 0);
 	model_header_seed("lenet_hidden", "lenet", 16, 1);
 	model_header_seed("mlp_no_params", "mlp", 2, 1);

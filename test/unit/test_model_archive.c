@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "model_archive.h"
+#include "nn_serial.h"
 
 /* A growable byte string. */
 typedef struct Bytes
@@ -1057,6 +1058,69 @@ test_free(void)
 	free(b.data);
 }
 
+/*
+ * An archive carries encoder blobs as they are: a version-1 lenet (hack
+ * 1.1 and before, no ReLU after its convolutions) and a version-2 one come
+ * back byte for byte and load as their own networks, which is what
+ * hack_import_model checks.
+ */
+static void
+test_encoder_versions(void)
+{
+	uint8_t    *blob[2];
+	size_t		blen[2];
+	HackArchiveGroup g[2] = {
+		{"v1", 2, "{}", 2, "{}", 2, 1, NULL, 0},
+		{"v2", 2, "{}", 2, "{}", 2, 1, NULL, 0},
+	};
+	HackArchive a = {"{}", 2, 2, g};
+	HackArchive back;
+	HackError	err;
+	size_t		len;
+	uint8_t    *buf;
+
+	for (int i = 0; i < 2; i++)
+	{
+		NnConfig	cfg;
+		NnModel    *m = NULL;
+
+		nn_config_default(&cfg, NN_ARCH_LENET, 1, 16, 16, 2);
+		cfg.conv_relu = i == 1;
+		CHECK(nn_model_create(&cfg, &m, &err) == HACK_OK);
+		if (m == NULL)
+			return;
+		nn_model_init(m, 3);
+		blen[i] = nn_model_blob_size(m);
+		blob[i] = malloc(blen[i]);
+		nn_model_write(m, blob[i]);
+		CHECK(blob[i][8] == (i == 1 ? NN_BLOB_VERSION : NN_BLOB_VERSION_NO_CONV_RELU));
+		nn_model_free(m);
+		g[i].weights = blob[i];
+		g[i].weights_len = blen[i];
+	}
+	CHECK(hack_archive_size(&a, &len, &err) == HACK_OK);
+	buf = malloc(len);
+	hack_archive_write(&a, buf);
+	CHECK(hack_archive_read(buf, len, &back, &err) == HACK_OK);
+	CHECK(back.n_groups == 2);
+	for (int i = 0; i < 2 && back.n_groups == 2; i++)
+	{
+		NnModel    *m = NULL;
+
+		CHECK(back.groups[i].weights_len == blen[i] &&
+			  memcmp(back.groups[i].weights, blob[i], blen[i]) == 0);
+		CHECK(nn_model_read(back.groups[i].weights, back.groups[i].weights_len, &m,
+							&err) == HACK_OK);
+		if (m != NULL)
+			CHECK(m->cfg.conv_relu == (i == 1) && m->layers[0].relu == (i == 1));
+		nn_model_free(m);
+	}
+	hack_archive_free(&back);
+	free(buf);
+	free(blob[0]);
+	free(blob[1]);
+}
+
 void		suite_model_archive(void);
 
 void
@@ -1064,6 +1128,7 @@ suite_model_archive(void)
 {
 	RUN(test_crc32c);
 	RUN(test_round_trip);
+	RUN(test_encoder_versions);
 	RUN(test_smallest);
 	RUN(test_max_text);
 	RUN(test_max_groups);
