@@ -42,14 +42,14 @@ hack_direction_cells(const double *points, int n, int dim, int k,
 	double	   *nearest;
 	bool	   *picked;
 
-	if (dim < 1 || dim > HACK_MAX_DIM)
-		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
-							  "dimension must be between 1 and %d, got %d",
-							  HACK_MAX_DIM, dim);
 	if (k < 1 || k > n)
 		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
 							  "k must be between 1 and the number of points %d, got %d",
 							  n, k);
+	if (dim < 1 || dim > HACK_MAX_DIM)
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "dimension must be between 1 and %d, got %d",
+							  HACK_MAX_DIM, dim);
 	u = malloc(sizeof(double) * (size_t) n * dim);
 	nearest = malloc(sizeof(double) * (size_t) n);
 	picked = calloc((size_t) n, sizeof(bool));
