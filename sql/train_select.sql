@@ -22,26 +22,20 @@ SELECT * FROM hack_select('nope', 0.1);
 SELECT * FROM hack_select('synth', NULL);
 
 -- diverse: in the disc and on the line, the sectors of the first two coordinates' angle, as
--- before 1.2 (old_diverse is that query); above two dimensions, the cells of directions
+-- before 1.2 (old_diverse says it another way); above two dimensions, the cells of directions
 -- spread by farthest-point sampling
-CREATE FUNCTION old_diverse(m text, fraction double precision)
+CREATE FUNCTION old_diverse(m text, f double precision)
 RETURNS TABLE (group_key text, id bigint, norm double precision, rank integer) LANGUAGE sql AS $$
-	WITH e AS (
-		SELECT e.group_key, e.id, e.norm, count(*) OVER (PARTITION BY e.group_key) AS n,
-			atan2(x[2], x[1]) AS angle
-		FROM hack.embeddings e, LATERAL (SELECT e.embedding::double precision[] AS x) c
+	WITH g AS (SELECT e.group_key, ceil(f * count(*)) AS k FROM hack.embeddings e WHERE e.model = m GROUP BY 1),
+	c AS (SELECT e.group_key, e.id, e.norm, g.k,
+			floor((atan2(x[2], x[1]) + pi()) / (2 * pi()) * g.k) AS sector
+		FROM hack.embeddings e JOIN g USING (group_key), LATERAL (SELECT e.embedding::float8[] AS x) p
 		WHERE e.model = m),
-	s AS (
-		SELECT e.*, ceil(fraction * e.n) AS k,
-			row_number() OVER (PARTITION BY e.group_key,
-				floor((e.angle + pi()) / (2 * pi()) * ceil(fraction * e.n))
-				ORDER BY e.norm DESC, e.id) AS in_sector
-		FROM e),
-	o AS (
-		SELECT s.*, row_number() OVER (PARTITION BY s.group_key
-			ORDER BY (s.in_sector > 1), s.norm DESC, s.id) AS r
-		FROM s)
-	SELECT o.group_key, o.id, o.norm, o.r::integer FROM o WHERE o.r <= o.k
+	t AS (SELECT c.*, c.id = first_value(c.id) OVER (PARTITION BY c.group_key, c.sector
+			ORDER BY c.norm DESC, c.id) AS heads FROM c)
+	SELECT q.group_key, q.id, q.norm, q.r::integer FROM (SELECT t.*,
+		row_number() OVER (PARTITION BY t.group_key ORDER BY NOT t.heads, t.norm DESC, t.id) AS r FROM t) q
+	WHERE q.r <= q.k
 $$;
 CREATE FUNCTION same_as_old(m text, fraction double precision) RETURNS boolean LANGUAGE sql AS $$
 	SELECT (SELECT array_agg(s ORDER BY s.group_key, s.rank) FROM hack_select(m, fraction, 'diverse') s)

@@ -36,18 +36,18 @@ dir_dot(const double *a, const double *b, int dim)
 static void
 test_against_recomputation(void)
 {
-	int			dims[] = {3, 8};
-	int			n = 60;
+	enum
+	{
+		n = 60
+	};
+	double		x[n * 8];
+	int			centre[n],
+				cell[n];
 	UnitRng		rng = {23};
-	double	   *x = malloc(sizeof(double) * n * 8);
-	int		   *centre = malloc(sizeof(int) * n);
-	int		   *cell = malloc(sizeof(int) * n);
 	HackError	err;
 
-	for (int t = 0; t < 2; t++)
+	for (int dim = 3; dim <= 8; dim += 5)
 	{
-		int			dim = dims[t];
-
 		for (int i = 0; i < n * dim; i++)
 			x[i] = unit_rng_normal(&rng) * 0.2;
 		for (int k = 1; k <= n; k += 11)
@@ -93,9 +93,6 @@ test_against_recomputation(void)
 				CHECK(cell[centre[q]] == q);
 		}
 	}
-	free(x);
-	free(centre);
-	free(cell);
 }
 
 /*
@@ -147,34 +144,37 @@ test_repeats_and_origin(void)
 	CHECK(cell[0] == 0 && cell[1] == 1 && cell[2] == 2 && cell[3] == 3);
 }
 
-/* k outside [1, n] and bad dimensions are parameter errors. */
+/* k outside [1, n] and bad dimensions are parameter errors, each saying so. */
 static void
 test_bad_parameters(void)
 {
-	double		x[6] = {0.1, 0.2, 0.3, 0.1, 0.2, 0.3};
-	int			centre[3],
-				cell[3];
+	static const struct
+	{
+		int			n,
+					dim,
+					k;
+		const char *message;
+	}			bad[] = {
+		{2, 3, 0, "k must be between 1 and the number of points 2, got 0"},
+		{2, 3, 3, "k must be between 1 and the number of points 2, got 3"},
+		{0, 3, 1, "k must be between 1 and the number of points 0, got 1"},
+		{2, 0, 1, "dimension must be between 1 and 1024, got 0"},
+		{1, 1025, 1, "dimension must be between 1 and 1024, got 1025"},
+	};
+	double		x[6] = {0.1, 0.2, 0.3, -0.1, 0.2, 0.3};
+	int			centre[6],
+				cell[6];
 	HackError	err;
 
-	CHECK(hack_direction_cells(x, 2, 3, 0, centre, cell, NULL, NULL, &err) == HACK_ERR_PARAMETER);
-	CHECK(strcmp(err.message, "k must be between 1 and the number of points 2, got 0") == 0);
-	CHECK(hack_direction_cells(x, 2, 3, 3, centre, cell, NULL, NULL, &err) == HACK_ERR_PARAMETER);
-	CHECK(hack_direction_cells(x, 0, 3, 1, centre, cell, NULL, NULL, &err) == HACK_ERR_PARAMETER);
-	CHECK(hack_direction_cells(x, 2, 0, 1, centre, cell, NULL, NULL, &err) == HACK_ERR_PARAMETER);
-	CHECK(strcmp(err.message, "dimension must be between 1 and 1024, got 0") == 0);
+	for (size_t i = 0; i < lengthof(bad); i++)
+	{
+		CHECK(hack_direction_cells(x, bad[i].n, bad[i].dim, bad[i].k, centre,
+								   cell, NULL, NULL, &err) == HACK_ERR_PARAMETER);
+		CHECK(strcmp(err.message, bad[i].message) == 0);
+	}
 	/* one dimension: the two signs */
-	CHECK(hack_direction_cells(x, 2, 1, 2, centre, cell, NULL, NULL, &err) == HACK_OK);
-	CHECK(centre[0] == 0 && centre[1] == 1);
-}
-
-/* Progress callback: counts its calls in *arg, says stop at the third. */
-static bool
-stop_at_three(void *arg, double done, double total)
-{
-	int		   *calls = arg;
-
-	CHECK(done >= 1 && done <= total);
-	return ++*calls < 3;
+	CHECK(hack_direction_cells(x, 6, 1, 2, centre, cell, NULL, NULL, &err) == HACK_OK);
+	CHECK(centre[0] == 0 && centre[1] == 3);
 }
 
 /* The callback is called once a pick and stops the sampling. */
@@ -187,7 +187,7 @@ test_interrupt(void)
 	int			calls = 0;
 	HackError	err;
 
-	CHECK(hack_direction_cells(x, 5, 2, 5, centre, cell, stop_at_three, &calls,
+	CHECK(hack_direction_cells(x, 5, 2, 5, centre, cell, unit_stop_at_three, &calls,
 							   &err) == HACK_ERR_INTERRUPTED);
 	CHECK(calls == 3 && err.status == HACK_ERR_INTERRUPTED);
 }
