@@ -1,4 +1,4 @@
--- hack--1.1--1.2.sql: one naming scheme for the SQL functions (doc/reference.md, "Names")
+-- hack--1.1--1.2.sql: one naming scheme for the SQL functions (doc/reference.md, "Names"); hack_select(..., 'diverse') above two dimensions
 \echo Use "ALTER EXTENSION hack UPDATE TO '1.2'" to load this file. \quit
 
 ------------------------------------------------------------------------
@@ -85,6 +85,107 @@ COMMENT ON FUNCTION hungarian(double precision[], boolean) IS 'deprecated name (
 COMMENT ON FUNCTION hungarian_agg_accum(internal, bigint, bigint, double precision) IS 'deprecated name (hack 1.2): use hack_hungarian_agg_accum';
 COMMENT ON FUNCTION hungarian_agg_final(internal) IS 'deprecated name (hack 1.2): use hack_hungarian_agg_final';
 COMMENT ON AGGREGATE hungarian_agg(bigint, bigint, double precision) IS 'deprecated name (hack 1.2): use hack_hungarian_agg';
+
+------------------------------------------------------------------------
+-- hack_select(..., 'diverse') above two dimensions: the first two
+-- coordinates' angle left the others out, so the sectors there are the
+-- cells of directions spread by farthest-point sampling
+-- (poincare_direction_cells); in the disc and on the line it returns what
+-- it did.  The same text as sql/hack.sql.
+------------------------------------------------------------------------
+
+CREATE FUNCTION poincare_direction_cells(points poincare_point[], k integer)
+	RETURNS integer[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION poincare_direction_cells(poincare_point[], integer) IS
+	'for each point, the number (from 1, in pick order) of the nearest of k directions spread by farthest-point sampling of the unit directions x / |x|, the first point''s first; hack_select''s sectors above two dimensions';
+
+CREATE OR REPLACE FUNCTION hack_select(model text, fraction double precision, mode text DEFAULT 'typical')
+	RETURNS TABLE (group_key text, id bigint, norm double precision, rank integer)
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	model_dim integer;
+BEGIN
+	IF model IS NULL OR fraction IS NULL OR mode IS NULL THEN
+		RAISE EXCEPTION 'hack_select arguments must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	IF NOT (fraction > 0 AND fraction <= 1) THEN
+		RAISE EXCEPTION 'fraction must be in (0, 1], got %', fraction USING ERRCODE = '22023';
+	END IF;
+	IF mode NOT IN ('typical', 'atypical', 'diverse') THEN
+		RAISE EXCEPTION 'mode must be typical, atypical or diverse, not "%"', mode USING ERRCODE = '22023';
+	END IF;
+	SELECT m.dim INTO model_dim FROM hack.models m WHERE m.model = hack_select.model;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704';
+	END IF;
+	IF mode IN ('typical', 'atypical') THEN
+		RETURN QUERY
+		SELECT s.group_key, s.id, s.norm, s.r::integer FROM (
+			SELECT e.group_key, e.id, e.norm,
+				row_number() OVER (PARTITION BY e.group_key ORDER BY
+					CASE WHEN mode = 'typical' THEN e.norm ELSE -e.norm END, e.id) AS r,
+				count(*) OVER (PARTITION BY e.group_key) AS n
+			FROM hack.embeddings e WHERE e.model = hack_select.model) s
+		WHERE s.r <= ceil(fraction * s.n)
+		ORDER BY s.group_key, s.r;
+	ELSIF model_dim <= 2 THEN
+		-- diverse in the disc (or on the line): k = ceil(fraction n) equal sectors
+		-- of angle; the largest-norm row of each sector first, then the
+		-- largest-norm rows left
+		RETURN QUERY
+		WITH e AS (
+			SELECT e.group_key, e.id, e.norm,
+				count(*) OVER (PARTITION BY e.group_key) AS n,
+				atan2(x[2], x[1]) AS angle
+			FROM hack.embeddings e,
+				LATERAL (SELECT e.embedding::double precision[] AS x) c
+			WHERE e.model = hack_select.model),
+		s AS (
+			SELECT e.*, ceil(fraction * e.n) AS k,
+				row_number() OVER (PARTITION BY e.group_key,
+					floor((e.angle + pi()) / (2 * pi()) * ceil(fraction * e.n))
+					ORDER BY e.norm DESC, e.id) AS in_sector
+			FROM e),
+		o AS (
+			SELECT s.*, row_number() OVER (PARTITION BY s.group_key
+				ORDER BY (s.in_sector > 1), s.norm DESC, s.id) AS r
+			FROM s)
+		SELECT o.group_key, o.id, o.norm, o.r::integer FROM o WHERE o.r <= o.k
+		ORDER BY o.group_key, o.r;
+	ELSE
+		-- diverse above two dimensions: the k sectors are the cells of k
+		-- directions spread by farthest-point sampling, the largest-norm row's
+		-- first (rows go in by norm DESC, id, so the order of the picks and
+		-- their ties depend on the data only); then as in the disc
+		RETURN QUERY
+		WITH g AS (
+			SELECT e.group_key,
+				array_agg(e.id ORDER BY e.norm DESC, e.id) AS ids,
+				array_agg(e.norm ORDER BY e.norm DESC, e.id) AS norms,
+				array_agg(e.embedding ORDER BY e.norm DESC, e.id) AS points,
+				ceil(fraction * count(*))::integer AS k
+			FROM hack.embeddings e WHERE e.model = hack_select.model
+			GROUP BY e.group_key),
+		s AS (
+			SELECT g.group_key, g.k, c.id, c.norm, c.ord,
+				row_number() OVER (PARTITION BY g.group_key, c.cell ORDER BY c.ord) AS in_sector
+			FROM g, LATERAL unnest(g.ids, g.norms,
+				@extschema@.poincare_direction_cells(g.points, g.k))
+				WITH ORDINALITY AS c(id, norm, cell, ord)),
+		o AS (
+			SELECT s.*, row_number() OVER (PARTITION BY s.group_key
+				ORDER BY (s.in_sector > 1), s.ord) AS r
+			FROM s)
+		SELECT o.group_key, o.id, o.norm, o.r::integer FROM o WHERE o.r <= o.k
+		ORDER BY o.group_key, o.r;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION hack_select(text, double precision, text) IS
+	'the fraction of each group''s rows that are most typical (smallest norm), most atypical (largest norm) or atypical and diverse (largest norm per sector: equal angular sectors in the disc, above two dimensions the cells of directions spread by farthest-point sampling)';
 
 ------------------------------------------------------------------------
 -- 1.1 dropped 1.0's hack.models, but a dropped table is not taken out of

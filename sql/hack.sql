@@ -662,11 +662,19 @@ COMMENT ON FUNCTION hack_nn_selftest() IS 'smoke test of the encoder engine: a s
 -- Selection: which rows are typical, atypical, diverse
 ------------------------------------------------------------------------
 
+CREATE FUNCTION poincare_direction_cells(points poincare_point[], k integer)
+	RETURNS integer[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION poincare_direction_cells(poincare_point[], integer) IS
+	'for each point, the number (from 1, in pick order) of the nearest of k directions spread by farthest-point sampling of the unit directions x / |x|, the first point''s first; hack_select''s sectors above two dimensions';
+
 CREATE FUNCTION hack_select(model text, fraction double precision, mode text DEFAULT 'typical')
 	RETURNS TABLE (group_key text, id bigint, norm double precision, rank integer)
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	model_dim integer;
 BEGIN
 	IF model IS NULL OR fraction IS NULL OR mode IS NULL THEN
 		RAISE EXCEPTION 'hack_select arguments must not be NULL' USING ERRCODE = '22004';
@@ -677,7 +685,8 @@ BEGIN
 	IF mode NOT IN ('typical', 'atypical', 'diverse') THEN
 		RAISE EXCEPTION 'mode must be typical, atypical or diverse, not "%"', mode USING ERRCODE = '22023';
 	END IF;
-	IF NOT EXISTS (SELECT FROM hack.models m WHERE m.model = hack_select.model) THEN
+	SELECT m.dim INTO model_dim FROM hack.models m WHERE m.model = hack_select.model;
+	IF NOT FOUND THEN
 		RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704';
 	END IF;
 	IF mode IN ('typical', 'atypical') THEN
@@ -690,9 +699,10 @@ BEGIN
 			FROM hack.embeddings e WHERE e.model = hack_select.model) s
 		WHERE s.r <= ceil(fraction * s.n)
 		ORDER BY s.group_key, s.r;
-	ELSE
-		-- diverse: k = ceil(fraction n) equal sectors of angle; the largest-norm row
-		-- of each sector first, then the largest-norm rows left
+	ELSIF model_dim <= 2 THEN
+		-- diverse in the disc (or on the line): k = ceil(fraction n) equal sectors
+		-- of angle; the largest-norm row of each sector first, then the
+		-- largest-norm rows left
 		RETURN QUERY
 		WITH e AS (
 			SELECT e.group_key, e.id, e.norm,
@@ -713,11 +723,37 @@ BEGIN
 			FROM s)
 		SELECT o.group_key, o.id, o.norm, o.r::integer FROM o WHERE o.r <= o.k
 		ORDER BY o.group_key, o.r;
+	ELSE
+		-- diverse above two dimensions: the k sectors are the cells of k
+		-- directions spread by farthest-point sampling, the largest-norm row's
+		-- first (rows go in by norm DESC, id, so the order of the picks and
+		-- their ties depend on the data only); then as in the disc
+		RETURN QUERY
+		WITH g AS (
+			SELECT e.group_key,
+				array_agg(e.id ORDER BY e.norm DESC, e.id) AS ids,
+				array_agg(e.norm ORDER BY e.norm DESC, e.id) AS norms,
+				array_agg(e.embedding ORDER BY e.norm DESC, e.id) AS points,
+				ceil(fraction * count(*))::integer AS k
+			FROM hack.embeddings e WHERE e.model = hack_select.model
+			GROUP BY e.group_key),
+		s AS (
+			SELECT g.group_key, g.k, c.id, c.norm, c.ord,
+				row_number() OVER (PARTITION BY g.group_key, c.cell ORDER BY c.ord) AS in_sector
+			FROM g, LATERAL unnest(g.ids, g.norms,
+				@extschema@.poincare_direction_cells(g.points, g.k))
+				WITH ORDINALITY AS c(id, norm, cell, ord)),
+		o AS (
+			SELECT s.*, row_number() OVER (PARTITION BY s.group_key
+				ORDER BY (s.in_sector > 1), s.ord) AS r
+			FROM s)
+		SELECT o.group_key, o.id, o.norm, o.r::integer FROM o WHERE o.r <= o.k
+		ORDER BY o.group_key, o.r;
 	END IF;
 END
 $$;
 COMMENT ON FUNCTION hack_select(text, double precision, text) IS
-	'the fraction of each group''s rows that are most typical (smallest norm), most atypical (largest norm) or atypical and diverse (largest norm per angular sector)';
+	'the fraction of each group''s rows that are most typical (smallest norm), most atypical (largest norm) or atypical and diverse (largest norm per sector: equal angular sectors in the disc, above two dimensions the cells of directions spread by farthest-point sampling)';
 
 CREATE FUNCTION hack_knn_density(model text, k integer DEFAULT 10)
 	RETURNS TABLE (group_key text, id bigint, norm double precision, knn_radius double precision, density double precision)

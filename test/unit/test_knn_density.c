@@ -120,16 +120,6 @@ test_bad_parameters(void)
 	CHECK(kth[0] == kth[1] && kth[0] == hyp_distance(x, x + 1, 1, 1.0));
 }
 
-/* Progress callback: counts its calls in *arg, says stop at the third. */
-static bool
-stop_at_three(void *arg, double done, double total)
-{
-	int		   *calls = arg;
-
-	CHECK(done >= 1 && done <= total);
-	return ++*calls < 3;
-}
-
 /* The callback is called once a point and stops the estimate. */
 static void
 test_interrupt(void)
@@ -140,7 +130,7 @@ test_interrupt(void)
 	HackError	err;
 	int			calls = 0;
 
-	CHECK(hack_knn_density_points(x, 5, 2, 2, kth, density, stop_at_three,
+	CHECK(hack_knn_density_points(x, 5, 2, 2, kth, density, unit_stop_at_three,
 								  &calls, &err) == HACK_ERR_INTERRUPTED);
 	CHECK(calls == 3 && err.status == HACK_ERR_INTERRUPTED);
 }

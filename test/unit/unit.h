@@ -81,4 +81,17 @@ unit_rng_normal(UnitRng *r)
 	return hack_rng_normal(&r->state);
 }
 
+/*
+ * A progress callback that counts its calls in *(int *) arg and says stop
+ * at the third, for the tests that a core loop calls back and unwinds.
+ */
+static inline bool
+unit_stop_at_three(void *arg, double done, double total)
+{
+	int		   *calls = arg;
+
+	CHECK(done >= 1 && done <= total);
+	return ++*calls < 3;
+}
+
 #endif							/* HACK_UNIT_H */
