@@ -39,6 +39,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -142,12 +143,40 @@ catalog_changed(void)
 	CacheInvalidateRelcacheByRelid(catalog_relid("models"));
 }
 
+/*
+ * The local transaction that last wrote the catalogue.  SPI's read-only
+ * mode reads with the snapshot of the statement that called us, which in
+ * an atomic CALL (in a transaction block, a function, a multi-statement
+ * command) is older than the rows the job has just written: a read in the
+ * transaction that wrote runs as an ordinary SPI command instead (a command
+ * counter increment and a fresh snapshot), so it sees them.
+ */
+static LocalTransactionId catalog_written_lxid = InvalidLocalTransactionId;
+
+static void
+catalog_wrote(void)
+{
+	catalog_written_lxid = MyProc->lxid;
+}
+
+/* May a read of the catalogue use SPI's read-only mode? */
+static bool
+catalog_read_only(void)
+{
+	return catalog_written_lxid != MyProc->lxid;
+}
+
 /* Run one statement with arguments; error unless SPI returns expected. */
 static void
 spi_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
 		bool read_only, int expected)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0);
+	int			rc;
+
+	if (!read_only)
+		catalog_wrote();
+	rc = SPI_execute_with_args(sql, nargs, types, values, nulls,
+							   read_only && catalog_read_only(), 0);
 
 	if (rc != expected)
 		elog(ERROR, "hack: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
@@ -965,6 +994,7 @@ catalog_embeddings_upsert(const CatalogModel *m, const char *group, int n, const
 			SPI_freeplan(upsert_plan);
 		upsert_plan = plan;
 	}
+	catalog_wrote();
 	rc = SPI_execute_plan(upsert_plan, v, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not upsert embeddings: %s", SPI_result_code_string(rc));
