@@ -30,11 +30,17 @@ from scipy.optimize import linear_sum_assignment
 DATA = "/usr/share/datasets/fashion-mnist"
 
 
-def load_class(label, n):
+def load_all():
+    """The 60,000 training images (uint8, n x 28 x 28) and their labels."""
     with gzip.open(os.path.join(DATA, "train-images-idx3-ubyte.gz")) as f:
         images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28)
     with gzip.open(os.path.join(DATA, "train-labels-idx1-ubyte.gz")) as f:
         labels = np.frombuffer(f.read(), np.uint8, offset=8)
+    return images, labels
+
+
+def load_class(label, n):
+    images, labels = load_all()
     return images[labels == label][:n]
 
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# test/bench/fidelity.sh: planted typical and atypical Fashion-MNIST images,
+# ranked by hack_train (defaults, each reference setting alone, all of them)
+# and by a PyTorch port of the reference (test/bench/hack_reference.py).
+# Not part of CI.  Builds and installs the extension for $HACK_PGBIN's
+# PostgreSQL, runs a throwaway cluster and prints one table; see
+# doc/training.md#fidelity-benchmark.  Knobs (environment):
+#
+#   HACK_FID_CLASSES  labels trained, each as its own group (0,1,7)
+#   HACK_FID_N        normal images per class (1000)
+#   HACK_FID_EPOCHS   epochs of every training (20; the paper: 200)
+#   HACK_FID_SEEDS    seeds 1..S (3)
+#   HACK_FID_PLANT    blends and outliers, each as a fraction of N (0.05)
+#   HACK_FID_THREADS  BLAS / torch threads (2)
+#
+# Needs python3-torch, python3-scipy and dataset-fashion-mnist.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. test/lib/common.sh
+make -s PG_CONFIG="$HACK_PGBIN/pg_config" >/dev/null
+make -s PG_CONFIG="$HACK_PGBIN/pg_config" install >/dev/null
+unset HACK_CLUSTER_DIR
+hack_start_cluster
+trap hack_stop_cluster EXIT
+psql -X -q -c "CREATE EXTENSION hack"
+/usr/bin/python3 test/bench/fidelity.py
