@@ -13,10 +13,12 @@
 #   HACK_FID_PLANT    blends and outliers, each as a fraction of N (0.05)
 #   HACK_FID_THREADS  BLAS / torch threads (2)
 #
-# Needs python3-torch, python3-scipy and dataset-fashion-mnist.
+# Installs (as root) python3-torch and dataset-fashion-mnist besides the
+# packages of test/lib/common.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib/common.sh
+hack_install_deps python3-torch dataset-fashion-mnist
 make -s PG_CONFIG="$HACK_PGBIN/pg_config" >/dev/null
 make -s PG_CONFIG="$HACK_PGBIN/pg_config" install >/dev/null
 unset HACK_CLUSTER_DIR

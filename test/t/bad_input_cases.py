@@ -391,7 +391,7 @@ def model_blobs():
         struct.pack_into(fmt, b, off, value)
         return crc_fix(b)
 
-    embed_with(put(8, "<I", 2), "XX001")                # version
+    embed_with(put(8, "<I", 3), "XX001")                # version (1 and 2 are known)
     embed_with(put(12, "<I", len(blob) + 1), "XX001")   # length
     embed_with(put(16, "<B", 200), "XX001")             # name length past the end
     embed_with(put(16, "<B", 0), "XX001")

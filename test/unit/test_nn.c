@@ -972,10 +972,14 @@ test_nn_serial_version_1(void)
 	for (int i = 0; i < 3 * 256; i++)
 		x[i] = (float) hack_rng_uniform(&st);
 	CHECK(nn_forward(r, x, 3, e, NULL) == HACK_OK);
-	/* bit-identical on the machine that printed them; sgemm may round otherwise */
+	/*
+	 * bit-identical on the machine that printed them; another sgemm kernel
+	 * (another CPU, or valgrind's, which lacks AVX-512) rounds the float32
+	 * sums otherwise, far below what the convolutions' ReLUs change (> 1e-4)
+	 */
 	for (int i = 0; i < 6; i++)
 		diff = fmax(diff, fabs(e[i] - want[i]));
-	CHECK(diff <= 1e-9);
+	CHECK(diff <= 1e-6);
 	if (getenv("HACK_NN_VERBOSE"))
 		fprintf(stderr, "    version 1 embedding difference %g\n", diff);
 	nn_model_free(r);
