@@ -102,7 +102,7 @@ def run_ours(table, params, seed, n):
     """Norms in id order and seconds, or (None, SQLSTATE) when hack_train
     rejects the parameters (42883: this install has no such parameter)."""
     extra = (", " + params) if params else ""
-    call = ("CALL hack_train(model => 'fid', source => '%s', group_column => 'cls', "
+    call = ("CALL hack_train(model => 'fid', source => '%s', group_column => 'cls', format => 'u8', "
             "epochs => %d, seed => %d%s)" % (table, EPOCHS, seed, extra))
     t0 = time.time()
     r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose",
