@@ -17,12 +17,6 @@
 # packages of test/lib/common.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-. test/lib/common.sh
-hack_install_deps python3-torch dataset-fashion-mnist
-make -s PG_CONFIG="$HACK_PGBIN/pg_config" >/dev/null
-make -s PG_CONFIG="$HACK_PGBIN/pg_config" install >/dev/null
-unset HACK_CLUSTER_DIR
-hack_start_cluster
-trap hack_stop_cluster EXIT
-psql -X -q -c "CREATE EXTENSION hack"
+. test/bench/lib.sh
+bench_cluster python3-torch dataset-fashion-mnist
 /usr/bin/python3 test/bench/fidelity.py

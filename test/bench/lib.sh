@@ -1,5 +1,8 @@
-# test/bench/lib.sh: helpers of the SQL benchmarks (source it after setting DB).
+# test/bench/lib.sh: helpers of the benchmarks (source it; the SQL ones set DB).
 #
+# bench_cluster PKG...  installs the Debian packages PKG (as root) besides
+#              test/lib/common.sh's, builds and installs the extension, starts
+#              a throwaway cluster (stopped on exit) with hack in postgres
 # q SQL        runs one statement in $DB (QOPTS: extra server options), tuples only
 # ms SQL       the milliseconds q SQL took
 # rate N MS    N rows in MS milliseconds as rows per second
@@ -22,4 +25,14 @@ CREATE EXTENSION hack;
 $BENCH_POOL
 $1
 SQL
+}
+bench_cluster() {	# bench_cluster PKG...: a throwaway cluster with hack, for one bench
+	. test/lib/common.sh
+	hack_install_deps "$@"
+	make -s PG_CONFIG="$HACK_PGBIN/pg_config" >/dev/null
+	make -s PG_CONFIG="$HACK_PGBIN/pg_config" install >/dev/null
+	unset HACK_CLUSTER_DIR
+	hack_start_cluster
+	trap hack_stop_cluster EXIT
+	psql -X -q -c "CREATE EXTENSION hack"
 }

@@ -30,13 +30,19 @@ from scipy.optimize import linear_sum_assignment
 DATA = "/usr/share/datasets/fashion-mnist"
 
 
-def load_all():
-    """The 60,000 training images (uint8, n x 28 x 28) and their labels."""
-    with gzip.open(os.path.join(DATA, "train-images-idx3-ubyte.gz")) as f:
+def load_split(split="train"):
+    """The images (uint8, n x 28 x 28) and labels of Fashion-MNIST's split
+    "train" (60,000) or "t10k" (the 10,000 test images)."""
+    with gzip.open(os.path.join(DATA, "%s-images-idx3-ubyte.gz" % split)) as f:
         images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28)
-    with gzip.open(os.path.join(DATA, "train-labels-idx1-ubyte.gz")) as f:
+    with gzip.open(os.path.join(DATA, "%s-labels-idx1-ubyte.gz" % split)) as f:
         labels = np.frombuffer(f.read(), np.uint8, offset=8)
     return images, labels
+
+
+def load_all():
+    """The 60,000 training images and their labels."""
+    return load_split("train")
 
 
 def load_class(label, n):
