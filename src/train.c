@@ -233,23 +233,6 @@ parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	}
 }
 
-/*
- * Which input normalisation a network has: 'none' stores mean 0 and the
- * encoding's scale as its deviation (nn_raw_scale), a fitted one the
- * group's statistics.  Derived from the network, not the arguments, since
- * resume keeps the stored normalisation whatever was asked.
- */
-static const char *
-normalise_name(const NnModel *net, HackImageFormat format)
-{
-	float		scale = nn_raw_scale(format);
-
-	for (int c = 0; c < net->cfg.channels; c++)
-		if (net->mean[c] != 0.0f || net->std[c] != scale)
-			return "group";
-	return "none";
-}
-
 /* The parameters as stored in hack.models.params. */
 static char *
 params_json(const TrainArgs *a, const NnModel *net)
@@ -274,7 +257,7 @@ params_json(const TrainArgs *a, const NnModel *net)
 					 "\"riemannian_grad\": %s, \"normalise\": \"%s\", \"lr_floor\": %.17g,"
 					 " \"lr_schedule\": \"%s\", \"reassign_phase\": %d, \"id_column\": ",
 					 a->params.riemannian_grad ? "true" : "false",
-					 normalise_name(net, a->def.format), a->lr_floor,
+					 nn_normalisation_is_raw(net, a->def.format) ? "none" : "group", a->lr_floor,
 					 a->params.lr_schedule == HACK_LR_EPOCH ? "epoch" : "step",
 					 a->params.reassign_phase);
 	/* how later jobs (hack_refresh, the trigger) read the source */
@@ -432,14 +415,7 @@ train_group(TrainArgs *a, TrainRun *run)
 			{
 				nn_model_init(net, a->params.seed);
 				if (a->normalise_none)
-				{
-					float		mean[NN_MAX_CHANNELS] = {0};
-					float		sd[NN_MAX_CHANNELS];
-
-					for (int c = 0; c < a->cfg.channels; c++)
-						sd[c] = nn_raw_scale(a->def.format);
-					st = nn_set_normalisation(net, mean, sd, &err);
-				}
+					st = nn_set_raw_normalisation(net, a->def.format, &err);
 				else
 					st = nn_fit_normalisation(net, g.images, g.n, &err);
 			}

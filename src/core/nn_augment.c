@@ -46,6 +46,31 @@ nn_raw_scale(HackImageFormat format)
 	return format == HACK_IMAGE_U8 ? 255.0f : 1.0f;
 }
 
+/* Store normalise => 'none': mean 0 and nn_raw_scale(format) per channel. */
+HackStatus
+nn_set_raw_normalisation(NnModel *m, HackImageFormat format, HackError *err)
+{
+	float		mean[NN_MAX_CHANNELS] = {0};
+	float		sd[NN_MAX_CHANNELS];
+
+	for (int c = 0; c < m->cfg.channels; c++)
+		sd[c] = nn_raw_scale(format);
+	return nn_set_normalisation(m, mean, sd, err);
+}
+
+/*
+ * Does the model hold what nn_set_raw_normalisation stores?  Read off the
+ * network, not the arguments, since resume keeps the stored normalisation.
+ */
+bool
+nn_normalisation_is_raw(const NnModel *m, HackImageFormat format)
+{
+	for (int c = 0; c < m->cfg.channels; c++)
+		if (m->mean[c] != 0.0f || m->std[c] != nn_raw_scale(format))
+			return false;
+	return true;
+}
+
 /*
  * Measure the per-channel mean and standard deviation of n raw NCHW
  * training images and store them in the model (a constant channel gets

@@ -23,6 +23,9 @@ extern HackStatus nn_set_normalisation(NnModel *model, const float *mean,
 extern HackStatus nn_fit_normalisation(NnModel *model, const float *x,
 									   size_t n, HackError *err);
 extern float nn_raw_scale(HackImageFormat format);
+extern HackStatus nn_set_raw_normalisation(NnModel *model, HackImageFormat format,
+										   HackError *err);
+extern bool nn_normalisation_is_raw(const NnModel *model, HackImageFormat format);
 extern void nn_augment(const float *x, float *out, size_t n, int c, int h,
 					   int w, const NnAugment *opt, NnRng *rng);
 

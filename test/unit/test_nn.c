@@ -1123,6 +1123,34 @@ test_nn_config_default(void)
 	CHECK(nn_config_check(&cfg, &err) == HACK_OK);
 }
 
+/*
+ * normalise => 'none': mean 0 and the encoding's scale (u8 pixels / 255,
+ * f32 as stored), recognised as such; a fitted normalisation is not.
+ */
+static void
+test_nn_raw_normalisation(void)
+{
+	NnModel    *m = make_model(NN_ARCH_LENET, 3, 28, 28, 2, 1);
+	HackError	err;
+	UnitRng		rng = {11};
+	float	   *x;
+
+	if (m == NULL)
+		return;
+	CHECK(nn_set_raw_normalisation(m, HACK_IMAGE_U8, &err) == HACK_OK);
+	for (int c = 0; c < 3; c++)
+		CHECK(m->mean[c] == 0.0f && m->std[c] == 255.0f);
+	CHECK(nn_normalisation_is_raw(m, HACK_IMAGE_U8));
+	CHECK(!nn_normalisation_is_raw(m, HACK_IMAGE_F32));
+	CHECK(nn_set_raw_normalisation(m, HACK_IMAGE_F32, &err) == HACK_OK);
+	CHECK(m->std[2] == 1.0f && nn_normalisation_is_raw(m, HACK_IMAGE_F32));
+	x = random_images(m, 4, &rng);
+	CHECK(nn_fit_normalisation(m, x, 4, &err) == HACK_OK);
+	CHECK(!nn_normalisation_is_raw(m, HACK_IMAGE_F32));
+	free(x);
+	nn_model_free(m);
+}
+
 /* Bad configurations and arguments are refused with the right status. */
 static void
 test_nn_bad_arguments(void)
@@ -1186,4 +1214,5 @@ suite_nn(void)
 	RUN(test_nn_bad_arguments);
 	RUN(test_nn_rng_one_stream);
 	RUN(test_nn_config_default);
+	RUN(test_nn_raw_normalisation);
 }
