@@ -39,6 +39,7 @@ FRACTION = float(os.environ.get("HACK_DS_FRACTION", "0.1"))
 DROP = float(os.environ.get("HACK_DS_DROP", "0.01"))
 EPS = float(os.environ.get("HACK_DS_EPS", "0.07"))
 THREADS = int(os.environ.get("HACK_DS_THREADS", "2"))
+HACK_ARGS = os.environ.get("HACK_DS_HACK_ARGS", "")
 BATCH = 128
 LR = 1e-3
 MODEL = "ds"
@@ -66,7 +67,7 @@ def train_hack(images, labels, rows):
                     "-c", "\\copy %s (id, label, img) FROM '%s'" % (TABLE, path)], check=True)
     os.unlink(path)
     call = ("CALL hack_train(model => '%s', source => '%s', group_column => 'label', format => 'u8', "
-            "epochs => %d, seed => 1)" % (MODEL, TABLE, HACK_EPOCHS))
+            "epochs => %d, seed => 1%s)" % (MODEL, TABLE, HACK_EPOCHS, ", " + HACK_ARGS if HACK_ARGS else ""))
     print("   %s" % call, file=sys.stderr)
     t0 = time.time()
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
@@ -79,6 +80,27 @@ def select(fraction, mode):
     """Training-set indices hack_select returns."""
     out = psql("SELECT id FROM hack_select('%s', %r, '%s')" % (MODEL, fraction, mode)).split()
     return np.array(sorted(int(i) - 1 for i in out), dtype=np.int64)
+
+
+def norms_by_id():
+    """Every row's hyperbolic norm in the model, as {training-set index: norm}."""
+    out = psql("SELECT id, norm FROM hack_select('%s', 1.0, 'typical')" % MODEL).split()
+    return {int(line.split("|")[0]) - 1: float(line.split("|")[1]) for line in out}
+
+
+def stratified(rows, labels, norms, fraction, seed):
+    """Per class, k = ceil(fraction n) strata of equal count along the norm
+    (typical to atypical), one row drawn at random (seeded) from each: every
+    level of prototypicality in proportion, with less spread than random."""
+    out = []
+    for c in range(10):
+        pool = rows[labels[rows] == c]
+        pool = pool[np.argsort([norms[i] for i in pool], kind="stable")]
+        k = int(np.ceil(fraction * len(pool)))
+        edges = np.linspace(0, len(pool), k + 1).astype(int)
+        rng = np.random.default_rng([seed, c, 2])
+        out.extend(pool[rng.integers(lo, hi)] for lo, hi in zip(edges[:-1], edges[1:]))
+    return np.sort(np.array(out, dtype=np.int64))
 
 
 def random_like(chosen, rows, labels, seed, tag):
@@ -160,6 +182,7 @@ def main():
 
     picked = {m: select(FRACTION, m) for m in ("typical", "atypical", "diverse")}
     drop = select(DROP, "atypical")
+    norms = norms_by_id()
     for m, ids in list(picked.items()) + [("drop", drop)]:
         assert np.isin(ids, rows).all(), "hack_select(%s) returned ids outside the training rows" % m
 
@@ -168,13 +191,19 @@ def main():
         y = torch.tensor(labels[ids], dtype=torch.long)
         return train_classifier(x, y, seed)
 
-    sample = {m: [] for m in ("typical", "atypical", "diverse", "random")}
+    modes = ("typical", "atypical", "diverse", "stratified", "random")
+    sample = {m: [] for m in modes}
     robust = {m: ([], []) for m in ("all", "atypical", "random")}
     sizes = {}
     for seed in range(1, SEEDS + 1):
         t0 = time.time()
-        for m in ("typical", "atypical", "diverse", "random"):
-            ids = picked[m] if m != "random" else random_like(picked["typical"], rows, labels, seed, 0)
+        for m in modes:
+            if m == "random":
+                ids = random_like(picked["typical"], rows, labels, seed, 0)
+            elif m == "stratified":
+                ids = stratified(rows, labels, norms, FRACTION, seed)
+            else:
+                ids = picked[m]
             sizes["s_" + m] = len(ids)
             sample[m].append(accuracy(run(ids, seed), xt, yt))
         for m in ("all", "atypical", "random"):
@@ -195,8 +224,8 @@ def main():
                      if k.startswith("HACK_DS_") and k != "HACK_DS_CMD")
     print("command: %s" % " ".join(w for w in (knobs, os.environ.get("HACK_DS_CMD", " ".join(sys.argv))) if w))
     print("knobs: HACK_DS_N=%d HACK_DS_HACK_EPOCHS=%d HACK_DS_CLS_EPOCHS=%d HACK_DS_SEEDS=%d "
-          "HACK_DS_FRACTION=%g HACK_DS_DROP=%g HACK_DS_EPS=%g HACK_DS_THREADS=%d"
-          % (N, HACK_EPOCHS, CLS_EPOCHS, SEEDS, FRACTION, DROP, EPS, THREADS))
+          "HACK_DS_FRACTION=%g HACK_DS_DROP=%g HACK_DS_EPS=%g HACK_DS_THREADS=%d HACK_DS_HACK_ARGS='%s'"
+          % (N, HACK_EPOCHS, CLS_EPOCHS, SEEDS, FRACTION, DROP, EPS, THREADS, HACK_ARGS))
     print("hack_train: %d images, %.1f s; classifier LeNet-5 (ReLU), Adam lr %g, batch %d; "
           "test: %d t10k images; total %.1f s"
           % (len(rows), hack_secs, LR, BATCH, len(xt), time.time() - t_start))
@@ -206,7 +235,9 @@ def main():
     print("| training rows | rows | accuracy |")
     print("|---|---|---|")
     for m, what in (("typical", "hack_select typical"), ("atypical", "hack_select atypical"),
-                    ("diverse", "hack_select diverse"), ("random", "random (seeded)")):
+                    ("diverse", "hack_select diverse"),
+                    ("stratified", "norm strata, one random row each (seeded)"),
+                    ("random", "random (seeded)")):
         print("| %s | %d | %s |" % (what, sizes["s_" + m], fmt(sample[m])))
     print()
     print("Robustness: clean and FGSM (eps %g) test accuracy (%%)" % EPS)

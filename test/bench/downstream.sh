@@ -14,6 +14,7 @@
 #   HACK_DS_DROP         share of each class removed for robustness (0.01)
 #   HACK_DS_EPS          FGSM epsilon on [0, 1] pixels (0.07)
 #   HACK_DS_THREADS      BLAS / torch threads (2)
+#   HACK_DS_HACK_ARGS    more hack_train arguments, e.g. "batch_size => 1024" ()
 #
 # Installs (as root) python3-torch and dataset-fashion-mnist besides the
 # packages of test/lib/common.sh.
