@@ -563,14 +563,14 @@ CREATE PROCEDURE hack_train(
 	skip_invalid boolean DEFAULT false,
 	resume boolean DEFAULT false,
 	if_busy text DEFAULT 'error',
-	riemannian_grad boolean DEFAULT false,
+	riemannian_grad boolean DEFAULT true,
 	normalise text DEFAULT 'group',
 	lr_floor double precision DEFAULT 0,
 	lr_schedule text DEFAULT 'step',
 	reassign_phase integer DEFAULT 0)
 	AS 'MODULE_PATHNAME' LANGUAGE C;
 COMMENT ON PROCEDURE hack_train(text, regclass, name, name, name, integer, integer, integer, text, text, integer[], integer, integer, integer, double precision, double precision, double precision, integer, double precision, double precision, integer, double precision, double precision, bigint, boolean, boolean, text, boolean, text, double precision, text, integer) IS
-	'trains HACK on the images of a table (per group) and writes hack.models and hack.embeddings; commits after each group when called outside a transaction block; resume => true warm-starts from the stored models; one job per model at a time (if_busy: error, skip or wait); riemannian_grad, normalise (group or none), lr_floor, lr_schedule (step or epoch) and reassign_phase select the reference implementation''s choices (doc/training.md)';
+	'trains HACK on the images of a table (per group) and writes hack.models and hack.embeddings; commits after each group when called outside a transaction block; resume => true warm-starts from the stored models; one job per model at a time (if_busy: error, skip or wait); riemannian_grad (default true since 1.3: the reference''s Riemannian gradient, chosen by measurement), normalise (group or none), lr_floor, lr_schedule (step or epoch) and reassign_phase select the reference implementation''s choices (doc/training.md)';
 
 CREATE FUNCTION hack_embed(model text, image bytea, group_key text DEFAULT '') RETURNS poincare_point
 	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;

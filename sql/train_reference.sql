@@ -23,20 +23,21 @@ BEGIN
 		' batch_size => 16, pack_epochs => 100, seed => 5%s)', model, 'ref_imgs', 'u8', extra);
 END$$;
 
--- today's behaviour is the default, and params records it
+-- the defaults (riemannian_grad true since 1.3, the rest 1.2's), and params records them
 CALL hack_train(model => 'ref_default', :common);
 SELECT params->'riemannian_grad' AS riemannian_grad, params->>'normalise' AS normalise,
 	params->'lr_floor' AS lr_floor, params->>'lr_schedule' AS lr_schedule,
 	params->'reassign_phase' AS reassign_phase
 FROM hack.models WHERE model = 'ref_default';
 -- the same values passed explicitly give the same embeddings
-CALL hack_train(model => 'ref_explicit', :common, riemannian_grad => false, normalise => 'group',
+CALL hack_train(model => 'ref_explicit', :common, riemannian_grad => true, normalise => 'group',
 	lr_floor => 0, lr_schedule => 'step', reassign_phase => 0);
 SELECT count(*) AS differing FROM hack.embeddings d JOIN hack.embeddings e USING (id)
 WHERE d.model = 'ref_default' AND e.model = 'ref_explicit' AND d.embedding <> e.embedding;
 
--- each reference choice trains, is recorded, and moves the embeddings
-CALL hack_train(model => 'ref_riemannian', :common, riemannian_grad => true);
+-- each choice away from the defaults (1.2's Euclidean gradient, and each
+-- reference choice) trains, is recorded, and moves the embeddings
+CALL hack_train(model => 'ref_euclidean', :common, riemannian_grad => false);
 CALL hack_train(model => 'ref_none', :common, normalise => 'none');
 CALL hack_train(model => 'ref_floor', :common, lr_floor => 0.5);
 CALL hack_train(model => 'ref_epoch', :common, lr_schedule => 'epoch');
@@ -48,7 +49,7 @@ SELECT e.model, count(*) AS rows,
 	m.params->'reassign_phase' AS reassign_phase
 FROM hack.embeddings e JOIN hack.embeddings d ON d.model = 'ref_default' AND d.id = e.id
 	JOIN hack.models m ON m.model = e.model
-WHERE e.model IN ('ref_riemannian', 'ref_none', 'ref_floor', 'ref_epoch', 'ref_phase')
+WHERE e.model IN ('ref_euclidean', 'ref_none', 'ref_floor', 'ref_epoch', 'ref_phase')
 GROUP BY e.model, m.params ORDER BY 1;
 
 -- 'none' stores mean 0 and deviation 255 (u8 pixels / 255, the reference's
