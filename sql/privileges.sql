@@ -28,6 +28,9 @@ FROM pg_class c WHERE c.oid IN ('hack.models'::regclass, 'hack.model_groups'::re
 -- alice trains on a table she can read; the rows record the source and its owner
 SET ROLE regress_hack_alice;
 CALL hack_train(model => 'priv_a', source => 'priv_imgs', epochs => 1, pack_epochs => 20, seed => 1);
+-- and a model of three dimensions ('diverse' then cuts directions by farthest points)
+CALL hack_train(model => 'priv_a3', source => 'priv_imgs', architecture => 'mlp', hidden => '{8}', dim => 3,
+	epochs => 1, pack_epochs => 20, seed => 1);
 SELECT model, source, owner FROM hack.models WHERE model = 'priv_a';
 SELECT group_key, owner, n_rows FROM hack.model_groups WHERE model = 'priv_a';
 SELECT count(*), count(*) FILTER (WHERE owner = 'regress_hack_alice'::regrole AND dim = 2) AS stamped
@@ -48,6 +51,7 @@ SELECT count(*) AS models, (SELECT count(*) FROM hack.model_groups WHERE model =
 	(SELECT count(*) FROM hack.embeddings WHERE model = 'priv_a') AS embeddings
 FROM hack.models WHERE model = 'priv_a';
 SELECT count(*) AS selected FROM hack_select('priv_a', 0.5);
+SELECT count(*) AS diverse_3d, count(DISTINCT id) AS distinct_ids FROM hack_select('priv_a3', 0.5, 'diverse');
 SELECT count(*) AS densities FROM hack_knn_density('priv_a', 3);
 SELECT poincare_dim(hack_embed('priv_a', img)) FROM priv_imgs WHERE id = 1;
 SELECT length(hack_export_model('priv_a')) > 1000 AS exported;
@@ -72,6 +76,7 @@ SELECT (SELECT count(*) FROM hack.models WHERE model = 'priv_a') AS models,
 SELECT q, pg_temp.sqlstate_of(q) FROM unnest(ARRAY[
 	$$SELECT hack_embed('priv_a', img) FROM priv_eve WHERE id = 1$$,
 	$$SELECT hack_select('priv_a', 0.5)$$,
+	$$SELECT hack_select('priv_a3', 0.5, 'diverse')$$,
 	$$SELECT hack_knn_density('priv_a', 3)$$,
 	$$SELECT hack_export_model('priv_a')$$,
 	$$SELECT hack_drop_model('priv_a')$$,

@@ -81,7 +81,9 @@ typedef struct TrainRun
 /*
  * Argument positions: hack--1.0.sql (and 1.1) declare the first
  * A_NARGS_1_0, 1.2 appends the rest.  A database not yet updated to 1.2
- * calls with the old count, and the new parameters take their defaults.
+ * calls with the old count, and the new parameters take 1.2's defaults
+ * (the Euclidean gradient: those versions' behaviour); from 1.3 on the
+ * SQL default of riemannian_grad is true, passed like any argument.
  */
 enum
 {

@@ -1,11 +1,11 @@
-# test/t/017_upgrade.pl: ALTER EXTENSION hack UPDATE from 1.0 and 1.1 to
-# 1.2, with trained models in place, and every way to 1.2 installs the same
-# catalogue.
+# test/t/017_upgrade.pl: ALTER EXTENSION hack UPDATE from 1.0, 1.1 and 1.2
+# to 1.3, with trained models in place, and every way to 1.3 installs the
+# same catalogue.
 #
 # 1. The 1.0 catalogue is filled with real trained rows: models are trained
 #    in a fresh 1.2 database and their weights, normalisation, metrics and
-#    embeddings copied into 1.0's per-group table (the network format did
-#    not change), plus what 1.0 let any role plant: a group of another
+#    embeddings copied into 1.0's per-group table (the network format
+#    reads the same), plus what 1.0 let any role plant: a group of another
 #    owner under an existing model name, and a model whose parameters do
 #    not say how to read its source.  After UPDATE TO '1.1' the trained
 #    models work as before, the planted rows are gone with a WARNING naming
@@ -13,8 +13,11 @@
 # 2. That database, with a trigger on its source, goes on to 1.2: models,
 #    embeddings and trigger keep working, and the old (deprecated) and new
 #    function names both work.
-# 3. A fresh 1.2 (hack--1.2.sql, built from sql/hack.sql), 1.0 + UPDATE,
-#    1.1 + UPDATE and the database of 1 and 2 describe the same extension:
+# 3. And on to 1.3: the same, and hack_train's new default
+#    (riemannian_grad true) applies to new trainings only.
+# 4. A fresh 1.3 (hack--1.3.sql, built from sql/hack.sql), 1.0 + UPDATE,
+#    1.1 + UPDATE, 1.2 + UPDATE and the database of 1-3 describe the same
+#    extension:
 #    members, function definitions and flags, columns, defaults,
 #    constraints, indexes, policies, row security, privileges (and initial
 #    privileges), comments, the tables pg_dump dumps.
@@ -122,7 +125,7 @@ is($node->sql($config, %db), '3', 'the catalogue tables are dumped with the data
 # ---- 1.1 -> 1.2 with the models, embeddings and trigger in place ----
 my $digest_11 = $node->sql($embeddings_digest, %db);
 my $weights_11 = $node->sql($weights_digest, %db);
-($rc, $out, $err) = $node->try_sql('ALTER EXTENSION hack UPDATE', %db);
+($rc, $out, $err) = $node->try_sql("ALTER EXTENSION hack UPDATE TO '1.2'", %db);
 is("$rc|$err|" . $node->sql($version, %db), '0||1.2', 'the update to 1.2 runs, without a word');
 is($node->sql($embeddings_digest, %db) . ' ' . $node->sql($weights_digest, %db),
 	"$digest_11 $weights_11", '1.2: the embeddings and weights are unchanged');
@@ -161,22 +164,54 @@ is($node->sql($privileges, %db), 'embeddings:true:false|model_groups:true:false|
 is($node->sql($config, %db) . ':' . $node->sql("SELECT cardinality(extconfig) FROM pg_extension WHERE extname = 'hack'", %db),
 	'3:3', "1.2: the catalogue tables are dumped with the data, and nothing else (1.0's dropped hack.models is gone from extconfig)");
 
-# ---- every way to 1.2 installs the same extension ----
-$node->sql("CREATE DATABASE $_") for qw(hack_fresh_12 hack_from_10 hack_from_11);
-$node->sql('CREATE EXTENSION hack', db => 'hack_fresh_12');
-$node->sql("CREATE EXTENSION hack VERSION '1.0'; ALTER EXTENSION hack UPDATE", db => 'hack_from_10');
-$node->sql("CREATE EXTENSION hack VERSION '1.1'; ALTER EXTENSION hack UPDATE", db => 'hack_from_11');
-is($node->sql($version, db => 'hack_fresh_12'), '1.2', 'CREATE EXTENSION installs 1.2');
+# ---- 1.2 -> 1.3 with the models, embeddings and trigger in place ----
+my $params = "SELECT string_agg(model || ':' || coalesce(params->>'riemannian_grad', '-'), '|' ORDER BY model) FROM hack.models";
+my $params_12 = $node->sql($params, %db);
+is($params_12, 'single:true|up:false',
+	"1.2 records the Euclidean gradient of its retrain ('single' was trained by this library, at 1.3)");
+my $digest_12 = $node->sql($embeddings_digest, %db);
+my $weights_12 = $node->sql($weights_digest, %db);
+my $train_acl = "SELECT coalesce(proacl::text, '-') || ':' || obj_description(oid, 'pg_proc') FROM pg_proc WHERE proname = 'hack_train'";
+($rc, $out, $err) = $node->try_sql('ALTER EXTENSION hack UPDATE', %db);
+is("$rc|$err|" . $node->sql($version, %db), '0||1.3', 'the update to 1.3 runs, without a word');
+is($node->sql($embeddings_digest, %db) . ' ' . $node->sql($weights_digest, %db),
+	"$digest_12 $weights_12", '1.3: the embeddings and weights are unchanged');
+is($node->sql($params, %db), $params_12, "1.3: the models' recorded parameters are unchanged");
+# the procedure is replaced, not dropped: a grant made at 1.2 survives
+$node->sql('CREATE DATABASE hack_grant_12');
+$node->sql("CREATE EXTENSION hack VERSION '1.2'; REVOKE EXECUTE ON PROCEDURE hack_train FROM PUBLIC; GRANT EXECUTE ON PROCEDURE hack_train TO hack_upgrade_mallory", db => 'hack_grant_12');
+my $acl_12 = $node->sql("SELECT proacl FROM pg_proc WHERE proname = 'hack_train'", db => 'hack_grant_12');
+$node->sql('ALTER EXTENSION hack UPDATE', db => 'hack_grant_12');
+like($node->sql($train_acl, db => 'hack_grant_12'), qr/^\Q$acl_12\E:.*riemannian_grad \(default true since 1\.3/,
+	'1.3: hack_train keeps the grants made at 1.2 and says its new default');
+is($node->sql($embed_check, %db), 't', '1.3: hack_embed gives the stored embeddings');
+$node->sql("INSERT INTO imgs SELECT 503, 0, img FROM imgs WHERE id = 6; DELETE FROM imgs WHERE id = 501", %db);
+is($node->sql("SELECT string_agg(id::text, ',' ORDER BY id) FROM hack.embeddings WHERE model = 'up' AND id >= 500", %db),
+	'502,503', "1.3: 1.1's trigger embeds an inserted row and drops a deleted one");
+is($node->sql("CALL hack_refresh('up')", %db), '0|0|0|0|done', '1.3: hack_refresh finds them current');
+$node->sql("CALL hack_train(model => 'up', source => 'imgs', group_column => 'label', architecture => 'mlp', hidden => '{16}', epochs => 1, resume => true)", %db);
+$node->sql("CALL hack_train(model => 'new13', source => 'imgs', architecture => 'mlp', hidden => '{16}', epochs => 1, pack_epochs => 50)", %db);
+is($node->sql($params, %db), 'new13:true|single:true|up:true',
+	'1.3: a training that does not name riemannian_grad uses the Riemannian gradient');
+is($node->sql("SELECT owner || ':' || (SELECT count(*) FROM hack.embeddings WHERE model = 'up') FROM hack.models WHERE model = 'up'", %db),
+	"$su:" . $node->sql('SELECT count(*) FROM imgs', %db), '1.3: a retrain with resume keeps the model and embeds every row');
+
+# ---- every way to 1.3 installs the same extension ----
+$node->sql("CREATE DATABASE $_") for qw(hack_fresh hack_from_10 hack_from_11 hack_from_12);
+$node->sql('CREATE EXTENSION hack', db => 'hack_fresh');
+$node->sql("CREATE EXTENSION hack VERSION '$_->[1]'; ALTER EXTENSION hack UPDATE", db => $_->[0])
+	for (['hack_from_10', '1.0'], ['hack_from_11', '1.1'], ['hack_from_12', '1.2']);
+is($node->sql($version, db => 'hack_fresh'), '1.3', 'CREATE EXTENSION installs 1.3');
 
 my $objects = "SELECT pg_describe_object(classid, objid, objsubid) FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid WHERE e.extname = 'hack' AND d.deptype = 'e' ORDER BY 1";
 is($node->sql($objects, %db), $node->sql($objects, %src), 'the updated extension has the objects of a fresh one');
 
-my $fresh = $node->sql(describe_sql(), db => 'hack_fresh_12');
+my $fresh = $node->sql(describe_sql(), db => 'hack_fresh');
 my @fresh_lines = split /\n/, $fresh;
-cmp_ok(scalar(@fresh_lines), '>', 300, 'the description of a fresh 1.2 covers its objects');
-same_catalogue($fresh, $node->sql(describe_sql(), db => 'hack_from_10'), "1.0 + ALTER EXTENSION UPDATE is a fresh 1.2");
-same_catalogue($fresh, $node->sql(describe_sql(), db => 'hack_from_11'), "1.1 + ALTER EXTENSION UPDATE is a fresh 1.2");
-same_catalogue($fresh, $node->sql(describe_sql(), %db), "1.0 with models + UPDATE TO '1.1' + UPDATE is a fresh 1.2");
+cmp_ok(scalar(@fresh_lines), '>', 300, 'the description of a fresh 1.3 covers its objects');
+same_catalogue($fresh, $node->sql(describe_sql(), db => "hack_from_$_->[0]"), "$_->[1] + ALTER EXTENSION UPDATE is a fresh 1.3")
+	for (['10', '1.0'], ['11', '1.1'], ['12', '1.2']);
+same_catalogue($fresh, $node->sql(describe_sql(), %db), "1.0 with models + UPDATE TO '1.1', '1.2' + UPDATE is a fresh 1.3");
 
 $node->stop;
 done_testing();

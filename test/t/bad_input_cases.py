@@ -235,6 +235,19 @@ def geometry():
               "SELECT cone_exterior_angle('(0)', '(0.5)')",
               "SELECT cone_exterior_angle('(0.5)', '(0.5)')"):
         case("geometry", "22003", q)
+    # poincare_direction_cells: k out of range, mixed dimensions, NULLs,
+    # empty arrays, a multi-dimensional array
+    three = "'{\"(0.5,0,0)\",\"(0,0.3,0)\",\"(-0.1,0,0)\"}'::poincare_point[]"
+    for k, st in (("0", "22023"), ("-1", "22023"), ("4", "22023"), ("2147483647", "22023"),
+                  ("-2147483648", "22023"), ("NULL", "ok")):
+        case("geometry", st, f"SELECT poincare_direction_cells({three}, {k})")
+    for arr, st in (("'{\"(0.5,0,0)\",\"(0.1,0.2)\"}'", "22023"),
+                    ("ARRAY['(0.5,0,0)'::poincare_point, NULL]", "22004"),
+                    ("ARRAY[NULL::poincare_point]", "22004"),
+                    ("'{}'", "22023"),
+                    ("'{{\"(0.5,0)\",\"(0.1,0.2)\"},{\"(0.3,0)\",\"(0,0.2)\"}}'", "ok"),
+                    ("array_fill('(0,0,0)'::poincare_point, ARRAY[5])", "ok")):
+        case("geometry", st, f"SELECT poincare_direction_cells({arr}, 1)")
 
 
 # ----------------------------------------------------------------- tensors
