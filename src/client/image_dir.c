@@ -445,7 +445,7 @@ image_dir_read(const ImageDir *d, const ImageDirFile *f, long long max_bytes,
 	if ((long long) st.st_size > max_bytes)
 	{
 		close(fd);
-		snprintf(reason, IMAGE_DIR_REASON_LEN, "%lld bytes, above the limit of %lld",
+		snprintf(reason, IMAGE_DIR_REASON_LEN, "%lld bytes, above the size limit (--max-file-size) of %lld",
 				 (long long) st.st_size, max_bytes);
 		return 0;
 	}
@@ -475,7 +475,7 @@ image_dir_read(const ImageDir *d, const ImageDirFile *f, long long max_bytes,
 		n += (size_t) got;
 		if ((long long) n > max_bytes)
 		{
-			snprintf(reason, IMAGE_DIR_REASON_LEN, "more than %lld bytes, above the limit",
+			snprintf(reason, IMAGE_DIR_REASON_LEN, "more than %lld bytes, above the size limit (--max-file-size)",
 					 max_bytes);
 			close(fd);
 			return 0;
