@@ -86,6 +86,13 @@ is( q1("SELECT string_agg(format_type(atttypid, atttypmod) || ' ' || attname
 		FROM pg_attribute WHERE attrelid = 'good'::regclass AND attnum > 0"),
 	'bigint id not null, text label, integer label_code, text file not null, bytea img not null',
 	'--create makes (id, label, label_code, file, img)');
+is(q1("SELECT attstorage FROM pg_attribute WHERE attrelid = 'good'::regclass AND attname = 'img'"),
+	'e', '--create stores img uncompressed (STORAGE EXTERNAL: PNG and JPEG are compressed already)');
+q1('CREATE TABLE mine (id bigint PRIMARY KEY, label text, label_code int, file text, img bytea)');
+($rc) = hl('-q', '-t', 'mine', '--create', '--dir', "$dir/good");
+is( q1("SELECT count(*) || ' ' || (SELECT attstorage::text FROM pg_attribute
+		WHERE attrelid = 'mine'::regclass AND attname = 'img') FROM mine"),
+	'15 x', '--create on an existing table loads into it and leaves its storage alone');
 
 # ---- ids stable across loads
 ($rc) = hl('-q', '-t', 'again', '--create', '--dir', "$dir/good");
