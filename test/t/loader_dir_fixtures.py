@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the image trees of test/t/018_loader_dir.pl (needs PIL: python3-pil).
+"""Writes the image trees of test/t/020_loader_dir.pl (needs PIL: python3-pil).
 
 OUT/good: a tree that loads whole: classes with spaces, quotes and non-ASCII
 names, nested directories, an empty class, a followed file link and directory

@@ -1,4 +1,4 @@
-# test/t/018_loader_dir.pl: hack-load --dir on trees of tiny PNG and JPEG
+# test/t/020_loader_dir.pl: hack-load --dir on trees of tiny PNG and JPEG
 # files written by test/t/loader_dir_fixtures.py (PIL).  The stored rows
 # (id, label, label_code, file, md5 of img) must equal the fixture's
 # .expect, whose order and codes come from torchvision ImageFolder's rule
