@@ -40,7 +40,8 @@ embed_image(NnModel *net, const bytea *image, HackImageFormat format,
 		elog(ERROR, "image shape does not match the network's input");
 	x = palloc(sizeof(float) * nn_input_size(net));
 	st = hack_image_decode((const uint8_t *) VARDATA_ANY(image),
-						   VARSIZE_ANY_EXHDR(image), format, shape, x, &err);
+						   VARSIZE_ANY_EXHDR(image), format, shape,
+						   hack_max_image_pixels, x, &err);
 	if (st != HACK_OK)
 		hack_raise(&err);
 	/* one image is one part: no engine threads, OpenBLAS checked */
