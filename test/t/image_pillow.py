@@ -21,6 +21,13 @@ colour type and bit depth is covered; JPEGs are written by Pillow
 kind is png-exact (native size: must be identical), jpeg-exact (native
 size: within 1 of libjpeg's decode) or resize (a different size: within
 the tolerance doc/training.md states).
+
+With the argument "trainset" it writes instead the table colour_set(id,
+img, outlier, fmt) of 48 colour 32 x 32 pictures: 44 red discs on blue
+(noisy, shifted), 4 planted outliers (green and yellow stripes), as PNG
+(RGB and RGBA) and JPEG files, for hack_train with format auto; and the
+table colour_new(id, img) of 4 more rows (2 of each kind) for hack_refresh
+and the trigger.
 """
 
 import io
@@ -183,7 +190,52 @@ def sql_hex(b):
     return "'\\x" + b.hex() + "'::bytea"
 
 
+def colour_picture(outlier, seed):
+    rng = np.random.default_rng(1000 + seed)
+    y, x = np.mgrid[0:32, 0:32]
+    if outlier:
+        band = ((x + 2 * y) // 4) % 2 == 0
+        img = np.where(band[..., None], [40, 200, 40], [230, 220, 30])
+    else:
+        cx, cy = 16 + rng.integers(-3, 4), 16 + rng.integers(-3, 4)
+        disc = (x - cx) ** 2 + (y - cy) ** 2 < 8 ** 2
+        img = np.where(disc[..., None], [210, 40, 30], [30, 50, 180])
+    img = img + rng.normal(0, 12, (32, 32, 3))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def encode_picture(arr, i):
+    """Row i's picture as PNG (RGB), PNG (RGBA, opaque-ish) or JPEG."""
+    buf = io.BytesIO()
+    if i % 4 == 3:
+        Image.fromarray(arr, 'RGB').save(buf, 'JPEG', quality=92)
+        return buf.getvalue(), 'jpeg'
+    if i % 4 == 2:
+        a = np.full((32, 32, 1), 250, np.uint8)
+        Image.fromarray(np.concatenate([arr, a], axis=-1), 'RGBA').save(buf, 'PNG')
+        return buf.getvalue(), 'png'
+    Image.fromarray(arr, 'RGB').save(buf, 'PNG')
+    return buf.getvalue(), 'png'
+
+
+def trainset():
+    out = sys.stdout
+    out.write('CREATE TABLE colour_set (id bigint PRIMARY KEY, img bytea, outlier bool, fmt text);\n')
+    for i in range(1, 49):
+        outlier = i % 12 == 0
+        data, fmt = encode_picture(colour_picture(outlier, i), i)
+        out.write(f"INSERT INTO colour_set VALUES ({i}, {sql_hex(data)}, {str(outlier).lower()}, '{fmt}');\n")
+    out.write('CREATE TABLE colour_new (id bigint PRIMARY KEY, img bytea, outlier bool);\n')
+    for i in range(101, 105):
+        outlier = i % 2 == 0
+        data, _ = encode_picture(colour_picture(outlier, i), i)
+        out.write(f"INSERT INTO colour_new VALUES ({i}, {sql_hex(data)}, {str(outlier).lower()});\n")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == 'trainset':
+        trainset()
+        return
     rows = []
     for (name, data, w, h) in png_cases():
         for c in (1, 3):
