@@ -15,6 +15,8 @@
  * which stays inside hack_png_decode: callers only see a status.  Chunk
  * CRC errors in critical chunks, truncation and bad zlib data are errors;
  * libpng's warnings (bad ancillary chunks, which it drops) are ignored.
+ * Nothing after the image data is read, so a file cut inside its final
+ * IEND chunk still decodes: its pixels are all there.
  */
 #include "image_png_decode.h"
 

@@ -250,7 +250,9 @@ test_shape_and_format_names(void)
 	CHECK(hack_image_shape_check(&bad_h, &err) == HACK_ERR_PARAMETER);
 	CHECK(hack_image_format_parse("npy", &f, &err) == HACK_OK && f == HACK_IMAGE_NPY);
 	CHECK(hack_image_format_parse("u8", &f, &err) == HACK_OK && f == HACK_IMAGE_U8);
-	CHECK(hack_image_format_parse("png", &f, &err) == HACK_ERR_PARAMETER);
+	CHECK(hack_image_format_parse("png", &f, &err) == HACK_OK && f == HACK_IMAGE_PNG);
+	CHECK(hack_image_format_parse("jpeg", &f, &err) == HACK_OK && f == HACK_IMAGE_JPEG);
+	CHECK(hack_image_format_parse("bmp", &f, &err) == HACK_ERR_PARAMETER);
 }
 
 void		suite_tensor(void);
