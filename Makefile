@@ -94,6 +94,7 @@ test/fuzz/bin/make_seeds: test/fuzz/make_seeds.c $(CORE_SRCS) $(wildcard src/cor
 fuzz-seeds: test/fuzz/bin/make_seeds
 	rm -rf test/fuzz/corpus
 	test/fuzz/bin/make_seeds test/fuzz/corpus
+	/usr/bin/python3 test/fuzz/make_image_seeds.py test/fuzz/corpus
 
 # TAP tests (test/t/NNN_name.pl) on PostgreSQL::Test::Cluster, against the
 # installed extension, as contrib's and pgvector's.  Run them as a user

@@ -46,6 +46,8 @@ for my $mode ('cases', 'trainset')
 my $node = hack_node('image_pillow');
 $node->sql("CREATE EXTENSION hack;\n\\i $dir/cases.sql\n\\i $dir/trainset.sql");
 
+my ($rc, $out, $err);
+
 # ---- agreement with Pillow ----
 my $diffs = $node->sql(q{
 	CREATE FUNCTION pg_temp.maxdiff(a bytea, b bytea) RETURNS int LANGUAGE sql AS $$
@@ -122,13 +124,14 @@ is( $node->sql(
 		FROM colour_set s JOIN hack.embeddings e ON e.id = s.id AND e.model = 'colour'
 		WHERE s.id > 102}),
 	'2|t', 'the trigger embeds new PNG/JPEG rows as hack_embed does');
-$node->state_is("INSERT INTO colour_set (id, img) VALUES (200, '\\x89504e470d0a1a0a0000'::bytea)",
-	'22P03', 'the trigger refuses a truncated PNG with 22P03');
+($rc, $out, $err) = $node->try_sql("INSERT INTO colour_set (id, img) VALUES (200, '\\x89504e470d0a1a0a0000'::bytea)",
+	extra => [ '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/22P03: image of row id 200: corrupt PNG image/, 'the trigger refuses a truncated PNG with 22P03 naming the row');
 
 # a corrupt row: 22P03 naming its id, or skipped
 $node->sql("DROP TRIGGER colour_embed ON colour_set;
 	INSERT INTO colour_set (id, img, outlier) VALUES (77, '\\x89504e470d0a1a0a0000000d49484452'::bytea, false)");
-my ($rc, $out, $err) = $node->try_sql(
+($rc, $out, $err) = $node->try_sql(
 	"CALL hack_train(model => 'colour2', source => 'colour_set', height => 32, width => 32,
 		channels => 3, epochs => 1, seed => 1)",
 	extra => [ '-v', 'VERBOSITY=verbose' ]);
