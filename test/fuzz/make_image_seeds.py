@@ -3,7 +3,7 @@
 
 Writes DIR/png/* and DIR/jpeg/*: small files of every PNG colour type and
 bit depth (palette + tRNS, 16-bit, Adam7) and of every JPEG kind (baseline,
-progressive, greyscale, 4:4:4, Adobe CMYK), each after the shape byte the
+progressive, greyscale, 4:4:4, Adobe CMYK), and a bomb header of each, each after the shape byte the
 targets read (channels 3, 5 x 4 output).  Run by `make fuzz-seeds` (after
 make_seeds, which empties DIR); a few hundred bytes each.
 """
@@ -48,6 +48,10 @@ def main():
         'rgba16': ip.png(rng.integers(0, 65536, (h, w, 4)), 6, 16),
         'rgb8_1x1': ip.png(rng.integers(0, 256, (1, 1, 3)), 2, 8),
     }
+    # bombs: headers above the targets' limit of 2^18 pixels, CRCs valid
+    pngs['bomb_1000x1000'] = (b'\x89PNG\r\n\x1a\n'
+                              + ip.chunk(b'IHDR', struct.pack('>IIBBBBB', 1000, 1000, 8, 0, 0, 0, 0))
+                              + ip.chunk(b'IDAT', b'') + ip.chunk(b'IEND', b''))
     for name, data in pngs.items():
         write(os.path.join(out, 'png', name), data)
     rgb = Image.fromarray(ip.smooth(12, 9), 'RGB')
@@ -58,6 +62,11 @@ def main():
         buf = io.BytesIO()
         im.save(buf, 'JPEG', quality=75, **opts)
         write(os.path.join(out, 'jpeg', name), buf.getvalue())
+        if name == 'baseline':
+            b = bytearray(buf.getvalue())
+            sof = b.index(b'\xff\xc0')
+            b[sof + 5:sof + 9] = struct.pack('>HH', 2000, 2000)
+            write(os.path.join(out, 'jpeg', 'bomb_2000x2000'), bytes(b))
 
 
 if __name__ == '__main__':
