@@ -8,7 +8,9 @@
  * rest is the blob.  Properties: a raw blob decodes if and only if its
  * length is exactly C*H*W (u8) or 4*C*H*W (f32) bytes and, for f32, every
  * value is finite; decoded pixels equal the input bytes or floats, in the
- * exact-size output buffer; auto picks f32 for 4*C*H*W bytes, else u8.
+ * exact-size output buffer; auto picks f32 for 4*C*H*W bytes, else u8
+ * (blobs that start with the .npy, PNG or JPEG magic are left to
+ * fuzz_npy.c, fuzz_png.c and fuzz_jpeg.c).
  */
 #include "fuzz.h"
 
