@@ -22,7 +22,7 @@ HACK_WARNINGS = -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
 PG_CFLAGS = $(HACK_WARNINGS) -Isrc
 # libraries of src/core, for the extension, the unit tests and the fuzzers
-CORE_LIBS = -lopenblas -lpng -lm -lpthread
+CORE_LIBS = -lopenblas -lpng -ljpeg -lm -lpthread
 SHLIB_LINK = $(CORE_LIBS)
 
 # the libpq client, installed next to psql
@@ -38,10 +38,12 @@ include $(PGXS)
 hack--1.3.sql: sql/hack.sql
 	cp $< $@
 
-CLIENT_SRCS = $(sort $(wildcard src/client/*.c)) src/core/tensor.c src/core/status.c
-$(CLIENT): $(CLIENT_SRCS) $(wildcard src/client/*.h) src/core/tensor.h src/core/status.h src/core/clock.h
+CLIENT_SRCS = $(sort $(wildcard src/client/*.c)) src/core/tensor.c src/core/status.c \
+	$(sort $(wildcard src/core/image_*.c))
+$(CLIENT): $(CLIENT_SRCS) $(wildcard src/client/*.h) src/core/tensor.h src/core/status.h src/core/clock.h \
+	$(wildcard src/core/image_*.h)
 	$(CC) -std=gnu11 -O2 -g $(HACK_WARNINGS) -I$(shell $(PG_CONFIG) --includedir) \
-		-o $@ $(CLIENT_SRCS) -L$(shell $(PG_CONFIG) --libdir) -lpq -lz -lm
+		-o $@ $(CLIENT_SRCS) -L$(shell $(PG_CONFIG) --libdir) -lpq -lpng -ljpeg -lz -lm
 
 # C unit tests of src/core: plain C11, no server, no PostgreSQL headers
 UNIT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -Wall -Wextra -Werror \
@@ -92,6 +94,7 @@ test/fuzz/bin/make_seeds: test/fuzz/make_seeds.c $(CORE_SRCS) $(wildcard src/cor
 fuzz-seeds: test/fuzz/bin/make_seeds
 	rm -rf test/fuzz/corpus
 	test/fuzz/bin/make_seeds test/fuzz/corpus
+	/usr/bin/python3 test/fuzz/make_image_seeds.py test/fuzz/corpus
 
 # TAP tests (test/t/NNN_name.pl) on PostgreSQL::Test::Cluster, against the
 # installed extension, as contrib's and pgvector's.  Run them as a user

@@ -432,7 +432,7 @@ CREATE TABLE hack.models (
 	id_column		name NOT NULL,
 	image_column	name NOT NULL,
 	group_column	name,
-	format			text NOT NULL CHECK (format IN ('auto', 'u8', 'f32', 'npy')),
+	format			text NOT NULL CHECK (format IN ('auto', 'u8', 'f32', 'npy', 'png', 'jpeg')),
 	architecture	text NOT NULL,
 	channels		integer NOT NULL CHECK (channels BETWEEN 1 AND 4),
 	height			integer NOT NULL CHECK (height BETWEEN 1 AND 4096),
@@ -448,7 +448,7 @@ COMMENT ON COLUMN hack.models.source IS 'the table or view trained on, read as t
 COMMENT ON COLUMN hack.models.id_column IS 'the source''s id column (smallint, integer or bigint)';
 COMMENT ON COLUMN hack.models.image_column IS 'the source''s bytea image column';
 COMMENT ON COLUMN hack.models.group_column IS 'the source''s group column, or NULL for one group; group keys are its values as text under fixed settings (hack_group_key)';
-COMMENT ON COLUMN hack.models.format IS 'how images are decoded: auto, u8, f32 or npy';
+COMMENT ON COLUMN hack.models.format IS 'how images are decoded: auto, u8, f32, npy, png or jpeg';
 COMMENT ON COLUMN hack.models.architecture IS 'the encoder: lenet or mlp';
 COMMENT ON COLUMN hack.models.channels IS 'image channels the encoder takes';
 COMMENT ON COLUMN hack.models.height IS 'image height the encoder takes';
@@ -598,6 +598,17 @@ CREATE FUNCTION hack_image_hash(image bytea) RETURNS bigint
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION hack_image_hash(bytea) IS
 	'64-bit hash of the raw bytes of an image (hash_bytes_extended, seed 0), as stored in hack.embeddings.image_hash';
+
+-- hack_image_tensor is STABLE, not IMMUTABLE: whether it returns at all
+-- depends on the setting hack.max_image_pixels.  Were it IMMUTABLE, a call
+-- on constants could be folded into a cached plan, or stored in an index
+-- or a generated column, under one limit and read back under another, so
+-- the limit a session runs under would not hold; the pixels also follow
+-- the linked libjpeg's IDCT, which a library upgrade may change.
+CREATE FUNCTION hack_image_tensor(img bytea, height integer, width integer, channels integer, format text DEFAULT 'auto') RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION hack_image_tensor(bytea, integer, integer, integer, text) IS
+	'the pixels the encoder sees for an image: decoded as hack_train decodes it (format auto, u8, f32, npy, png or jpeg; PNG and JPEG converted to channels, alpha on white, stretched to height x width as Pillow''s BILINEAR), as uint8 in CHW order, rounded and clamped to 0..255';
 
 -- managing models: the only ways to change the catalogue besides training
 CREATE FUNCTION hack_drop_model(model text, if_exists boolean DEFAULT false) RETURNS boolean

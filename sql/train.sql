@@ -88,7 +88,7 @@ CALL hack_train(model => 'x', source => 'imgs', batch_size => 0);
 CALL hack_train(model => 'x', source => 'imgs', lr => -1);
 CALL hack_train(model => 'x', source => 'imgs', radius => 1.5);
 CALL hack_train(model => 'x', source => 'imgs', architecture => 'resnet');
-CALL hack_train(model => 'x', source => 'imgs', format => 'png');
+CALL hack_train(model => 'x', source => 'imgs', format => 'gif');
 CALL hack_train(model => 'x', source => 'imgs', height => 0);
 CALL hack_train(model => 'x', source => 'imgs', height => 27);
 CALL hack_train(model => 'x', source => 'imgs', format => 'f32');

@@ -26,11 +26,11 @@ PG_FUNCTION_INFO_V1(hack_embed);
 
 /*
  * Embed one image (raw bytes in the given format, of the model's shape)
- * with net into emb.
+ * with net into emb; a bad image names row_id in the error when given.
  */
 void
 embed_image(NnModel *net, const bytea *image, HackImageFormat format,
-			const HackImageShape *shape, double *emb)
+			const HackImageShape *shape, const int64 *row_id, double *emb)
 {
 	float	   *x;
 	HackError	err;
@@ -40,7 +40,13 @@ embed_image(NnModel *net, const bytea *image, HackImageFormat format,
 		elog(ERROR, "image shape does not match the network's input");
 	x = palloc(sizeof(float) * nn_input_size(net));
 	st = hack_image_decode((const uint8_t *) VARDATA_ANY(image),
-						   VARSIZE_ANY_EXHDR(image), format, shape, x, &err);
+						   VARSIZE_ANY_EXHDR(image), format, shape,
+						   hack_max_image_pixels, x, &err);
+	if (st != HACK_OK && row_id != NULL)
+		ereport(ERROR,
+				(errcode(hack_sqlstate(st)),
+				 errmsg("image of row id " INT64_FORMAT ": %s", *row_id, err.message),
+				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0));
 	if (st != HACK_OK)
 		hack_raise(&err);
 	/* one image is one part: no engine threads, OpenBLAS checked */
@@ -69,6 +75,6 @@ hack_embed(PG_FUNCTION_ARGS)
 	if (!catalog_model_visible(m->owner, m->source))
 		catalog_model_missing(model, NULL);
 	net = catalog_network_cached(m, group, false);
-	embed_image(net, image, m->format, &m->shape, emb);
+	embed_image(net, image, m->format, &m->shape, NULL, emb);
 	PG_RETURN_POINCARE_P(poincare_from_coords(emb, m->dim));
 }

@@ -11,6 +11,7 @@
 #include "core/tensor.h"
 
 extern void embed_image(NnModel *net, const bytea *image, HackImageFormat format,
-						const HackImageShape *shape, double *emb);
+						const HackImageShape *shape, const int64 *row_id,
+						double *emb);
 
 #endif							/* HACK_EMBED_H */

@@ -128,7 +128,7 @@ embed_row(const CatalogModel *m, const RowKey *k)
 	net = catalog_network_cached(m, k->group, true);
 	if (net == NULL)
 		return;					/* no network for this group yet */
-	embed_image(net, k->image, m->format, &m->shape, emb);
+	embed_image(net, k->image, m->format, &m->shape, &k->id, emb);
 	hash = hack_image_hash_of(k->image);
 	catalog_embeddings_upsert(m, k->group, 1, &k->id, emb, net->cfg.curvature, &hash);
 }

@@ -9,8 +9,11 @@
 
 #include "blas.h"
 #include "catalog.h"
+#include "core/tensor.h"
 
 PG_MODULE_MAGIC;
+
+int			hack_max_image_pixels = HACK_IMAGE_DEFAULT_MAX_PIXELS;
 
 /* Define the GUCs, reserve the prefix, tame OpenBLAS's threads, watch the catalogue. */
 void
@@ -23,6 +26,20 @@ _PG_init(void)
 							&hack_blas_threads,
 							1, 1, 64,
 							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	/*
+	 * The pixel limit guards the server's memory against decompression
+	 * bombs (a 100 KB PNG can claim 100000 x 100000 pixels), so only a
+	 * superuser may move it (per database or role with ALTER ... SET);
+	 * the cap keeps one decoded picture within 1 GiB whatever is set.
+	 */
+	DefineCustomIntVariable("hack.max_image_pixels",
+							"Most pixels (width times height) a PNG or JPEG image may have.",
+							"Checked from the file's header before anything is decoded; a larger image is refused "
+							"with SQLSTATE 54000. The default is Pillow's MAX_IMAGE_PIXELS.",
+							&hack_max_image_pixels,
+							HACK_IMAGE_DEFAULT_MAX_PIXELS, 1, HACK_IMAGE_MAX_PIXELS_CAP,
+							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("hack");
 	hack_blas_init();

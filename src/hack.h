@@ -18,4 +18,7 @@
 /* hack.c: define the GUCs and set up the backend when the library loads */
 extern void _PG_init(void);
 
+/* hack.max_image_pixels: the most pixels a PNG or JPEG may have (hack.c) */
+extern int	hack_max_image_pixels;
+
 #endif							/* HACK_H */

@@ -78,7 +78,7 @@ thumbnail_pixels(bytea *b, const HackImageShape *shape)
 	HackError	err;
 
 	if (hack_image_decode((const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
-						  HACK_IMAGE_AUTO, shape, x, &err) != HACK_OK)
+						  HACK_IMAGE_AUTO, shape, hack_max_image_pixels, x, &err) != HACK_OK)
 		hack_raise(&err);
 	for (size_t i = 0; i < n; i++)
 	{

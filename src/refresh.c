@@ -342,7 +342,8 @@ refresh_batch(const CatalogModel *m, const TrainSource *src, NnModel *net,
 			continue;			/* gone or moved since step 1: the next refresh sees it */
 		b = row.image;
 		if (hack_image_decode((const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
-							  src->format, &src->shape, x + (size_t) ngot * in, &err) != HACK_OK)
+							  src->format, &src->shape, hack_max_image_pixels,
+							  x + (size_t) ngot * in, &err) != HACK_OK)
 		{
 			bad[nbad++] = id;
 			continue;

@@ -54,7 +54,7 @@ PG_FUNCTION_INFO_V1(hack_train);
 typedef struct TrainArgs
 {
 	char	   *model;
-	char	   *format_name;	/* as given: auto, u8, f32 or npy */
+	char	   *format_name;	/* as given: auto, u8, f32, npy, png or jpeg */
 	CatalogModel def;			/* the model as hack.models will hold it */
 	TrainSource src;
 	NnConfig	cfg;
@@ -135,7 +135,7 @@ parse_reference_args(FunctionCallInfo fcinfo, TrainArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("normalise => 'none' needs an explicit format"),
-				 errhint("Pass format => 'u8' (pixels / 255), 'f32' or 'npy' (values as stored).")));
+				 errhint("Pass format => 'u8', 'png' or 'jpeg' (pixels / 255), 'f32' or 'npy' (values as stored).")));
 	a->lr_floor = 0.0;
 	if (has_arg(fcinfo, A_LR_FLOOR))
 		a->lr_floor = DatumGetFloat8(required(fcinfo, A_LR_FLOOR, "lr_floor"));

@@ -363,7 +363,7 @@ read_row(void *arg, SourceRow *row, MemoryContext row_cxt)
 	cxt = MemoryContextSwitchTo(row_cxt);
 	row->image = DatumGetByteaPP(PointerGetDatum(row->image));
 	st = hack_image_decode((const uint8_t *) VARDATA_ANY(row->image), VARSIZE_ANY_EXHDR(row->image),
-						   src->format, &src->shape,
+						   src->format, &src->shape, hack_max_image_pixels,
 						   out->images + (size_t) out->n * rg->in, &err);
 	MemoryContextSwitchTo(cxt);
 	if (st != HACK_OK)

@@ -35,7 +35,7 @@ nn_set_normalisation(NnModel *m, const float *mean, const float *std,
 
 /*
  * The deviation that normalise => 'none' stores (with mean 0): hack_image_decode
- * gives u8 pixels as 0..255, and the reference feeds torchvision's
+ * gives u8, PNG and JPEG pixels as 0..255, and the reference feeds torchvision's
  * ToTensor() output, pixels / 255 in [0, 1]; f32 and npy values are taken
  * as stored.  Keeping it in the stored mean and deviation leaves the weight
  * blob's format as it was and makes every later embedding apply it.
@@ -43,7 +43,8 @@ nn_set_normalisation(NnModel *m, const float *mean, const float *std,
 float
 nn_raw_scale(HackImageFormat format)
 {
-	return format == HACK_IMAGE_U8 ? 255.0f : 1.0f;
+	return format == HACK_IMAGE_U8 || format == HACK_IMAGE_PNG ||
+		format == HACK_IMAGE_JPEG ? 255.0f : 1.0f;
 }
 
 /* Store normalise => 'none': mean 0 and nn_raw_scale(format) per channel. */

@@ -1,6 +1,14 @@
 /*
  * tensor.c
- *	  Image blobs to float32 CHW tensors: raw uint8, raw float32 and .npy.
+ *	  Image blobs to float32 CHW tensors: raw uint8, raw float32, .npy, PNG
+ *	  and JPEG.  This file is the dispatcher: every way an image enters
+ *	  (hack_train, hack_embed, hack_refresh, the trigger, hack_image_tensor)
+ *	  calls hack_image_decode.
+ *
+ * Under 'auto' the magic decides: "\x93NUMPY" is .npy, the PNG signature
+ * is PNG, FF D8 FF (SOI and a marker) is JPEG; anything else is raw,
+ * float32 if it has 4*C*H*W bytes, else uint8.  So a raw uint8 image whose
+ * first three bytes are 255, 216, 255 needs format 'u8'.
  *
  * The .npy format (numpy/lib/format.py): the magic "\x93NUMPY", a major
  * and minor version byte, the header length (uint16 little-endian for
@@ -15,7 +23,13 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "image_convert.h"
+#include "image_jpeg.h"
+#include "image_png_decode.h"
+#include "image_resize.h"
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
@@ -37,7 +51,7 @@ hack_image_shape_check(const HackImageShape *shape, HackError *err)
 	return HACK_OK;
 }
 
-/* Map a format name (auto, u8, f32, npy) to its enum. */
+/* Map a format name (auto, u8, f32, npy, png, jpeg) to its enum. */
 HackStatus
 hack_image_format_parse(const char *name, HackImageFormat *format,
 						HackError *err)
@@ -49,6 +63,7 @@ hack_image_format_parse(const char *name, HackImageFormat *format,
 	}			names[] = {
 		{"auto", HACK_IMAGE_AUTO}, {"u8", HACK_IMAGE_U8},
 		{"f32", HACK_IMAGE_F32}, {"npy", HACK_IMAGE_NPY},
+		{"png", HACK_IMAGE_PNG}, {"jpeg", HACK_IMAGE_JPEG},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -58,7 +73,7 @@ hack_image_format_parse(const char *name, HackImageFormat *format,
 			return HACK_OK;
 		}
 	return hack_error_set(err, HACK_ERR_PARAMETER,
-						  "Valid formats are auto, u8, f32 and npy.",
+						  "Valid formats are auto, u8, f32, npy, png and jpeg.",
 						  "unrecognized image format \"%.40s\"", name);
 }
 
@@ -421,20 +436,96 @@ decode_npy(const uint8_t *data, size_t len, const HackImageShape *shape,
 						  shape->channels, shape->height, shape->width);
 }
 
-/* Decode one image blob into out (channels * height * width floats, CHW). */
+/* The format 'auto' picks for a blob: by magic, else raw by length. */
+HackImageFormat
+hack_image_detect(const uint8_t *data, size_t len, const HackImageShape *shape)
+{
+	size_t		n = (size_t) shape->channels * shape->height * shape->width;
+
+	if (hack_is_npy(data, len))
+		return HACK_IMAGE_NPY;
+	if (hack_is_png(data, len))
+		return HACK_IMAGE_PNG;
+	if (hack_is_jpeg(data, len))
+		return HACK_IMAGE_JPEG;
+	return len == 4 * n ? HACK_IMAGE_F32 : HACK_IMAGE_U8;
+}
+
+/*
+ * A PNG or JPEG: decode (refusing more than max_pixels), convert to the
+ * shape's channels, stretch to its height x width, write CHW floats.
+ */
+static HackStatus
+decode_picture(const uint8_t *data, size_t len, HackImageFormat format,
+			   const HackImageShape *shape, int64_t max_pixels, float *out,
+			   HackError *err)
+{
+	HackRaster	r;
+	HackStatus	st;
+	int			C = shape->channels,
+				H = shape->height,
+				W = shape->width;
+	uint8_t    *px;
+
+	if (C != 1 && C != 3)
+		return hack_error_set(err, HACK_ERR_PARAMETER,
+							  "PNG and JPEG images decode to 1 (grey) or 3 (RGB) channels.",
+							  "a %s image cannot give %d channels",
+							  format == HACK_IMAGE_PNG ? "PNG" : "JPEG", C);
+	st = format == HACK_IMAGE_PNG
+		? hack_png_decode(data, len, max_pixels, &r, err)
+		: hack_jpeg_decode(data, len, max_pixels, &r, err);
+	if (st != HACK_OK)
+		return st;
+	if ((st = hack_raster_convert(&r, C, err)) != HACK_OK)
+	{
+		hack_raster_free(&r);
+		return st;
+	}
+	px = r.pixels;
+	if (r.width != W || r.height != H)
+	{
+		px = malloc((size_t) W * H * C);
+		if (px == NULL)
+		{
+			hack_raster_free(&r);
+			return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory resizing an image");
+		}
+		st = hack_resize_bilinear(r.pixels, r.width, r.height, C, px, W, H, err);
+		hack_raster_free(&r);
+		if (st != HACK_OK)
+		{
+			free(px);
+			return st;
+		}
+	}
+	for (int c = 0; c < C; c++)
+		for (size_t i = 0; i < (size_t) H * W; i++)
+			out[(size_t) c * H * W + i] = px[i * C + c];
+	free(px);
+	return HACK_OK;
+}
+
+/*
+ * Decode one image blob into out (channels * height * width floats, CHW);
+ * a PNG or JPEG of more than max_pixels pixels is refused from its header.
+ */
 HackStatus
 hack_image_decode(const uint8_t *data, size_t len, HackImageFormat format,
-				  const HackImageShape *shape, float *out, HackError *err)
+				  const HackImageShape *shape, int64_t max_pixels, float *out,
+				  HackError *err)
 {
 	size_t		n = (size_t) shape->channels * shape->height * shape->width;
 
 	if (format == HACK_IMAGE_AUTO)
-		format = hack_is_npy(data, len) ? HACK_IMAGE_NPY
-			: len == 4 * n ? HACK_IMAGE_F32 : HACK_IMAGE_U8;
+		format = hack_image_detect(data, len, shape);
 	switch (format)
 	{
 		case HACK_IMAGE_NPY:
 			return decode_npy(data, len, shape, out, err);
+		case HACK_IMAGE_PNG:
+		case HACK_IMAGE_JPEG:
+			return decode_picture(data, len, format, shape, max_pixels, out, err);
 		case HACK_IMAGE_U8:
 		case HACK_IMAGE_F32:
 			{
@@ -462,4 +553,16 @@ hack_image_decode(const uint8_t *data, size_t len, HackImageFormat format,
 			break;
 	}
 	return hack_error_set(err, HACK_ERR_INTERNAL, NULL, "unknown image format");
+}
+
+/* Decoded pixels as the uint8 a picture shows: rounded, clamped to 0..255. */
+void
+hack_image_to_u8(const float *x, size_t n, uint8_t *out)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		float		v = x[i];
+
+		out[i] = !(v > 0.0f) ? 0 : v >= 255.0f ? 255 : (uint8_t) lrintf(v);
+	}
 }

@@ -1,12 +1,15 @@
 /*
  * tensor.h
- *	  Decoding image tensors stored in bytea: raw uint8 / float32 pixels and
- *	  NumPy .npy blobs.
+ *	  Decoding image tensors stored in bytea: raw uint8 / float32 pixels,
+ *	  NumPy .npy blobs, PNG and JPEG files.
  *
  * Images are decoded to float32 in CHW order (channel planes), the layout
  * the network consumes.  Raw blobs are CHW already; an .npy blob may be
  * (H, W) for one channel, (C, H, W), or (H, W, C), and is transposed as
- * needed.  Nothing here trusts its input: every length, shape and value is
+ * needed.  A PNG or JPEG is decoded (image_png_decode.c, image_jpeg.c),
+ * converted to 1 or 3 channels (image_convert.c) and stretched to height x
+ * width (image_resize.c), as Pillow's convert and resize(BILINEAR) would;
+ * its pixels come out as 0..255, like u8.  Nothing here trusts its input: every length, shape and value is
  * checked, and a bad blob gives a status and a message, never a crash.
  */
 #ifndef HACK_CORE_TENSOR_H
@@ -21,12 +24,22 @@
 #define HACK_IMAGE_MAX_SIDE 4096
 #define HACK_IMAGE_MAX_CHANNELS 64
 
+/*
+ * Pixels of a PNG or JPEG (width x height of the file) decoded at most by
+ * default: Pillow's MAX_IMAGE_PIXELS; the hard cap keeps a decoded RGBA
+ * picture within 1 GiB.
+ */
+#define HACK_IMAGE_DEFAULT_MAX_PIXELS 89478485
+#define HACK_IMAGE_MAX_PIXELS_CAP (1 << 28)
+
 typedef enum HackImageFormat
 {
-	HACK_IMAGE_AUTO,			/* .npy if the blob starts with its magic, else raw */
+	HACK_IMAGE_AUTO,			/* by magic (.npy, PNG, JPEG), else raw by length */
 	HACK_IMAGE_U8,				/* raw uint8, C*H*W bytes */
 	HACK_IMAGE_F32,				/* raw float32 little-endian, 4*C*H*W bytes */
-	HACK_IMAGE_NPY				/* NumPy .npy, dtype u1, f4 or f8 */
+	HACK_IMAGE_NPY,				/* NumPy .npy, dtype u1, f4 or f8 */
+	HACK_IMAGE_PNG,				/* PNG, any colour type and bit depth */
+	HACK_IMAGE_JPEG				/* JPEG (JFIF, Adobe, progressive, CMYK) */
 } HackImageFormat;
 
 typedef enum HackNpyType
@@ -75,9 +88,13 @@ extern HackStatus hack_npy_parse_header(const uint8_t *data, size_t len,
 										HackNpyHeader *header, HackError *err);
 extern double hack_npy_elem(const uint8_t *data, int64_t i,
 							const HackNpyHeader *header);
+extern HackImageFormat hack_image_detect(const uint8_t *data, size_t len,
+										 const HackImageShape *shape);
 extern HackStatus hack_image_decode(const uint8_t *data, size_t len,
 									HackImageFormat format,
-									const HackImageShape *shape, float *out,
+									const HackImageShape *shape,
+									int64_t max_pixels, float *out,
 									HackError *err);
+extern void hack_image_to_u8(const float *x, size_t n, uint8_t *out);
 
 #endif							/* HACK_CORE_TENSOR_H */

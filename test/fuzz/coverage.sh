@@ -17,6 +17,7 @@ declare -A file=(
 	[point_recv]=src/core/point_binary.c [hball_recv]=src/core/point_binary.c
 	[npy]=src/core/tensor.c
 	[image_raw]=src/core/tensor.c [model_blob]=src/core/nn_serial.c [model_archive]=src/core/model_archive.c
+	[png]=src/core/image_png_decode.c [jpeg]=src/core/image_jpeg.c
 )
 printf '%-12s %-26s %9s %9s\n' target file lines branches
 for src in test/fuzz/fuzz_*.c; do
@@ -24,7 +25,7 @@ for src in test/fuzz/fuzz_*.c; do
 	name=${name#fuzz_}
 	clang -g -O0 -std=c11 -D_POSIX_C_SOURCE=200809L -fsanitize=fuzzer \
 		-fprofile-instr-generate -fcoverage-mapping -Isrc/core \
-		-o "$out/$name" "$src" src/core/*.c -lopenblas -lpng -lm -lpthread
+		-o "$out/$name" "$src" src/core/*.c -lopenblas -lpng -ljpeg -lm -lpthread
 	LLVM_PROFILE_FILE="$out/$name.profraw" OPENBLAS_NUM_THREADS=1 \
 		"$out/$name" -runs=0 "${roots[@]/%//$name}" >/dev/null 2>&1
 	llvm-profdata merge -sparse "$out/$name.profraw" -o "$out/$name.profdata"

@@ -8,7 +8,9 @@
  * rest is the blob.  Properties: a raw blob decodes if and only if its
  * length is exactly C*H*W (u8) or 4*C*H*W (f32) bytes and, for f32, every
  * value is finite; decoded pixels equal the input bytes or floats, in the
- * exact-size output buffer; auto picks f32 for 4*C*H*W bytes, else u8.
+ * exact-size output buffer; auto picks f32 for 4*C*H*W bytes, else u8
+ * (blobs that start with the .npy, PNG or JPEG magic are left to
+ * fuzz_npy.c, fuzz_png.c and fuzz_jpeg.c).
  */
 #include "fuzz.h"
 
@@ -42,9 +44,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = (size_t) shape.channels * shape.height * shape.width;
 	len = size - 1;
 	blob = fuzz_copy(data + 1, len);
-	if (format == HACK_IMAGE_AUTO && hack_is_npy(blob, len))
+	if (format == HACK_IMAGE_AUTO &&
+		hack_image_detect(blob, len, &shape) != HACK_IMAGE_U8 &&
+		hack_image_detect(blob, len, &shape) != HACK_IMAGE_F32)
 	{
-		/* .npy blobs are fuzz_npy.c's business */
+		/* .npy, PNG and JPEG blobs are fuzz_npy.c's, fuzz_png.c's, fuzz_jpeg.c's */
 		free(blob);
 		return 0;
 	}
@@ -59,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 
 	out = malloc(sizeof(float) * n);
-	st = hack_image_decode(blob, len, format, &shape, out, &err);
+	st = hack_image_decode(blob, len, format, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err);
 	if (len == (f32 ? 4 * n : n) && finite)
 	{
 		FUZZ_ASSERT(st == HACK_OK);

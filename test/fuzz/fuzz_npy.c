@@ -84,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	out = malloc(sizeof(float) * n);
 	out2 = malloc(sizeof(float) * n);
-	st = hack_image_decode(blob, len, HACK_IMAGE_NPY, &shape, out, &err);
+	st = hack_image_decode(blob, len, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err);
 	if (st == HACK_OK)
 	{
 		FUZZ_ASSERT(st_blob == HACK_OK);
@@ -101,7 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hack_is_npy(blob, len))
 	{
 		HackStatus	st2 = hack_image_decode(blob, len, HACK_IMAGE_AUTO, &shape,
-											out2, &err);
+											HACK_IMAGE_DEFAULT_MAX_PIXELS, out2, &err);
 
 		FUZZ_ASSERT(st2 == st);
 		if (st == HACK_OK)

@@ -356,6 +356,135 @@ def tensors():
              f"SELECT hack_plot(ARRAY['(0.1,0.2)']::poincare_point[], images => ARRAY[{hexa(raw)}], height => 8, width => 8)")
 
 
+# ------------------------------------------------------------ PNG and JPEG
+def png_chunk(kind, data):
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+
+
+def png_file(w, h, depth=8, color=0, idat=None, extra=b"", ihdr=None):
+    """A grey PNG (or what IHDR says) of w x h; idat: the compressed data."""
+    if ihdr is None:
+        ihdr = struct.pack(">IIBBBBB", w, h, depth, color, 0, 0, 0)
+    if idat is None:
+        spp = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(color, 1)
+        row = (w * spp * depth + 7) // 8
+        idat = zlib.compress(b"".join(b"\0" + bytes(rng.randrange(256) for _ in range(row))
+                                      for _ in range(h)))
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + extra
+            + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b""))
+
+
+# a baseline 8 x 8 grey JPEG (quality 100, Pillow), its SOF0 at byte 89
+JPEG8 = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb0043000101010101010101010101010101010101"
+    "010101010101010101010101010101010101010101010101010101010101010101010101010101010101"
+    "01010101010101ffc0000b080008000801011100ffc4001f0000010501010101010100000000000000"
+    "000102030405060708090a0bffc400b5100002010303020403050504040000017d0102030004110512"
+    "2131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a2526272829"
+    "2a3435363738393a434445464748494a535455565758595a636465666768696a737475767778797a83"
+    "8485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8"
+    "c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda0008010100003f00"
+    "f9ff00fe0db8ff00990bfee1bffb4abfffd9")
+SOF = JPEG8.index(b"\xff\xc0")
+
+
+def jpeg_patch(at, new):
+    b = bytearray(JPEG8)
+    b[at:at + len(new)] = new
+    return bytes(b)
+
+
+def images():
+    def tensor(raw, expected, channels=1, fmt="auto"):
+        case("image", expected, f"SELECT hack_image_tensor({hexa(raw)}, 8, 8, {channels}, {lit(fmt)})")
+
+    def embed(raw, expected):
+        case("image", expected, f"SELECT hack_embed('bi', {hexa(raw)})")
+
+    good = png_file(8, 8)
+    tensor(good, "ok")
+    embed(good, "ok")
+    tensor(JPEG8, "ok")
+    embed(JPEG8, "ok")
+    # truncations of both, everywhere before the PNG's IEND
+    for n in sorted(set([0, 1, 7, 8, 9, 20, 32, 33, 40] + [rng.randrange(8, len(good) - 12) for _ in range(12)])):
+        tensor(good[:n], "22P03", fmt="png")
+        if n >= 8:
+            embed(good[:n], "22P03")
+    for n in sorted(set([2, 3, 4, 20, SOF, SOF + 5, SOF + 12, len(JPEG8) - 2]
+                        + [rng.randrange(3, len(JPEG8) - 2) for _ in range(12)])):
+        tensor(JPEG8[:n], "22P03", fmt="jpeg")
+        if n >= 3:
+            embed(JPEG8[:n], "22P03")
+    # wrong magic under a named format
+    tensor(JPEG8, "22P03", fmt="png")
+    tensor(good, "22P03", fmt="jpeg")
+    tensor(b"GIF89a" + bytes(20), "22P03", fmt="png")
+    # bad CRCs: IHDR, IDAT
+    for at in (16, 20, 29, 33 + 8):
+        b = bytearray(good)
+        b[at] ^= 0x10
+        tensor(bytes(b), "22P03")
+        embed(bytes(b), "22P03")
+    # bombs: the size in IHDR or SOF above hack.max_image_pixels (89478485): 54000
+    for w, h in ((100000, 100000), (65535, 65535), (10000, 10000), (1000000, 90), (90, 1000000), (9460, 9460)):
+        tensor(png_file(w, h, idat=zlib.compress(b"\0" * 64)), "54000")
+        embed(png_file(w, h, idat=zlib.compress(b"\0" * 64)), "54000")
+    for w, h in ((60000, 60000), (65500, 65500), (9460, 9460)):
+        tensor(jpeg_patch(SOF + 5, struct.pack(">HH", h, w)), "54000")
+        embed(jpeg_patch(SOF + 5, struct.pack(">HH", h, w)), "54000")
+    # a side above libpng's own limit (1000000) is refused by libpng first
+    tensor(png_file(1000001, 1, idat=zlib.compress(b"\0" * 64)), "22P03")
+    # just under the limit is decoded (and then fails for want of data)
+    tensor(png_file(9459, 9459, idat=zlib.compress(b"\0" * 64)), "22P03")
+    # bad headers: zero or huge sizes, bad depth, colour type, palette missing
+    for ihdr in (struct.pack(">IIBBBBB", 0, 8, 8, 0, 0, 0, 0),
+                 struct.pack(">IIBBBBB", 8, 0, 8, 0, 0, 0, 0),
+                 struct.pack(">IIBBBBB", 2 ** 31, 8, 8, 0, 0, 0, 0),
+                 struct.pack(">IIBBBBB", 8, 2 ** 32 - 1, 8, 0, 0, 0, 0),
+                 struct.pack(">IIBBBBB", 8, 8, 3, 0, 0, 0, 0),
+                 struct.pack(">IIBBBBB", 8, 8, 8, 5, 0, 0, 0),
+                 struct.pack(">IIBBBBB", 8, 8, 16, 3, 0, 0, 0),
+                 struct.pack(">IIBBBBB", 8, 8, 8, 0, 1, 0, 0),
+                 struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 1, 0),
+                 struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 2),
+                 struct.pack(">IIBBBB", 8, 8, 8, 0, 0, 0)):
+        tensor(png_file(8, 8, ihdr=ihdr), "22P03")
+    tensor(png_file(8, 8, color=3), "22P03")                  # palette colour, no PLTE
+    tensor(png_file(8, 8, idat=b"\x78\x9c" + bytes(30)), "22P03")   # bad deflate data
+    tensor(png_file(8, 8, idat=zlib.compress(bytes(20))), "22P03")  # too little image data
+    tensor(png_file(8, 8, idat=zlib.compress(b"\x07" + bytes(8) * 8)), "22P03")  # bad filter type
+    # JPEG: no frame header, zero sizes, a lossless or unknown frame, no Huffman tables
+    tensor(b"\xff\xd8\xff\xd9", "22P03")
+    embed(b"\xff\xd8\xff\xd9", "22P03")
+    tensor(JPEG8[:SOF] + b"\xff\xd9", "22P03")
+    tensor(jpeg_patch(SOF + 5, struct.pack(">HH", 0, 8)), "22P03")
+    tensor(jpeg_patch(SOF + 5, struct.pack(">HH", 8, 0)), "22P03")
+    tensor(jpeg_patch(SOF + 1, b"\xc3"), "22P03")
+    tensor(jpeg_patch(SOF + 4, b"\x0c"), "22P03")             # 12-bit samples
+    tensor(jpeg_patch(SOF + 9, b"\x00"), "22P03")             # no components
+    tensor(JPEG8.replace(b"\xff\xc4", b"\xff\xc8"), "22P03")  # Huffman tables renamed (JPG marker)
+    tensor(jpeg_patch(len(JPEG8) - 14, b"\xff\xd0\xff\xd0"), "22P03")  # markers inside the scan
+    # PNG and JPEG give 1 or 3 channels
+    for ch in (2, 4):
+        tensor(good, "22023", channels=ch)
+        tensor(JPEG8, "22023", channels=ch)
+    case("image", "22023", f"SELECT hack_image_tensor({hexa(good)}, 8, 8, 1, 'gif')")
+    # training: a bad PNG row names its id
+    case("image", "22P03", "UPDATE bi_imgs SET img = " + hexa(good[:40]) + " WHERE id = 4\n--next\n"
+         "CALL hack_train(model => 'bt', source => 'bi_imgs', height => 8, width => 8, architecture => 'mlp', epochs => 1)")
+    case("image", "54000", "UPDATE bi_imgs SET img = " + hexa(png_file(100000, 100000, idat=b"")) + " WHERE id = 4\n--next\n"
+         "CALL hack_train(model => 'bt', source => 'bi_imgs', height => 8, width => 8, architecture => 'mlp', epochs => 1)")
+    # the pixel limit setting
+    for v, st in (("0", "22023"), ("-1", "22023"), ("268435457", "22023"), ("'abc'", "22023")):
+        case("guc", st, f"SET LOCAL hack.max_image_pixels = {v}")
+    case("image", "54000", "SET LOCAL hack.max_image_pixels = 63\n--next\n"
+         f"SELECT hack_image_tensor({hexa(good)}, 8, 8, 1)")
+    case("image", "ok", "SET LOCAL hack.max_image_pixels = 64\n--next\n"
+         f"SELECT hack_image_tensor({hexa(good)}, 8, 8, 1)")
+
+
 # ------------------------------------------------------------- model blobs
 def crc_fix(b):
     b = bytearray(b)
@@ -577,7 +706,7 @@ def parameters():
                       (", clip_r => -1", "22023"), (", clip_r => 'nan'", "22023"),
                       (", height => 0", "22023"), (", width => -1", "22023"), (", channels => 0", "22023"),
                       (", channels => 5", "22023"), (", height => 100000", "22023"),
-                      (", format => 'png'", "22023"), (", format => ''", "22023"),
+                      (", format => 'gif'", "22023"), (", format => ''", "22023"),
                       (", architecture => 'resnet'", "22023"), (", hidden => '{0}'", "22023"), (", hidden => '{-4}'", "22023"),
                       (", hidden => '{1,2,3,4,5,6,7,8,9}'", "22023"), (", hidden => '{4,NULL}'", "22023"),
                       (", hidden => '{{4}}'", "22023"), (", hidden => '{100000}'", "22023"),
@@ -615,6 +744,7 @@ binary()
 arrays()
 geometry()
 tensors()
+images()
 model_blobs()
 catalog()
 parameters()

@@ -43,21 +43,21 @@ test_raw_formats(void)
 		u8[i] = (uint8_t) (i * 20);
 		f32[i] = (float) i / 7.0f;
 	}
-	CHECK(hack_image_decode(u8, 12, HACK_IMAGE_U8, &shape, out, &err) == HACK_OK);
+	CHECK(hack_image_decode(u8, 12, HACK_IMAGE_U8, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
 	CHECK(out[0] == 0.0f && out[11] == 220.0f);
-	CHECK(hack_image_decode(u8, 12, HACK_IMAGE_AUTO, &shape, out, &err) == HACK_OK);
-	CHECK(hack_image_decode((uint8_t *) f32, 48, HACK_IMAGE_F32, &shape, out, &err) == HACK_OK);
+	CHECK(hack_image_decode(u8, 12, HACK_IMAGE_AUTO, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
+	CHECK(hack_image_decode((uint8_t *) f32, 48, HACK_IMAGE_F32, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
 	CHECK(memcmp(out, f32, sizeof(f32)) == 0);
-	CHECK(hack_image_decode((uint8_t *) f32, 48, HACK_IMAGE_AUTO, &shape, out, &err) == HACK_OK);
+	CHECK(hack_image_decode((uint8_t *) f32, 48, HACK_IMAGE_AUTO, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
 	CHECK(memcmp(out, f32, sizeof(f32)) == 0);
-	CHECK(hack_image_decode(u8, 11, HACK_IMAGE_U8, &shape, out, &err) == HACK_ERR_BINARY);
+	CHECK(hack_image_decode(u8, 11, HACK_IMAGE_U8, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_ERR_BINARY);
 	CHECK(strstr(err.message, "image has 11 bytes, expected 12") != NULL);
-	CHECK(hack_image_decode(u8, 11, HACK_IMAGE_AUTO, &shape, out, &err) == HACK_ERR_BINARY);
-	CHECK(hack_image_decode((uint8_t *) f32, 44, HACK_IMAGE_F32, &shape, out, &err) == HACK_ERR_BINARY);
+	CHECK(hack_image_decode(u8, 11, HACK_IMAGE_AUTO, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_ERR_BINARY);
+	CHECK(hack_image_decode((uint8_t *) f32, 44, HACK_IMAGE_F32, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_ERR_BINARY);
 	f32[5] = NAN;
-	CHECK(hack_image_decode((uint8_t *) f32, 48, HACK_IMAGE_F32, &shape, out, &err) == HACK_ERR_OUT_OF_RANGE);
+	CHECK(hack_image_decode((uint8_t *) f32, 48, HACK_IMAGE_F32, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_ERR_OUT_OF_RANGE);
 	f32[5] = INFINITY;
-	CHECK(hack_image_decode((uint8_t *) f32, 48, HACK_IMAGE_F32, &shape, out, &err) == HACK_ERR_OUT_OF_RANGE);
+	CHECK(hack_image_decode((uint8_t *) f32, 48, HACK_IMAGE_F32, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_ERR_OUT_OF_RANGE);
 }
 
 static void
@@ -80,25 +80,25 @@ test_npy_layouts(void)
 				hwc[(y * 3 + x) * 2 + c] = (uint8_t) (100 * c + 10 * y + x);
 			}
 	n = make_npy(blob, "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2, 3), }", chw, 12);
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err) == HACK_OK);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
 	for (int i = 0; i < 12; i++)
 		CHECK(out[i] == chw[i]);
 	n = make_npy(blob, "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3, 2), }", hwc, 12);
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_AUTO, &shape, out, &err) == HACK_OK);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_AUTO, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
 	for (int i = 0; i < 12; i++)
 		CHECK(out[i] == chw[i]);
 	n = make_npy(blob, "{'shape': (1, 1, 2, 2, 3), 'fortran_order': False, 'descr': '<u1'}", chw, 12);
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err) == HACK_OK);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
 	CHECK(out[11] == chw[11]);
 	/* (H, W) only for one channel */
 	n = make_npy(blob, "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3)}", chw, 6);
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err) == HACK_ERR_BINARY);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_ERR_BINARY);
 	shape.channels = 1;
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err) == HACK_OK);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
 	/* a mismatched shape says what it got */
 	shape.channels = 2;
 	n = make_npy(blob, "{'descr': '|u1', 'fortran_order': False, 'shape': (3, 4), }", chw, 12);
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err) == HACK_ERR_BINARY);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_ERR_BINARY);
 	CHECK(strstr(err.detail, "(3, 4)") != NULL);
 }
 
@@ -115,25 +115,25 @@ test_npy_dtypes(void)
 	size_t		n;
 
 	n = make_npy(blob, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", f4, 16);
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err) == HACK_OK);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
 	CHECK(memcmp(out, f4, 16) == 0);
 	n = make_npy(blob, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", f8, 32);
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err) == HACK_OK);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
 	CHECK(memcmp(out, f4, 16) == 0);
 	/* big-endian float32 */
 	for (int i = 0; i < 4; i++)
 		for (int k = 0; k < 4; k++)
 			be[i * 4 + k] = ((uint8_t *) &f4[i])[3 - k];
 	n = make_npy(blob, "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 2), }", be, 16);
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err) == HACK_OK);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
 	CHECK(memcmp(out, f4, 16) == 0);
 	/* float64 values beyond float32, and NaN */
 	f8[2] = 1e300;
 	n = make_npy(blob, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", f8, 32);
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err) == HACK_ERR_OUT_OF_RANGE);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_ERR_OUT_OF_RANGE);
 	f8[2] = NAN;
 	n = make_npy(blob, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", f8, 32);
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err) == HACK_ERR_OUT_OF_RANGE);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_ERR_OUT_OF_RANGE);
 }
 
 static void
@@ -164,13 +164,13 @@ test_npy_rejects(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 	{
 		size_t		n = make_npy(blob, bad[i], f4, 16);
-		HackStatus	st = hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err);
+		HackStatus	st = hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err);
 
 		if (st != HACK_ERR_BINARY)
 			unit_fail(__FILE__, __LINE__, "header %s gave status %d", bad[i], st);
 	}
 	memcpy(blob, "\x93NUMPX", 6);
-	CHECK(hack_image_decode(blob, 100, HACK_IMAGE_NPY, &shape, out, &err) == HACK_ERR_BINARY);
+	CHECK(hack_image_decode(blob, 100, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_ERR_BINARY);
 }
 
 static void
@@ -189,14 +189,14 @@ test_npy_truncations_and_flips(void)
 	for (int i = 0; i < 16; i++)
 		f4[i] = (float) i;
 	n = make_npy(blob, "{'descr': '<f4', 'fortran_order': False, 'shape': (4, 4), }", f4, 64);
-	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, out, &err) == HACK_OK);
+	CHECK(hack_image_decode(blob, n, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK);
 	/* every truncation is rejected; copies into exact-size buffers catch overreads under valgrind */
 	for (size_t len = 0; len < n; len++)
 	{
 		uint8_t    *t = malloc(len ? len : 1);
 
 		memcpy(t, blob, len);
-		CHECK(hack_image_decode(t, len, HACK_IMAGE_NPY, &shape, out, &err) != HACK_OK);
+		CHECK(hack_image_decode(t, len, HACK_IMAGE_NPY, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) != HACK_OK);
 		free(t);
 	}
 	/* random byte flips never crash; a flip in the data may still decode */
@@ -204,7 +204,7 @@ test_npy_truncations_and_flips(void)
 	{
 		memcpy(copy, blob, n);
 		copy[unit_rng_next(&r) % n] = (uint8_t) unit_rng_next(&r);
-		if (hack_image_decode(copy, n, HACK_IMAGE_AUTO, &shape, out, &err) == HACK_OK)
+		if (hack_image_decode(copy, n, HACK_IMAGE_AUTO, &shape, HACK_IMAGE_DEFAULT_MAX_PIXELS, out, &err) == HACK_OK)
 			accepted++;
 	}
 	CHECK(accepted > 0 && accepted < 20000);
@@ -250,7 +250,9 @@ test_shape_and_format_names(void)
 	CHECK(hack_image_shape_check(&bad_h, &err) == HACK_ERR_PARAMETER);
 	CHECK(hack_image_format_parse("npy", &f, &err) == HACK_OK && f == HACK_IMAGE_NPY);
 	CHECK(hack_image_format_parse("u8", &f, &err) == HACK_OK && f == HACK_IMAGE_U8);
-	CHECK(hack_image_format_parse("png", &f, &err) == HACK_ERR_PARAMETER);
+	CHECK(hack_image_format_parse("png", &f, &err) == HACK_OK && f == HACK_IMAGE_PNG);
+	CHECK(hack_image_format_parse("jpeg", &f, &err) == HACK_OK && f == HACK_IMAGE_JPEG);
+	CHECK(hack_image_format_parse("bmp", &f, &err) == HACK_ERR_PARAMETER);
 }
 
 void		suite_tensor(void);
