@@ -66,7 +66,12 @@ plot_dim_error(int expected, int got)
 			 errmsg("hack_plot draws 2-D points, got a point of dimension %d", got)));
 }
 
-/* An image blob as a CHW uint8 thumbnail, contrast-stretched to 0..255. */
+/*
+ * An image blob as a CHW uint8 thumbnail.  Pixels already in 0..255 with
+ * more than unit range (u8, PNG, JPEG, pixel-valued floats) are shown as
+ * they are, so colours keep their hue and brightness; anything else
+ * (z-scored or [0, 1] floats) is contrast-stretched to 0..255.
+ */
 static uint8_t *
 thumbnail_pixels(bytea *b, const HackImageShape *shape)
 {
@@ -85,8 +90,12 @@ thumbnail_pixels(bytea *b, const HackImageShape *shape)
 		lo = Min(lo, x[i]);
 		hi = Max(hi, x[i]);
 	}
-	for (size_t i = 0; i < n; i++)
-		out[i] = hi > lo ? (uint8_t) (255.0f * (x[i] - lo) / (hi - lo) + 0.5f) : 0;
+	if (lo >= 0.0f && hi <= 255.0f && hi > 1.0f)
+		for (size_t i = 0; i < n; i++)
+			out[i] = (uint8_t) (x[i] + 0.5f);
+	else
+		for (size_t i = 0; i < n; i++)
+			out[i] = hi > lo ? (uint8_t) (255.0f * (x[i] - lo) / (hi - lo) + 0.5f) : 0;
 	pfree(x);
 	return out;
 }

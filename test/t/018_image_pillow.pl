@@ -144,4 +144,20 @@ is($node->sql("SELECT count(*) FROM hack.embeddings WHERE model = 'colour2' AND 
 is($node->sql("SELECT count(*) FROM hack.embeddings WHERE model = 'colour2'"),
 	'52', 'and embeds the rest');
 
+# hack_plot draws PNG/JPEG thumbnails in their own colours: a picture of
+# one pure red and one pure blue half image shows both colours unchanged
+my $two = "$dir/two_colour.hex";
+run_log([ $python, '-c', "import io, PIL.Image as I; im = I.new('RGB', (32, 32), (200, 40, 40)); "
+	  . "im.paste((40, 40, 200), (0, 0, 16, 32)); b = io.BytesIO(); im.save(b, 'PNG'); "
+	  . "open('$two', 'w').write(b.getvalue().hex())" ]) or BAIL_OUT('two_colour.hex');
+my $hex = slurp_file($two);
+my $b64 = $node->sql("SELECT translate(encode(hack_plot(ARRAY['(0.1,0.1)'::poincare_point], NULL, ARRAY[decode('$hex', 'hex')],
+	size => 200, height => 32, width => 32, channels => 3), 'base64'), E'\\n', '')");
+open(my $fh, '>', "$dir/plot.b64") or die "plot.b64: $!";
+print $fh $b64;
+close($fh);
+my $colours = `base64 -d '$dir/plot.b64' | $python -c "import sys, io, PIL.Image as I; im = I.open(io.BytesIO(sys.stdin.buffer.read())).convert('RGB'); px = set(im.getdata()); print(((200, 40, 40) in px), ((40, 40, 200) in px))"`;
+chomp $colours;
+is($colours, 'True True', 'hack_plot shows a PNG thumbnail in its own colours');
+
 done_testing();
