@@ -40,6 +40,9 @@ DROP = float(os.environ.get("HACK_DS_DROP", "0.01"))
 EPS = float(os.environ.get("HACK_DS_EPS", "0.07"))
 THREADS = int(os.environ.get("HACK_DS_THREADS", "2"))
 HACK_ARGS = os.environ.get("HACK_DS_HACK_ARGS", "")
+ROBUST_EPOCHS = int(os.environ.get("HACK_DS_ROBUST_EPOCHS", str(CLS_EPOCHS)))
+SELECTIONS = os.environ.get("HACK_DS_SELECTIONS", "")
+SELECTION_FILES = ("s_typical", "s_atypical", "s_diverse", "drop", "norms")
 BATCH = 128
 LR = 1e-3
 MODEL = "ds"
@@ -80,6 +83,30 @@ def select(fraction, mode):
     """Training-set indices hack_select returns."""
     out = psql("SELECT id FROM hack_select('%s', %r, '%s')" % (MODEL, fraction, mode)).split()
     return np.array(sorted(int(i) - 1 for i in out), dtype=np.int64)
+
+
+def save_selections(path, picked, drop, norms, hack_secs):
+    """Write what the classifiers need of the model (ids as in the table)."""
+    os.makedirs(path, exist_ok=True)
+    for m, ids in picked.items():
+        np.savetxt(os.path.join(path, "s_%s.txt" % m), ids + 1, fmt="%d")
+    np.savetxt(os.path.join(path, "drop.txt"), drop + 1, fmt="%d")
+    with open(os.path.join(path, "norms.txt"), "w") as f:
+        f.writelines("%d|%.17g\n" % (i + 1, v) for i, v in sorted(norms.items()))
+    with open(os.path.join(path, "hack_secs.txt"), "w") as f:
+        f.write("%.1f\n" % hack_secs)
+
+
+def load_selections(path):
+    """The selections save_selections wrote (or psql -At printed)."""
+    def ids(name):
+        return np.sort(np.loadtxt(os.path.join(path, name + ".txt"), dtype=np.int64, ndmin=1) - 1)
+    picked = {m: ids("s_" + m) for m in ("typical", "atypical", "diverse")}
+    with open(os.path.join(path, "norms.txt")) as f:
+        norms = {int(i) - 1: float(v) for i, v in (line.strip().split("|") for line in f if line.strip())}
+    secs = os.path.join(path, "hack_secs.txt")
+    hack_secs = float(open(secs).read()) if os.path.exists(secs) else float("nan")
+    return picked, ids("drop"), norms, hack_secs
 
 
 def norms_by_id():
@@ -126,7 +153,7 @@ def to_tensor(images):
     return torch.tensor(images, dtype=torch.float32).unsqueeze(1) / 255.0
 
 
-def train_classifier(x, y, seed):
+def train_classifier(x, y, seed, epochs):
     import torch
     torch.manual_seed(seed)
     model = lenet()
@@ -134,7 +161,7 @@ def train_classifier(x, y, seed):
     loss_fn = torch.nn.CrossEntropyLoss()
     g = torch.Generator().manual_seed(seed)
     model.train()
-    for _ in range(CLS_EPOCHS):
+    for _ in range(epochs):
         order = torch.randperm(len(x), generator=g)
         for s in range(0, len(x), BATCH):
             idx = order[s:s + BATCH]
@@ -175,21 +202,26 @@ def main():
     test_img, test_lab = load_test()
     xt, yt = to_tensor(test_img), torch.tensor(test_lab, dtype=torch.long)
     rows = pick_rows(labels)
-    print("== hack_train on %d images (%d per class), %d epochs" % (len(rows), N, HACK_EPOCHS),
-          file=sys.stderr)
-    hack_secs = train_hack(images, labels, rows)
-    print("   %.1f s" % hack_secs, file=sys.stderr)
-
-    picked = {m: select(FRACTION, m) for m in ("typical", "atypical", "diverse")}
-    drop = select(DROP, "atypical")
-    norms = norms_by_id()
+    if SELECTIONS and all(os.path.exists(os.path.join(SELECTIONS, f + ".txt")) for f in SELECTION_FILES):
+        print("== the selections of an earlier run, from %s (no hack_train)" % SELECTIONS, file=sys.stderr)
+        picked, drop, norms, hack_secs = load_selections(SELECTIONS)
+    else:
+        print("== hack_train on %d images (%d per class), %d epochs" % (len(rows), N, HACK_EPOCHS),
+              file=sys.stderr)
+        hack_secs = train_hack(images, labels, rows)
+        print("   %.1f s" % hack_secs, file=sys.stderr)
+        picked = {m: select(FRACTION, m) for m in ("typical", "atypical", "diverse")}
+        drop = select(DROP, "atypical")
+        norms = norms_by_id()
+        if SELECTIONS:
+            save_selections(SELECTIONS, picked, drop, norms, hack_secs)
     for m, ids in list(picked.items()) + [("drop", drop)]:
         assert np.isin(ids, rows).all(), "hack_select(%s) returned ids outside the training rows" % m
 
-    def run(ids, seed):
+    def run(ids, seed, epochs=CLS_EPOCHS):
         x = to_tensor(images[ids])
         y = torch.tensor(labels[ids], dtype=torch.long)
-        return train_classifier(x, y, seed)
+        return train_classifier(x, y, seed, epochs)
 
     modes = ("typical", "atypical", "diverse", "stratified", "random")
     sample = {m: [] for m in modes}
@@ -206,6 +238,7 @@ def main():
                 ids = picked[m]
             sizes["s_" + m] = len(ids)
             sample[m].append(accuracy(run(ids, seed), xt, yt))
+            print("   seed %d, %s: %.2f%%" % (seed, m, 100 * sample[m][-1]), file=sys.stderr)
         for m in ("all", "atypical", "random"):
             if m == "all":
                 ids = rows
@@ -214,9 +247,11 @@ def main():
             else:
                 ids = np.setdiff1d(rows, random_like(drop, rows, labels, seed, 1))
             sizes["r_" + m] = len(ids)
-            model = run(ids, seed)
+            model = run(ids, seed, ROBUST_EPOCHS)
             robust[m][0].append(accuracy(model, xt, yt))
             robust[m][1].append(accuracy(model, xt, yt, EPS))
+            print("   seed %d, robustness %s: clean %.2f%%, FGSM %.2f%%"
+                  % (seed, m, 100 * robust[m][0][-1], 100 * robust[m][1][-1]), file=sys.stderr)
         print("== seed %d: %.1f s" % (seed, time.time() - t0), file=sys.stderr)
 
     print()
@@ -224,8 +259,9 @@ def main():
                      if k.startswith("HACK_DS_") and k != "HACK_DS_CMD")
     print("command: %s" % " ".join(w for w in (knobs, os.environ.get("HACK_DS_CMD", " ".join(sys.argv))) if w))
     print("knobs: HACK_DS_N=%d HACK_DS_HACK_EPOCHS=%d HACK_DS_CLS_EPOCHS=%d HACK_DS_SEEDS=%d "
-          "HACK_DS_FRACTION=%g HACK_DS_DROP=%g HACK_DS_EPS=%g HACK_DS_THREADS=%d HACK_DS_HACK_ARGS='%s'"
-          % (N, HACK_EPOCHS, CLS_EPOCHS, SEEDS, FRACTION, DROP, EPS, THREADS, HACK_ARGS))
+          "HACK_DS_FRACTION=%g HACK_DS_DROP=%g HACK_DS_EPS=%g HACK_DS_THREADS=%d HACK_DS_HACK_ARGS='%s' "
+          "HACK_DS_ROBUST_EPOCHS=%d HACK_DS_SELECTIONS='%s'"
+          % (N, HACK_EPOCHS, CLS_EPOCHS, SEEDS, FRACTION, DROP, EPS, THREADS, HACK_ARGS, ROBUST_EPOCHS, SELECTIONS))
     print("hack_train: %d images, %.1f s; classifier LeNet-5 (ReLU), Adam lr %g, batch %d; "
           "test: %d t10k images; total %.1f s"
           % (len(rows), hack_secs, LR, BATCH, len(xt), time.time() - t_start))

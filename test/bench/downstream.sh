@@ -15,6 +15,10 @@
 #   HACK_DS_EPS          FGSM epsilon on [0, 1] pixels (0.07)
 #   HACK_DS_THREADS      BLAS / torch threads (2)
 #   HACK_DS_HACK_ARGS    more hack_train arguments, e.g. "batch_size => 1024" ()
+#   HACK_DS_ROBUST_EPOCHS  epochs of the robustness classifiers (HACK_DS_CLS_EPOCHS)
+#   HACK_DS_SELECTIONS   a directory: the model's selections are written there
+#                        after hack_train, and when it holds them already they
+#                        are read instead of training (classifiers only)
 #
 # Installs (as root) python3-torch and dataset-fashion-mnist besides the
 # packages of test/lib/common.sh.
