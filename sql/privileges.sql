@@ -165,6 +165,6 @@ SELECT (SELECT count(*) FROM hack.models WHERE model = 'priv_a') + (SELECT count
 RESET ROLE;
 
 -- clean up
-SELECT hack_drop_model(m, if_exists => true) FROM unnest(ARRAY['priv_e', 'priv_i', 'priv_v']) m;
+SELECT hack_drop_model(m, if_exists => true) FROM unnest(ARRAY['priv_e', 'priv_i', 'priv_v', 'priv_a3']) m;
 DROP TABLE priv_eve, priv_archive;
 DROP ROLE regress_hack_alice, regress_hack_bob, regress_hack_eve;
