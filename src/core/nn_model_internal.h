@@ -15,7 +15,8 @@
 typedef struct NnWork
 {
 	float	   *act[NN_MAX_LAYERS + 1];
-	float	   *dact[NN_MAX_LAYERS + 1];
+	float	   *dact[NN_MAX_LAYERS + 1];	/* aliases of dslot (reserve_gradients) */
+	float	   *dslot[NN_MAX_LAYERS + 1];	/* gradient buffers, shared by layers */
 	uint8_t    *argmax[NN_MAX_LAYERS];
 	double	   *stats[NN_MAX_LAYERS];	/* BatchNorm: this part's sums, the
 										 * batch mean and 1/sd (nn_layers.c) */
