@@ -193,7 +193,7 @@ test_nn_im2col_pad(void)
 		float	   *cols = malloc(sizeof(float) * K * m * P);
 		float	   *r = malloc(sizeof(float) * K * m * P);
 		float	   *back = malloc(sizeof(float) * c * m * h * w);
-		float		W[2 * 2 * 9];
+		float		W[2 * 3 * 9];	/* cout x the largest c x k x k */
 		NnPlanes	in = {x, (size_t) m * h * w, c, m, h, w};
 		NnPlanes	out = {back, (size_t) m * h * w, c, m, h, w};
 		double		lhs = 0.0,
