@@ -145,6 +145,9 @@ resnet_grad_error(NnModel *m, const float *x, int n, const double *t,
 
 		if (l->bias == l->weight && bl == 0)
 			continue;			/* no parameters */
+		/* under valgrind, every fifth layer, the heads and the broken one */
+		if (unit_small() && i % 5 != 0 && i < m->n_layers - 2 && i != break_layer)
+			continue;
 		if (i == break_layer)
 			for (size_t j = l->weight; j < l->bias; j++)
 				m->grads[j] *= break_factor;
@@ -297,9 +300,9 @@ test_nn_resnet_shape(void)
 static void
 test_nn_resnet_gradcheck(void)
 {
-	int			n = unit_small() ? 3 : 6;
+	int			n = unit_small() ? 2 : 6;
 
-	for (int mode = 0; mode < 2; mode++)
+	for (int mode = 0; mode < (unit_small() ? 1 : 2); mode++)
 	{
 		NnModel    *m = make_resnet(3, 8, 8, 3, 17);
 		float	   *x;
