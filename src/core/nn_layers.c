@@ -194,9 +194,12 @@ static void
 conv2d_forward(const NnModel *m, NnWork *wk, float *cols, int li, int n)
 {
 	const NnLayer *l = &m->layers[li];
-	const float *W = m->params + l->weight;
+	bool		fused = m->ws->fuse && m->ws->fold[li];
+	const float *W = (fused ? m->ws->folded : m->params) + l->weight;
 	int			K = l->cin * l->k * l->k;
 	int			P = l->oh * l->ow;
+	/* folded with its BatchNorm (nn_model.c): straight to the BatchNorm's output */
+	float	   *out = wk->act[fused ? li + 2 : li + 1];
 
 	for (int n0 = 0; n0 < n; n0 += l->chunk)
 	{
@@ -206,7 +209,29 @@ conv2d_forward(const NnModel *m, NnWork *wk, float *cols, int li, int n)
 		nn_im2col_pad(&in, l->k, l->stride, l->pad, l->oh, l->ow, cols);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
 					l->cout, cnt * P, K, 1.0f, W, K, cols, cnt * P,
-					0.0f, wk->act[li + 1] + (size_t) n0 * P, n * P);
+					0.0f, out + (size_t) n0 * P, n * P);
+		if (fused)
+		{
+			const NnLayer *bn = &m->layers[li + 1];
+			const float *shift = m->ws->folded + bn->weight;
+
+			for (int c = 0; c < l->cout; c++)
+			{
+				float	   *restrict y = out + (size_t) c * n * P + (size_t) n0 * P;
+				float		b = shift[c];
+
+				if (bn->relu)
+					for (size_t j = 0; j < (size_t) cnt * P; j++)
+					{
+						float		v = y[j] + b;
+
+						y[j] = v > 0.0f ? v : 0.0f;
+					}
+				else
+					for (size_t j = 0; j < (size_t) cnt * P; j++)
+						y[j] += b;
+			}
+		}
 	}
 }
 
@@ -673,7 +698,9 @@ nn_layer_forward(NnModel *m, NnWork *wk, int li, int n, float *cols,
 			conv2d_forward(m, wk, cols, li, n);
 			break;
 		case NN_LAYER_BATCHNORM:
-			bn_forward_eval(m, wk, li, n);
+			/* folded into the convolution before it, which wrote our output */
+			if (!(m->ws->fuse && li > 0 && m->ws->fold[li - 1]))
+				bn_forward_eval(m, wk, li, n);
 			break;
 		case NN_LAYER_RELU:
 			memcpy(wk->act[li + 1], wk->act[l->src], sizeof(float) * n * l->out_size);

@@ -197,6 +197,8 @@ free_workspace(NnModel *m)
 		free(ws->convbuf[t]);
 		ws->cols[t] = ws->convbuf[t] = NULL;
 	}
+	free(ws->folded);
+	ws->folded = NULL;
 	free(ws->vout);
 	free(ws->dvout);
 	free(ws->tangent);
@@ -715,11 +717,60 @@ run_parallel(NnModel *m, int n, bool backward, bool training)
 }
 
 /*
- * Run the network on n raw NCHW images; the embeddings (n x dim doubles)
- * are kept for nn_backward and copied to emb unless it is NULL.
+ * Fold every BatchNorm whose input is a convolution read by nothing else
+ * into that convolution, with the running statistics: W' = W gamma/sd,
+ * shift = beta - mean gamma/sd per output channel, so that the
+ * convolution's sgemm, a bias and the ReLU give the BatchNorm's output in
+ * one pass (inference only: nothing of the conv's own output is kept).
  */
-HackStatus
-nn_forward(NnModel *m, const float *x, int n, double *emb, HackError *err)
+static bool
+fold_batchnorm(NnModel *m)
+{
+	NnWorkspace *ws = m->ws;
+	bool		any = false;
+
+	for (int i = 0; i + 1 < m->n_layers; i++)
+	{
+		const NnLayer *l = &m->layers[i];
+		const NnLayer *bn = &m->layers[i + 1];
+		bool		alone = l->kind == NN_LAYER_CONV && bn->kind == NN_LAYER_BATCHNORM &&
+			bn->src == i + 1;
+
+		for (int j = i + 2; alone && j < m->n_layers; j++)
+			alone = m->layers[j].src != i + 1 && m->layers[j].src2 != i + 1;
+		ws->fold[i] = alone;
+		any |= alone;
+	}
+	if (!any)
+		return true;
+	if (ws->folded == NULL &&
+		(ws->folded = malloc(sizeof(float) * m->n_params)) == NULL)
+		return false;
+	for (int i = 0; i + 1 < m->n_layers; i++)
+	{
+		const NnLayer *l = &m->layers[i];
+		const NnLayer *bn = &m->layers[i + 1];
+		size_t		K = (size_t) l->cin * l->k * l->k;
+
+		if (!ws->fold[i])
+			continue;
+		for (int c = 0; c < l->cout; c++)
+		{
+			double		inv = 1.0 / sqrt((double) m->buffers[bn->rvar + c] + NN_BN_EPS);
+			double		scale = m->params[bn->weight + c] * inv;
+
+			for (size_t j = 0; j < K; j++)
+				ws->folded[l->weight + c * K + j] = (float) (m->params[l->weight + c * K + j] * scale);
+			ws->folded[bn->weight + c] =
+				(float) (m->params[bn->bias + c] - m->buffers[bn->rmean + c] * scale);
+		}
+	}
+	return true;
+}
+
+/* nn_forward; fuse: an inference-only pass, with BatchNorms folded (nn_embed). */
+static HackStatus
+forward(NnModel *m, const float *x, int n, double *emb, bool fuse, HackError *err)
 {
 	HackStatus	st;
 
@@ -728,6 +779,9 @@ nn_forward(NnModel *m, const float *x, int n, double *emb, HackError *err)
 							  "batch must hold at least one image");
 	if ((st = nn_reserve(m, n, err)) != HACK_OK)
 		return st;
+	m->ws->fuse = fuse && !m->training && m->n_buffers > 0;
+	if (m->ws->fuse && !fold_batchnorm(m))
+		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory");
 	m->ws->input = x;
 	if (!run_parallel(m, n, false, m->training))
 	{
@@ -738,11 +792,23 @@ nn_forward(NnModel *m, const float *x, int n, double *emb, HackError *err)
 	m->ws->input = NULL;
 	nn_head_forward(m->ws->vout, n, m->cfg.dim, m->cfg.curvature,
 					m->cfg.clip_r, m->ws->tangent, m->ws->emb);
-	m->ws->batch = n;
+	/* a fused pass kept no convolution output: no backward pass from it */
+	m->ws->batch = m->ws->fuse ? 0 : n;
 	m->ws->train_pass = m->training;
+	m->ws->fuse = false;
 	if (emb != NULL)
 		memcpy(emb, m->ws->emb, sizeof(double) * n * m->cfg.dim);
 	return HACK_OK;
+}
+
+/*
+ * Run the network on n raw NCHW images; the embeddings (n x dim doubles)
+ * are kept for nn_backward and copied to emb unless it is NULL.
+ */
+HackStatus
+nn_forward(NnModel *m, const float *x, int n, double *emb, HackError *err)
+{
+	return forward(m, x, n, emb, false, err);
 }
 
 /*
@@ -803,7 +869,7 @@ nn_embed(NnModel *m, const float *x, size_t n, int batch, double *emb,
 	{
 		int			cnt = n - i < (size_t) batch ? (int) (n - i) : batch;
 
-		if ((st = nn_forward(m, x + i * in, cnt, emb + i * m->cfg.dim, err)) != HACK_OK)
+		if ((st = forward(m, x + i * in, cnt, emb + i * m->cfg.dim, true, err)) != HACK_OK)
 			break;
 		if (progress && !progress(progress_arg, (double) (i + cnt), (double) n))
 		{

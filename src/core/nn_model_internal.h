@@ -35,6 +35,14 @@ struct NnWorkspace
 	int			scratch_ready;	/* per-thread scratch buffers allocated */
 	int			batch;			/* images in the last forward pass */
 	bool		train_pass;		/* ... which ran in training mode */
+	/*
+	 * Inference-only passes (nn_embed) fold each BatchNorm that only reads a
+	 * convolution into it: folded holds the scaled weights at the conv's
+	 * offset and the shift at the BatchNorm's gamma; fold[i] marks conv i.
+	 */
+	bool		fuse;
+	float	   *folded;
+	bool		fold[NN_MAX_LAYERS];
 	int			pass_n;			/* images of the pass being run */
 	int			pass_parts;		/* ... and its parts */
 	const float *input;			/* raw images of the current pass */

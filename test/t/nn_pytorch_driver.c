@@ -2,8 +2,8 @@
  * nn_pytorch_driver.c
  *	  The engine's side of test/t/019_nn_pytorch.pl: loads the weights,
  *	  running statistics, images and targets nn_pytorch.py wrote, runs one
- *	  training-mode forward and backward pass and one inference-mode forward
- *	  pass, and writes what PyTorch computed too.
+ *	  training-mode forward and backward pass and one inference pass
+ *	  (nn_embed, as hack_embed), and writes what PyTorch computed too.
  *
  * Usage: nn_pytorch_driver DIR ARCH N DIM THREADS.  Built by the test from
  * src/core like test/bench/nn_bench.c; identity input normalisation, the
@@ -106,8 +106,9 @@ main(int argc, char **argv)
 	write_file(dir, "hack_loss.f64", &loss, sizeof(double), 1);
 	write_file(dir, "hack_grads.f32", m->grads, sizeof(float), m->n_params);
 	write_file(dir, "hack_buffers.f32", m->buffers, sizeof(float), m->n_buffers);
+	/* inference as hack_embed runs it: nn_embed, BatchNorm folded into the convs */
 	m->training = false;
-	if (nn_forward(m, x, n, emb, &err) != HACK_OK)
+	if (nn_embed(m, x, n, n, emb, NULL, NULL, &err) != HACK_OK)
 	{
 		fprintf(stderr, "%s\n", err.message);
 		return 1;
