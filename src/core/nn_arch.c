@@ -248,19 +248,15 @@ build_from_specs(NnModel *m, const NnLayerSpec *t, int nspec, size_t *np,
 				l->chunk = conv_chunk((size_t) in->c * s->k * s->k * l->oh * l->ow);
 				break;
 			case NN_LAYER_BATCHNORM:
-			case NN_LAYER_RELU:
 				l->cout = in->c;
 				l->oh = in->h;
 				l->ow = in->w;
-				if (s->kind == NN_LAYER_BATCHNORM)
-				{
-					l->weight = *np;
-					l->bias = *np + in->c;
-					*np += 2 * (size_t) in->c;
-					l->rmean = *nb;
-					l->rvar = *nb + in->c;
-					*nb += 2 * (size_t) in->c;
-				}
+				l->weight = *np;
+				l->bias = *np + in->c;
+				*np += 2 * (size_t) in->c;
+				l->rmean = *nb;
+				l->rvar = *nb + in->c;
+				*nb += 2 * (size_t) in->c;
 				break;
 			case NN_LAYER_ADD:
 				{

@@ -702,10 +702,6 @@ nn_layer_forward(NnModel *m, NnWork *wk, int li, int n, float *cols,
 			if (!(m->ws->fuse && li > 0 && m->ws->fold[li - 1]))
 				bn_forward_eval(m, wk, li, n);
 			break;
-		case NN_LAYER_RELU:
-			memcpy(wk->act[li + 1], wk->act[l->src], sizeof(float) * n * l->out_size);
-			relu_inplace(wk->act[li + 1], (size_t) n * l->out_size);
-			break;
 		case NN_LAYER_ADD:
 			add_forward(m, wk, li, n);
 			break;
@@ -742,11 +738,6 @@ nn_layer_backward(NnModel *m, NnWork *wk, int li, int n, float *cols,
 			break;
 		case NN_LAYER_BATCHNORM:
 			bn_backward_eval(m, wk, li, n, grads);
-			break;
-		case NN_LAYER_RELU:
-			relu_mask(wk->act[li + 1], wk->dact[li + 1], (size_t) n * l->out_size);
-			if (l->src > 0)
-				put_grad(wk->dact[l->src], wk->dact[li + 1], (size_t) n * l->out_size, l->acc);
 			break;
 		case NN_LAYER_ADD:
 			add_backward(m, wk, li, n);

@@ -85,8 +85,8 @@ typedef enum NnLayerKind
 	NN_LAYER_LINEAR,			/* y = x W^T + b, optional ReLU */
 	NN_LAYER_CONV,				/* k x k convolution with padding and stride, no
 								 * bias (a BatchNorm follows) */
-	NN_LAYER_BATCHNORM,			/* per-channel batch normalisation, optional ReLU */
-	NN_LAYER_RELU,				/* y = max(x, 0) */
+	NN_LAYER_BATCHNORM,			/* per-channel batch normalisation, optional ReLU
+								 * (ReLUs are a flag of the layer they follow) */
 	NN_LAYER_ADD,				/* y = x + shortcut(act[src2]), optional ReLU */
 	NN_LAYER_AVGPOOL			/* global average pool: CNHW -> rows of channels */
 } NnLayerKind;
