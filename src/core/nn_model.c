@@ -45,116 +45,6 @@
 #include "hyperbolic.h"
 #include "nn_loss.h"
 
-/* floats of im2col columns per block: 1M floats = 4 MB */
-#ifndef NN_COLS_BLOCK
-#define NN_COLS_BLOCK (1024 * 1024)
-#endif
-
-/* Name of an architecture, as stored and as given in SQL. */
-const char *
-nn_arch_name(NnArch arch)
-{
-	switch (arch)
-	{
-		case NN_ARCH_LENET:
-			return "lenet";
-		case NN_ARCH_MLP:
-			return "mlp";
-	}
-	return "unknown";
-}
-
-/* Parse an architecture name. */
-HackStatus
-nn_arch_from_name(const char *name, NnArch *arch, HackError *err)
-{
-	if (strcmp(name, "lenet") == 0)
-		*arch = NN_ARCH_LENET;
-	else if (strcmp(name, "mlp") == 0)
-		*arch = NN_ARCH_MLP;
-	else
-		return hack_error_set(err, HACK_ERR_PARAMETER,
-							  "Known architectures are lenet and mlp.",
-							  "unknown encoder architecture \"%.64s\"", name);
-	return HACK_OK;
-}
-
-/* Append a zeroed layer of the given kind. */
-static NnLayer *
-add_layer(NnModel *m, NnLayerKind kind)
-{
-	NnLayer    *l = &m->layers[m->n_layers++];
-
-	memset(l, 0, sizeof(*l));
-	l->kind = kind;
-	return l;
-}
-
-/* Append a convolution + 2x2 max-pool taking *c x *h x *w. */
-static HackStatus
-add_conv(NnModel *m, int cout, int k, int *c, int *h, int *w,
-		 size_t *np, HackError *err)
-{
-	NnLayer    *l;
-	size_t		colsz;
-
-	if (*h - k + 1 < 2 || *w - k + 1 < 2)
-		return hack_error_set(err, HACK_ERR_PARAMETER,
-							  "The lenet encoder needs images of at least 16 x 16 pixels.",
-							  "image of %d x %d pixels is too small for the encoder",
-							  m->cfg.height, m->cfg.width);
-	l = add_layer(m, NN_LAYER_CONV);
-	l->cin = *c;
-	l->cout = cout;
-	l->k = k;
-	l->h = *h;
-	l->w = *w;
-	l->oh = *h - k + 1;
-	l->ow = *w - k + 1;
-	l->relu = m->cfg.conv_relu;
-	l->in_size = (size_t) *c * *h * *w;
-	*c = cout;
-	*h = l->oh / 2;
-	*w = l->ow / 2;
-	l->out_size = (size_t) cout * *h * *w;
-	l->weight = *np;
-	l->bias = *np + (size_t) cout * l->cin * k * k;
-	*np = l->bias + cout;
-	colsz = (size_t) l->cin * k * k * 4 * *h * *w;
-	l->chunk = (int) (NN_COLS_BLOCK / colsz);
-	if (l->chunk < 1)
-		l->chunk = 1;
-	return HACK_OK;
-}
-
-/* Append a flatten layer after a convolution. */
-static void
-add_flatten(NnModel *m, int c, int h, int w)
-{
-	NnLayer    *l = add_layer(m, NN_LAYER_FLATTEN);
-
-	l->cin = c;
-	l->h = h;
-	l->w = w;
-	l->in_size = l->out_size = (size_t) c * h * w;
-}
-
-/* Append a linear layer of in -> out features. */
-static void
-add_linear(NnModel *m, int in, int out, bool relu, size_t *np)
-{
-	NnLayer    *l = add_layer(m, NN_LAYER_LINEAR);
-
-	l->in = in;
-	l->out = out;
-	l->relu = relu;
-	l->in_size = in;
-	l->out_size = out;
-	l->weight = *np;
-	l->bias = *np + (size_t) in * out;
-	*np = l->bias + out;
-}
-
 /*
  * The configuration of an arch encoder of channels x height x width images
  * into the ball of dimension dim, with what every caller wants unless it
@@ -181,7 +71,8 @@ nn_config_check(const NnConfig *cfg, HackError *err)
 {
 	char		buf[HACK_DOUBLE_BUF];
 
-	if (cfg->arch != NN_ARCH_LENET && cfg->arch != NN_ARCH_MLP)
+	if (cfg->arch != NN_ARCH_LENET && cfg->arch != NN_ARCH_MLP &&
+		cfg->arch != NN_ARCH_RESNET20)
 		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
 							  "unknown encoder architecture %d", (int) cfg->arch);
 	if (cfg->channels < 1 || cfg->channels > NN_MAX_CHANNELS)
@@ -224,62 +115,14 @@ nn_config_check(const NnConfig *cfg, HackError *err)
 	return HACK_OK;
 }
 
-/*
- * Build the layer list of cfg's architecture; *np receives the parameter
- * count.  lenet is the HACK reference encoder, layer for layer as in the
- * authors' model.py: conv 20@5 -> ReLU -> pool -> conv 50@5 -> ReLU -> pool
- * -> fc 100 ReLU -> fc 100 ReLU -> fc 64 -> linear to dim.  Without
- * cfg->conv_relu (models of hack 1.1 and before) the convolutions have no
- * ReLU, as that first version had.
- */
-static HackStatus
-build_layers(NnModel *m, size_t *np, HackError *err)
-{
-	const NnConfig *cfg = &m->cfg;
-	int			c = cfg->channels,
-				h = cfg->height,
-				w = cfg->width;
-	int			in;
-
-	*np = 0;
-	m->n_layers = 0;
-	if (cfg->arch == NN_ARCH_LENET)
-	{
-		HackStatus	st;
-
-		if ((st = add_conv(m, 20, 5, &c, &h, &w, np, err)) != HACK_OK ||
-			(st = add_conv(m, 50, 5, &c, &h, &w, np, err)) != HACK_OK)
-			return st;
-		add_flatten(m, c, h, w);
-		add_linear(m, c * h * w, 100, true, np);
-		add_linear(m, 100, 100, true, np);
-		add_linear(m, 100, 64, false, np);
-		add_linear(m, 64, cfg->dim, false, np);
-	}
-	else
-	{
-		in = c * h * w;
-		for (int i = 0; i < cfg->n_hidden; i++)
-		{
-			add_linear(m, in, cfg->hidden[i], true, np);
-			in = cfg->hidden[i];
-		}
-		add_linear(m, in, cfg->dim, false, np);
-	}
-	if (*np > NN_MAX_PARAMS)
-		return hack_error_set(err, HACK_ERR_LIMIT, NULL,
-							  "encoder of %zu parameters exceeds the limit of %d",
-							  *np, NN_MAX_PARAMS);
-	return HACK_OK;
-}
-
 /* Allocate a model of cfg's shape with zero weights and identity normalisation. */
 HackStatus
 nn_model_create(const NnConfig *cfg, NnModel **model, HackError *err)
 {
 	NnModel    *m;
 	HackStatus	st;
-	size_t		np;
+	size_t		np,
+				nb;
 
 	*model = NULL;
 	if ((st = nn_config_check(cfg, err)) != HACK_OK)
@@ -305,7 +148,7 @@ nn_model_create(const NnConfig *cfg, NnModel **model, HackError *err)
 		m->mean[i] = 0.0f;
 		m->std[i] = 1.0f;
 	}
-	if ((st = build_layers(m, &np, err)) != HACK_OK)
+	if ((st = nn_build_layers(m, &np, &nb, err)) != HACK_OK)
 	{
 		nn_model_free(m);
 		return st;
@@ -314,46 +157,15 @@ nn_model_create(const NnConfig *cfg, NnModel **model, HackError *err)
 	m->params = calloc(np, sizeof(float));
 	m->grads = calloc(np, sizeof(float));
 	m->velocity = calloc(np, sizeof(float));
-	if (!m->params || !m->grads || !m->velocity)
+	m->n_buffers = nb;
+	m->buffers = calloc(nb > 0 ? nb : 1, sizeof(float));
+	if (!m->params || !m->grads || !m->velocity || !m->buffers)
 	{
 		nn_model_free(m);
 		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory");
 	}
 	*model = m;
 	return HACK_OK;
-}
-
-/*
- * PyTorch's default initialisation of Conv2d and Linear, which HACK's
- * reference encoder uses: Kaiming-uniform with a = sqrt(5), that is
- * W ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and biases from the same range.
- * (Kaiming-normal with the ReLU gain makes lenet's initial tangent
- * vectors hundreds of times longer, so every embedding starts at the clip
- * radius, where the cap's gradient has no radial part and training
- * stalls.)  Momentum buffers restart at zero.
- */
-void
-nn_model_init(NnModel *m, uint64_t seed)
-{
-	NnRng		rng;
-
-	nn_rng_seed(&rng, seed);
-	memset(m->velocity, 0, sizeof(float) * m->n_params);
-	for (int i = 0; i < m->n_layers; i++)
-	{
-		NnLayer    *l = &m->layers[i];
-		size_t		fan_in,
-					end;
-		double		bound;
-
-		if (l->kind == NN_LAYER_FLATTEN)
-			continue;
-		fan_in = l->kind == NN_LAYER_CONV ? (size_t) l->cin * l->k * l->k : (size_t) l->in;
-		end = l->bias + (l->kind == NN_LAYER_CONV ? l->cout : l->out);
-		bound = 1.0 / sqrt((double) fan_in);
-		for (size_t j = l->weight; j < end; j++)
-			m->params[j] = (float) (bound * (2.0 * nn_rng_uniform(&rng) - 1.0));
-	}
 }
 
 /* Free the workspace buffers. */
@@ -369,10 +181,13 @@ free_workspace(NnModel *m)
 		for (int i = 0; i <= NN_MAX_LAYERS; i++)
 		{
 			free(wk->act[i]);
-			free(wk->dact[i]);
+			free(wk->dslot[i]);
 		}
 		for (int i = 0; i < NN_MAX_LAYERS; i++)
+		{
 			free(wk->argmax[i]);
+			free(wk->stats[i]);
+		}
 		free(wk->grads);
 		memset(wk, 0, sizeof(*wk));
 	}
@@ -382,6 +197,8 @@ free_workspace(NnModel *m)
 		free(ws->convbuf[t]);
 		ws->cols[t] = ws->convbuf[t] = NULL;
 	}
+	free(ws->folded);
+	ws->folded = NULL;
 	free(ws->vout);
 	free(ws->dvout);
 	free(ws->tangent);
@@ -402,6 +219,7 @@ nn_model_free(NnModel *m)
 	free(m->params);
 	free(m->grads);
 	free(m->velocity);
+	free(m->buffers);
 	free(m->ws);
 	free(m);
 }
@@ -438,6 +256,71 @@ part_size(int n)
 	return ps < NN_PART_MIN ? NN_PART_MIN : ps;
 }
 
+/*
+ * The activation gradients of one part, in shared slots: the backward pass
+ * runs the layers in reverse, so dact[a] is live from the first write by a
+ * layer reading act[a] (the last such layer in the table) until layer a - 1,
+ * which produced act[a], has used it.  Each gradient takes a slot free
+ * over that span; a chain needs two slots, a residual block three, instead
+ * of one buffer per layer (which doubled the memory of resnet20's
+ * training).  dact[0], the images' gradient, is never written.
+ */
+static bool
+reserve_gradients(NnModel *m, NnWork *wk, int cap)
+{
+	int			L = m->n_layers;
+	int			slot_of[NN_MAX_LAYERS + 1];
+	bool		busy[NN_MAX_LAYERS + 1];
+	size_t		need[NN_MAX_LAYERS + 1];
+	int			nslots = 0;
+
+	for (int a = 0; a <= L; a++)
+		slot_of[a] = -1;
+	memset(busy, 0, sizeof(busy));
+	memset(need, 0, sizeof(need));
+
+	/* take a free slot (or a new one) for dact[a], which holds sz floats per image */
+	for (int i = L; i >= 0; i--)
+	{
+		int			want[2] = {-1, -1};
+
+		if (i == L)
+			want[0] = L;		/* the head's gradient enters here */
+		else
+		{
+			want[0] = m->layers[i].src;
+			want[1] = m->layers[i].src2;
+		}
+		for (int k = 0; k < 2; k++)
+		{
+			int			a = want[k];
+			size_t		sz;
+			int			s = 0;
+
+			if (a <= 0 || slot_of[a] >= 0)
+				continue;
+			while (s < nslots && busy[s])
+				s++;
+			if (s == nslots)
+				nslots++;
+			busy[s] = true;
+			slot_of[a] = s;
+			sz = a == 0 ? m->layers[0].in_size : m->layers[a - 1].out_size;
+			if (sz > need[s])
+				need[s] = sz;
+		}
+		/* after layer i's backward, its output's gradient is dead */
+		if (i < L && slot_of[i + 1] >= 0)
+			busy[slot_of[i + 1]] = false;
+	}
+	for (int s = 0; s < nslots; s++)
+		if ((wk->dslot[s] = malloc(sizeof(float) * need[s] * cap)) == NULL)
+			return false;
+	for (int a = 0; a <= L; a++)
+		wk->dact[a] = slot_of[a] >= 0 ? wk->dslot[slot_of[a]] : NULL;
+	return true;
+}
+
 /* Allocate one part's buffers for cap images; false when out of memory. */
 static bool
 reserve_part(NnModel *m, NnWork *wk, int cap, bool private_grads)
@@ -445,15 +328,19 @@ reserve_part(NnModel *m, NnWork *wk, int cap, bool private_grads)
 	bool		ok = true;
 
 	for (int i = 0; i < m->n_layers; i++)
-		if (m->layers[i].kind == NN_LAYER_CONV)
+	{
+		if (m->layers[i].kind == NN_LAYER_CONV_POOL)
 			ok &= (wk->argmax[i] = malloc(m->layers[i].out_size * cap)) != NULL;
+		if (m->layers[i].kind == NN_LAYER_BATCHNORM)
+			ok &= (wk->stats[i] = malloc(sizeof(double) * 6 * m->layers[i].cout)) != NULL;
+	}
 	for (int i = 0; i <= m->n_layers; i++)
 	{
 		size_t		sz = i == 0 ? m->layers[0].in_size : m->layers[i - 1].out_size;
 
 		ok &= (wk->act[i] = malloc(sizeof(float) * sz * cap)) != NULL;
-		ok &= (wk->dact[i] = malloc(sizeof(float) * sz * cap)) != NULL;
 	}
+	ok &= reserve_gradients(m, wk, cap);
 	if (private_grads)
 		ok &= (wk->grads = malloc(sizeof(float) * m->n_params)) != NULL;
 	return ok;
@@ -471,9 +358,10 @@ reserve_scratch(NnModel *m, int t, int cap)
 	{
 		NnLayer    *l = &m->layers[i];
 
-		if (l->kind == NN_LAYER_CONV)
+		size_t		chunk = l->chunk < cap ? l->chunk : cap;
+
+		if (l->kind == NN_LAYER_CONV_POOL)
 		{
-			size_t		chunk = l->chunk < cap ? l->chunk : cap;
 			size_t		p = (size_t) 4 * (l->oh / 2) * (l->ow / 2);
 
 			if (chunk * l->cin * l->k * l->k * p > cols)
@@ -481,11 +369,18 @@ reserve_scratch(NnModel *m, int t, int cap)
 			if (chunk * l->cout * p > conv)
 				conv = chunk * l->cout * p;
 		}
+		else if (l->kind == NN_LAYER_CONV)
+		{
+			size_t		p = (size_t) l->oh * l->ow;
+
+			if (chunk * l->cin * l->k * l->k * p > cols)
+				cols = chunk * l->cin * l->k * l->k * p;
+		}
 	}
 	if (cols > 0)
 	{
 		ok &= (m->ws->cols[t] = malloc(sizeof(float) * cols)) != NULL;
-		ok &= (m->ws->convbuf[t] = malloc(sizeof(float) * conv)) != NULL;
+		ok &= (m->ws->convbuf[t] = malloc(sizeof(float) * (conv > 0 ? conv : 1))) != NULL;
 	}
 	return ok;
 }
@@ -532,168 +427,14 @@ nn_reserve(NnModel *m, int n, HackError *err)
 	return HACK_OK;
 }
 
-/* A CNHW view of images [n0, n0+cnt) of a batch of n, at layer input. */
-static NnPlanes
-planes(float *base, int n, int n0, int cnt, int c, int h, int w)
-{
-	NnPlanes	p;
-
-	p.data = base + (size_t) n0 * h * w;
-	p.cstride = (size_t) n * h * w;
-	p.channels = c;
-	p.m = cnt;
-	p.h = h;
-	p.w = w;
-	return p;
-}
-
-/* Forward of one convolution + pool layer over n images, block by block. */
-static void
-conv_forward(const NnModel *m, NnWork *wk, float *cols, float *convbuf,
-			 int li, int n)
-{
-	const NnLayer *l = &m->layers[li];
-	const float *W = m->params + l->weight;
-	const float *b = m->params + l->bias;
-	int			K = l->cin * l->k * l->k;
-	int			PP = (l->oh / 2) * (l->ow / 2);
-
-	for (int n0 = 0; n0 < n; n0 += l->chunk)
-	{
-		int			cnt = n - n0 < l->chunk ? n - n0 : l->chunk;
-		NnPlanes	in = planes(wk->act[li], n, n0, cnt, l->cin, l->h, l->w);
-		NnPlanes	out = planes(wk->act[li + 1], n, n0, cnt, l->cout,
-								 l->oh / 2, l->ow / 2);
-
-		nn_im2col_pool(&in, l->k, cols);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-					l->cout, 4 * cnt * PP, K, 1.0f, W, K, cols, 4 * cnt * PP,
-					0.0f, convbuf, 4 * cnt * PP);
-		nn_pool4_bias(convbuf, l->cout, (size_t) cnt * PP, b, &out,
-					  wk->argmax[li] + (out.data - wk->act[li + 1]));
-	}
-	/* once over the whole output, which is contiguous (cout x n x PP) */
-	if (l->relu)
-	{
-		float	   *y = wk->act[li + 1];
-
-		for (size_t j = 0; j < (size_t) n * l->out_size; j++)
-			y[j] = fmaxf(y[j], 0.0f);
-	}
-}
-
-/* Backward of one convolution: gradients of W, b and (unless first) input. */
-static void
-conv_backward(const NnModel *m, NnWork *wk, float *cols, float *convbuf,
-			  int li, int n, float *grads)
-{
-	const NnLayer *l = &m->layers[li];
-	const float *W = m->params + l->weight;
-	float	   *gW = grads + l->weight;
-	int			K = l->cin * l->k * l->k;
-	int			ph = l->oh / 2;
-	int			pw = l->ow / 2;
-	int			PP = ph * pw;
-
-	/*
-	 * ReLU mask from the output, before the bias sum and the pool routing:
-	 * where the pooled output is 0 the derivative is 0 (PyTorch's choice at
-	 * the kink), elsewhere the window's winner is the pre-ReLU one.
-	 */
-	if (l->relu)
-	{
-		const float *y = wk->act[li + 1];
-		float	   *dy = wk->dact[li + 1];
-
-		for (size_t j = 0; j < (size_t) n * l->out_size; j++)
-			if (!(y[j] > 0.0f))
-				dy[j] = 0.0f;
-	}
-	nn_sum_planes(wk->dact[li + 1], l->cout, (size_t) n * PP,
-				  (size_t) n * PP, grads + l->bias);
-	for (int n0 = 0; n0 < n; n0 += l->chunk)
-	{
-		int			cnt = n - n0 < l->chunk ? n - n0 : l->chunk;
-		int			N = 4 * cnt * PP;
-		NnPlanes	in = planes(wk->act[li], n, n0, cnt, l->cin, l->h, l->w);
-		NnPlanes	dout = planes(wk->dact[li + 1], n, n0, cnt, l->cout, ph, pw);
-
-		nn_pool4_backward(&dout, wk->argmax[li] + (dout.data - wk->dact[li + 1]),
-						  (size_t) cnt * PP, convbuf);
-		nn_im2col_pool(&in, l->k, cols);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-					l->cout, K, N, 1.0f, convbuf, N,
-					cols, N, n0 == 0 ? 0.0f : 1.0f, gW, K);
-		if (li > 0)
-		{
-			NnPlanes	din = planes(wk->dact[li], n, n0, cnt, l->cin, l->h, l->w);
-
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-						K, N, l->cout, 1.0f, W, K, convbuf, N,
-						0.0f, cols, N);
-			nn_col2im_pool(cols, l->k, &din);
-		}
-	}
-}
-
-/* Forward of a linear layer: Y = X W^T + b, then ReLU if asked. */
-static void
-linear_forward(const NnModel *m, NnWork *wk, int li, int n)
-{
-	const NnLayer *l = &m->layers[li];
-	const float *b = m->params + l->bias;
-	float	   *Y = wk->act[li + 1];
-
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, l->out, l->in,
-				1.0f, wk->act[li], l->in, m->params + l->weight, l->in,
-				0.0f, Y, l->out);
-	for (int i = 0; i < n; i++)
-	{
-		float	   *y = Y + (size_t) i * l->out;
-
-		if (l->relu)
-			for (int j = 0; j < l->out; j++)
-				y[j] = fmaxf(y[j] + b[j], 0.0f);
-		else
-			for (int j = 0; j < l->out; j++)
-				y[j] += b[j];
-	}
-}
-
-/* Backward of a linear layer (ReLU mask from its output). */
-static void
-linear_backward(const NnModel *m, NnWork *wk, int li, int n, float *grads)
-{
-	const NnLayer *l = &m->layers[li];
-	float	   *dY = wk->dact[li + 1];
-	const float *Y = wk->act[li + 1];
-	float	   *gb = grads + l->bias;
-
-	if (l->relu)
-		for (size_t j = 0; j < (size_t) n * l->out; j++)
-			if (!(Y[j] > 0.0f))
-				dY[j] = 0.0f;
-	for (int j = 0; j < l->out; j++)
-		gb[j] = 0.0f;
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < l->out; j++)
-			gb[j] += dY[(size_t) i * l->out + j];
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l->out, l->in, n,
-				1.0f, dY, l->out, wk->act[li], l->in,
-				0.0f, grads + l->weight, l->in);
-	if (li > 0)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, l->in, l->out,
-					1.0f, dY, l->out, m->params + l->weight, l->in,
-					0.0f, wk->dact[li], l->in);
-}
-
 /* Normalise n raw NCHW images into act[0], channel-major for convolutions. */
 static void
 load_input(const NnModel *m, NnWork *wk, const float *x, int n)
 {
 	int			C = m->cfg.channels;
 	size_t		hw = (size_t) m->cfg.height * m->cfg.width;
-	bool		cnhw = m->layers[0].kind == NN_LAYER_CONV;
+	bool		cnhw = m->layers[0].kind == NN_LAYER_CONV_POOL ||
+		m->layers[0].kind == NN_LAYER_CONV;
 
 	for (int c = 0; c < C; c++)
 	{
@@ -712,7 +453,63 @@ load_input(const NnModel *m, NnWork *wk, const float *x, int n)
 	}
 }
 
-/* What the threads of one pass share. */
+/*
+ * A barrier whose party count may drop while threads wait (a thread that
+ * could not be created leaves), on a mutex and a condition variable.
+ */
+typedef struct NnBarrier
+{
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int			parties;
+	int			waiting;
+	unsigned	generation;
+} NnBarrier;
+
+static void
+barrier_release_if_full(NnBarrier *b)
+{
+	if (b->waiting >= b->parties)
+	{
+		b->waiting = 0;
+		b->generation++;
+		pthread_cond_broadcast(&b->cv);
+	}
+}
+
+/* Wait until every party has arrived. */
+static void
+barrier_wait(NnBarrier *b)
+{
+	unsigned	gen;
+
+	pthread_mutex_lock(&b->mu);
+	gen = b->generation;
+	b->waiting++;
+	barrier_release_if_full(b);
+	while (gen == b->generation)
+		pthread_cond_wait(&b->cv, &b->mu);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* One party fewer (its thread was never started). */
+static void
+barrier_leave(NnBarrier *b)
+{
+	pthread_mutex_lock(&b->mu);
+	b->parties--;
+	if (b->waiting > 0)
+		barrier_release_if_full(b);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/*
+ * What the threads of one pass share.  A pass is a sequence of stages;
+ * every part runs stage s before any part starts stage s + 1.  Stages end
+ * at the layers that need the whole batch: a training BatchNorm's
+ * statistics (split[], in layer order forward and reverse order backward).
+ * Without those there is one stage and no barrier.
+ */
 typedef struct NnPass
 {
 	NnModel    *m;
@@ -720,8 +517,12 @@ typedef struct NnPass
 	int			ps;				/* images per part */
 	int			parts;
 	bool		backward;
-	atomic_int	next;			/* next part to take */
-	bool		interrupted;	/* the progress callback said stop */
+	bool		training;		/* BatchNorm on batch statistics */
+	int			nsplit;
+	int			split[NN_MAX_LAYERS];
+	atomic_int	next[NN_MAX_LAYERS + 1];	/* next part to take, per stage */
+	atomic_bool interrupted;	/* the progress callback said stop */
+	NnBarrier	barrier;
 } NnPass;
 
 /* One thread of a pass. */
@@ -731,68 +532,97 @@ typedef struct NnThread
 	int			t;				/* index of its scratch buffers */
 } NnThread;
 
-/* Forward or backward through the layers for part p of the batch. */
+/* Stage s of the forward pass on part p (n0, n images). */
 static void
-run_part(NnModel *m, int p, int n0, int n, bool backward, float *cols,
-		 float *convbuf)
+forward_stage(NnPass *pass, int s, int p, int n0, int n, float *cols,
+			  float *convbuf)
 {
+	NnModel    *m = pass->m;
+	NnWork	   *wk = &m->ws->work[p];
+	int			L = m->n_layers;
+	int			end = s < pass->nsplit ? pass->split[s] : L;
+	int			i = 0;
+	size_t		dim = m->cfg.dim;
+
+	if (s == 0)
+		load_input(m, wk, m->ws->input + n0 * nn_input_size(m), n);
+	else
+	{
+		i = pass->split[s - 1];
+		nn_bn_forward_apply(m, wk, i, n, p);
+		i++;
+	}
+	for (; i < end; i++)
+		nn_layer_forward(m, wk, i, n, cols, convbuf);
+	if (end < L)
+		nn_bn_forward_stats(m, wk, end, n);
+	else
+		memcpy(m->ws->vout + n0 * dim, wk->act[L], sizeof(float) * n * dim);
+}
+
+/* Stage s of the backward pass on part p. */
+static void
+backward_stage(NnPass *pass, int s, int p, int n0, int n, float *cols,
+			   float *convbuf)
+{
+	NnModel    *m = pass->m;
 	NnWork	   *wk = &m->ws->work[p];
 	float	   *grads = p == 0 ? m->grads : wk->grads;
 	int			L = m->n_layers;
+	int			bottom = s < pass->nsplit ? pass->split[s] : -1;
+	int			i;
 	size_t		dim = m->cfg.dim;
 
-	if (!backward)
+	if (s == 0)
 	{
-		load_input(m, wk, m->ws->input + n0 * nn_input_size(m), n);
-		for (int i = 0; i < L; i++)
-		{
-			const NnLayer *l = &m->layers[i];
-
-			if (l->kind == NN_LAYER_CONV)
-				conv_forward(m, wk, cols, convbuf, i, n);
-			else if (l->kind == NN_LAYER_FLATTEN)
-				nn_cnhw_to_rows(wk->act[i], n, l->cin, l->h * l->w, wk->act[i + 1]);
-			else
-				linear_forward(m, wk, i, n);
-		}
-		memcpy(m->ws->vout + n0 * dim, wk->act[L], sizeof(float) * n * dim);
-		return;
+		memcpy(wk->dact[L], m->ws->dvout + n0 * dim, sizeof(float) * n * dim);
+		i = L - 1;
 	}
-	memcpy(wk->dact[L], m->ws->dvout + n0 * dim, sizeof(float) * n * dim);
-	for (int i = L - 1; i >= 0; i--)
+	else
 	{
-		const NnLayer *l = &m->layers[i];
-
-		if (l->kind == NN_LAYER_CONV)
-			conv_backward(m, wk, cols, convbuf, i, n, grads);
-		else if (l->kind == NN_LAYER_FLATTEN)
-			nn_rows_to_cnhw(wk->dact[i + 1], n, l->cin, l->h * l->w, wk->dact[i]);
-		else
-			linear_backward(m, wk, i, n, grads);
+		i = pass->split[s - 1];
+		nn_bn_backward_apply(m, wk, i, n, p, grads);
+		i--;
 	}
+	for (; i > bottom; i--)
+		nn_layer_backward(m, wk, i, n, cols, convbuf, grads);
+	if (bottom >= 0)
+		nn_bn_backward_stats(m, wk, bottom, n);
 }
 
-/* Thread body: take parts until none is left. */
+/* Thread body: every stage in turn, taking its parts until none is left. */
 static void *
 run_thread(void *arg)
 {
 	NnThread   *th = arg;
 	NnPass	   *pass = th->pass;
-	int			p;
+	NnModel    *m = pass->m;
 
-	while ((p = atomic_fetch_add(&pass->next, 1)) < pass->parts)
+	for (int s = 0; s <= pass->nsplit; s++)
 	{
-		int			n0 = p * pass->ps;
-		int			cnt = pass->n - n0 < pass->ps ? pass->n - n0 : pass->ps;
+		int			p;
 
-		run_part(pass->m, p, n0, cnt, pass->backward, pass->m->ws->cols[th->t],
-				 pass->m->ws->convbuf[th->t]);
-		/* only the calling thread may call back into the host */
-		if (th->t == 0 && pass->m->progress != NULL &&
-			!pass->m->progress(pass->m->progress_arg, p, pass->parts))
+		if (s > 0)
+			barrier_wait(&pass->barrier);
+		while ((p = atomic_fetch_add(&pass->next[s], 1)) < pass->parts)
 		{
-			pass->interrupted = true;
-			atomic_store(&pass->next, pass->parts);
+			int			n0 = p * pass->ps;
+			int			cnt = pass->n - n0 < pass->ps ? pass->n - n0 : pass->ps;
+
+			if (atomic_load(&pass->interrupted))
+				break;
+			if (pass->backward)
+				backward_stage(pass, s, p, n0, cnt, m->ws->cols[th->t],
+							   m->ws->convbuf[th->t]);
+			else
+				forward_stage(pass, s, p, n0, cnt, m->ws->cols[th->t],
+							  m->ws->convbuf[th->t]);
+			/* only the calling thread may call back into the host */
+			if (th->t == 0 && m->progress != NULL &&
+				!m->progress(m->progress_arg,
+							 (double) s * pass->parts + p,
+							 (double) (pass->nsplit + 1) * pass->parts))
+				atomic_store(&pass->interrupted, true);
 		}
 	}
 	return NULL;
@@ -804,14 +634,15 @@ run_thread(void *arg)
  * by other load on its core just takes fewer.  New threads start with
  * every signal blocked (so a host such as PostgreSQL keeps receiving its
  * signals in its own thread); if one cannot be created the others do its
- * share.  Each part writes only its own buffers and the part gradients
- * are summed in part order, so the result does not depend on which
- * thread ran what, nor on how many there were.  The calling thread asks
- * m->progress after each of its parts, so a cancel stops a large batch
- * within about one part (1/64 of it); returns false then.
+ * share.  Each part writes only its own buffers, batch statistics are
+ * summed in part order, and the part gradients are summed in part order,
+ * so the result does not depend on which thread ran what, nor on how many
+ * there were.  The calling thread asks m->progress after each of its
+ * parts, so a cancel stops a large batch within about one part; returns
+ * false then.
  */
 static bool
-run_parallel(NnModel *m, int n, bool backward)
+run_parallel(NnModel *m, int n, bool backward, bool training)
 {
 	NnPass		pass;
 	NnThread	th[NN_MAX_THREADS];
@@ -826,8 +657,21 @@ run_parallel(NnModel *m, int n, bool backward)
 	pass.ps = part_size(n);
 	pass.parts = (n + pass.ps - 1) / pass.ps;
 	pass.backward = backward;
-	pass.interrupted = false;
-	atomic_init(&pass.next, 0);
+	pass.training = training;
+	pass.nsplit = 0;
+	if (training)
+		for (int i = 0; i < m->n_layers; i++)
+		{
+			int			li = backward ? m->n_layers - 1 - i : i;
+
+			if (m->layers[li].kind == NN_LAYER_BATCHNORM)
+				pass.split[pass.nsplit++] = li;
+		}
+	for (int s = 0; s <= pass.nsplit; s++)
+		atomic_init(&pass.next[s], 0);
+	atomic_init(&pass.interrupted, false);
+	m->ws->pass_n = n;
+	m->ws->pass_parts = pass.parts;
 	nt = m->threads < pass.parts ? m->threads : pass.parts;
 	for (int t = 0; t < nt; t++)
 	{
@@ -835,19 +679,30 @@ run_parallel(NnModel *m, int n, bool backward)
 		th[t].t = t;
 		started[t] = false;
 	}
+	pthread_mutex_init(&pass.barrier.mu, NULL);
+	pthread_cond_init(&pass.barrier.cv, NULL);
+	pass.barrier.parties = nt;
+	pass.barrier.waiting = 0;
+	pass.barrier.generation = 0;
 	if (nt > 1)
 	{
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		for (int t = 1; t < nt; t++)
+		{
 			started[t] = pthread_create(&tids[t], NULL, run_thread, &th[t]) == 0;
+			if (!started[t])
+				barrier_leave(&pass.barrier);
+		}
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	run_thread(&th[0]);
 	for (int t = 1; t < nt; t++)
 		if (started[t])
 			pthread_join(tids[t], NULL);
-	if (pass.interrupted)
+	pthread_cond_destroy(&pass.barrier.cv);
+	pthread_mutex_destroy(&pass.barrier.mu);
+	if (atomic_load(&pass.interrupted))
 		return false;
 	/* sum the parts' gradients in part order */
 	if (backward)
@@ -862,11 +717,60 @@ run_parallel(NnModel *m, int n, bool backward)
 }
 
 /*
- * Run the network on n raw NCHW images; the embeddings (n x dim doubles)
- * are kept for nn_backward and copied to emb unless it is NULL.
+ * Fold every BatchNorm whose input is a convolution read by nothing else
+ * into that convolution, with the running statistics: W' = W gamma/sd,
+ * shift = beta - mean gamma/sd per output channel, so that the
+ * convolution's sgemm, a bias and the ReLU give the BatchNorm's output in
+ * one pass (inference only: nothing of the conv's own output is kept).
  */
-HackStatus
-nn_forward(NnModel *m, const float *x, int n, double *emb, HackError *err)
+static bool
+fold_batchnorm(NnModel *m)
+{
+	NnWorkspace *ws = m->ws;
+	bool		any = false;
+
+	for (int i = 0; i + 1 < m->n_layers; i++)
+	{
+		const NnLayer *l = &m->layers[i];
+		const NnLayer *bn = &m->layers[i + 1];
+		bool		alone = l->kind == NN_LAYER_CONV && bn->kind == NN_LAYER_BATCHNORM &&
+			bn->src == i + 1;
+
+		for (int j = i + 2; alone && j < m->n_layers; j++)
+			alone = m->layers[j].src != i + 1 && m->layers[j].src2 != i + 1;
+		ws->fold[i] = alone;
+		any |= alone;
+	}
+	if (!any)
+		return true;
+	if (ws->folded == NULL &&
+		(ws->folded = malloc(sizeof(float) * m->n_params)) == NULL)
+		return false;
+	for (int i = 0; i + 1 < m->n_layers; i++)
+	{
+		const NnLayer *l = &m->layers[i];
+		const NnLayer *bn = &m->layers[i + 1];
+		size_t		K = (size_t) l->cin * l->k * l->k;
+
+		if (!ws->fold[i])
+			continue;
+		for (int c = 0; c < l->cout; c++)
+		{
+			double		inv = 1.0 / sqrt((double) m->buffers[bn->rvar + c] + NN_BN_EPS);
+			double		scale = m->params[bn->weight + c] * inv;
+
+			for (size_t j = 0; j < K; j++)
+				ws->folded[l->weight + c * K + j] = (float) (m->params[l->weight + c * K + j] * scale);
+			ws->folded[bn->weight + c] =
+				(float) (m->params[bn->bias + c] - m->buffers[bn->rmean + c] * scale);
+		}
+	}
+	return true;
+}
+
+/* nn_forward; fuse: an inference-only pass, with BatchNorms folded (nn_embed). */
+static HackStatus
+forward(NnModel *m, const float *x, int n, double *emb, bool fuse, HackError *err)
 {
 	HackStatus	st;
 
@@ -875,8 +779,11 @@ nn_forward(NnModel *m, const float *x, int n, double *emb, HackError *err)
 							  "batch must hold at least one image");
 	if ((st = nn_reserve(m, n, err)) != HACK_OK)
 		return st;
+	m->ws->fuse = fuse && !m->training && m->n_buffers > 0;
+	if (m->ws->fuse && !fold_batchnorm(m))
+		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory");
 	m->ws->input = x;
-	if (!run_parallel(m, n, false))
+	if (!run_parallel(m, n, false, m->training))
 	{
 		m->ws->input = NULL;
 		m->ws->batch = 0;
@@ -885,10 +792,23 @@ nn_forward(NnModel *m, const float *x, int n, double *emb, HackError *err)
 	m->ws->input = NULL;
 	nn_head_forward(m->ws->vout, n, m->cfg.dim, m->cfg.curvature,
 					m->cfg.clip_r, m->ws->tangent, m->ws->emb);
-	m->ws->batch = n;
+	/* a fused pass kept no convolution output: no backward pass from it */
+	m->ws->batch = m->ws->fuse ? 0 : n;
+	m->ws->train_pass = m->training;
+	m->ws->fuse = false;
 	if (emb != NULL)
 		memcpy(emb, m->ws->emb, sizeof(double) * n * m->cfg.dim);
 	return HACK_OK;
+}
+
+/*
+ * Run the network on n raw NCHW images; the embeddings (n x dim doubles)
+ * are kept for nn_backward and copied to emb unless it is NULL.
+ */
+HackStatus
+nn_forward(NnModel *m, const float *x, int n, double *emb, HackError *err)
+{
+	return forward(m, x, n, emb, false, err);
 }
 
 /*
@@ -923,7 +843,7 @@ nn_backward(NnModel *m, const double *targets, double consistency,
 	nn_head_backward(m->ws->vout, m->ws->tangent, m->ws->emb, m->ws->gemb, n,
 					 dim, m->cfg.curvature, m->cfg.clip_r, m->riemannian_grad,
 					 m->ws->dvout);
-	if (!run_parallel(m, n, true))
+	if (!run_parallel(m, n, true, m->ws->train_pass))
 		return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
 	return HACK_OK;
 }
@@ -937,19 +857,26 @@ nn_embed(NnModel *m, const float *x, size_t n, int batch, double *emb,
 		 HackProgressFn progress, void *progress_arg, HackError *err)
 {
 	size_t		in = nn_input_size(m);
-	HackStatus	st;
+	HackStatus	st = HACK_OK;
+	bool		training = m->training;
 
 	if (batch < 1)
 		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
 							  "batch size must be positive, got %d", batch);
+	/* embeddings are inference: BatchNorm on its running statistics */
+	m->training = false;
 	for (size_t i = 0; i < n; i += batch)
 	{
 		int			cnt = n - i < (size_t) batch ? (int) (n - i) : batch;
 
-		if ((st = nn_forward(m, x + i * in, cnt, emb + i * m->cfg.dim, err)) != HACK_OK)
-			return st;
+		if ((st = forward(m, x + i * in, cnt, emb + i * m->cfg.dim, true, err)) != HACK_OK)
+			break;
 		if (progress && !progress(progress_arg, (double) (i + cnt), (double) n))
-			return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
+		{
+			st = hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
+			break;
+		}
 	}
-	return HACK_OK;
+	m->training = training;
+	return st;
 }

@@ -32,7 +32,7 @@
 #include "nn_ops.h"
 #include "status.h"
 
-#define NN_MAX_LAYERS 16
+#define NN_MAX_LAYERS 64
 #define NN_MAX_HIDDEN 8
 #define NN_MAX_CHANNELS 4
 #define NN_MAX_SIDE 1024
@@ -45,7 +45,8 @@
 typedef enum NnArch
 {
 	NN_ARCH_LENET = 1,
-	NN_ARCH_MLP = 2
+	NN_ARCH_MLP = 2,
+	NN_ARCH_RESNET20 = 3
 } NnArch;
 
 /* Everything that defines a model's shape; stored with its weights. */
@@ -71,33 +72,57 @@ typedef struct NnConfig
 	bool		conv_relu;
 } NnConfig;
 
+/*
+ * The layers an architecture is made of (nn_arch.c lists each
+ * architecture as a table of them; nn_layers.c runs them).  Activations
+ * are CNHW planes up to FLATTEN or AVGPOOL and one row per image after.
+ */
 typedef enum NnLayerKind
 {
-	NN_LAYER_CONV,				/* valid 2-D convolution, stride 1, 2x2 max-pool, bias,
-								 * optional ReLU */
+	NN_LAYER_CONV_POOL,			/* valid k x k convolution, stride 1, fused with a
+								 * 2x2 max-pool, bias and optional ReLU (lenet) */
 	NN_LAYER_FLATTEN,			/* CNHW -> one row per image */
-	NN_LAYER_LINEAR				/* y = x W^T + b, optional ReLU */
+	NN_LAYER_LINEAR,			/* y = x W^T + b, optional ReLU */
+	NN_LAYER_CONV,				/* k x k convolution with padding and stride, no
+								 * bias (a BatchNorm follows) */
+	NN_LAYER_BATCHNORM,			/* per-channel batch normalisation, optional ReLU
+								 * (ReLUs are a flag of the layer they follow) */
+	NN_LAYER_ADD,				/* y = x + shortcut(act[src2]), optional ReLU */
+	NN_LAYER_AVGPOOL			/* global average pool: CNHW -> rows of channels */
 } NnLayerKind;
 
 typedef struct NnLayer
 {
 	NnLayerKind kind;
+	int			src;			/* activation read: act[src] (act[i] for most) */
+	int			src2;			/* ADD: the shortcut's activation */
 	int			cin,
 				cout,
-				k;				/* conv */
+				k;				/* channels in and out, kernel side */
 	int			h,
-				w;				/* conv input plane */
+				w;				/* input plane */
 	int			oh,
-				ow;				/* conv output plane, before pooling */
+				ow;				/* output plane (CONV_POOL: before pooling) */
+	int			stride,
+				pad;			/* CONV; ADD: shortcut subsampling and the
+								 * zero channels before the copied ones */
 	int			in,
 				out;			/* linear */
 	bool		relu;			/* ReLU after (conv: after the bias) */
+	bool		acc;			/* backward adds to dact[src] (it is shared) */
+	bool		acc2;			/* ... and to dact[src2] */
 	size_t		in_size;		/* floats per image in */
 	size_t		out_size;		/* floats per image out */
-	size_t		weight;			/* offset of W in the parameter array */
-	size_t		bias;			/* offset of b */
-	int			chunk;			/* conv: images per im2col block */
+	size_t		weight;			/* offset of W (BatchNorm: gamma) in the parameters */
+	size_t		bias;			/* offset of b (BatchNorm: beta) */
+	size_t		rmean;			/* BatchNorm: running mean in buffers */
+	size_t		rvar;			/* BatchNorm: running variance in buffers */
+	int			chunk;			/* convolutions: images per im2col block */
 } NnLayer;
+
+/* PyTorch's BatchNorm2d defaults, which the reference resnet uses */
+#define NN_BN_MOMENTUM 0.1
+#define NN_BN_EPS 1e-5
 
 #define NN_MAX_THREADS 64
 
@@ -115,6 +140,15 @@ typedef struct NnModel
 	float	   *params;			/* all weights and biases */
 	float	   *grads;			/* same layout */
 	float	   *velocity;		/* SGD momentum buffer, same layout */
+	size_t		n_buffers;		/* BatchNorm running statistics: stored, not trained */
+	float	   *buffers;
+	/*
+	 * Training mode, set by the training loop: BatchNorm normalises with the
+	 * statistics of the batch and updates its running statistics (as
+	 * PyTorch's model.train()); otherwise it uses the running statistics.
+	 * Layers without BatchNorm do not depend on it.
+	 */
+	bool		training;
 	int			threads;		/* threads a batch is run on */
 	/*
 	 * Training only, not stored: scale dL/dz by (1 - c|z|^2)^2 / 4 in

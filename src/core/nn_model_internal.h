@@ -15,8 +15,11 @@
 typedef struct NnWork
 {
 	float	   *act[NN_MAX_LAYERS + 1];
-	float	   *dact[NN_MAX_LAYERS + 1];
+	float	   *dact[NN_MAX_LAYERS + 1];	/* aliases of dslot (reserve_gradients) */
+	float	   *dslot[NN_MAX_LAYERS + 1];	/* gradient buffers, shared by layers */
 	uint8_t    *argmax[NN_MAX_LAYERS];
+	double	   *stats[NN_MAX_LAYERS];	/* BatchNorm: this part's sums, the
+										 * batch mean and 1/sd (nn_layers.c) */
 	float	   *grads;			/* private gradients (parts > 0) */
 } NnWork;
 
@@ -31,6 +34,17 @@ struct NnWorkspace
 	int			parts_ready;	/* parts allocated */
 	int			scratch_ready;	/* per-thread scratch buffers allocated */
 	int			batch;			/* images in the last forward pass */
+	bool		train_pass;		/* ... which ran in training mode */
+	/*
+	 * Inference-only passes (nn_embed) fold each BatchNorm that only reads a
+	 * convolution into it: folded holds the scaled weights at the conv's
+	 * offset and the shift at the BatchNorm's gamma; fold[i] marks conv i.
+	 */
+	bool		fuse;
+	float	   *folded;
+	bool		fold[NN_MAX_LAYERS];
+	int			pass_n;			/* images of the pass being run */
+	int			pass_parts;		/* ... and its parts */
 	const float *input;			/* raw images of the current pass */
 	NnWork		work[NN_MAX_PARTS];
 	float	   *cols[NN_MAX_THREADS];	/* per-thread im2col block */
@@ -42,7 +56,24 @@ struct NnWorkspace
 	double	   *gemb;			/* dLoss/dz */
 };
 
+#define NN_BN_MAX_CHANNELS 1024	/* channels of a BatchNorm layer */
+
 /* Make the workspace hold a batch of n images on model->threads threads. */
 extern HackStatus nn_reserve(NnModel *model, int n, HackError *err);
+
+/* nn_arch.c */
+extern HackStatus nn_build_layers(NnModel *model, size_t *np, size_t *nb,
+								  HackError *err);
+
+/* nn_layers.c */
+extern void nn_layer_forward(NnModel *model, NnWork *wk, int li, int n,
+							 float *cols, float *convbuf);
+extern void nn_layer_backward(NnModel *model, NnWork *wk, int li, int n,
+							  float *cols, float *convbuf, float *grads);
+extern void nn_bn_forward_stats(const NnModel *model, NnWork *wk, int li, int n);
+extern void nn_bn_forward_apply(NnModel *model, NnWork *wk, int li, int n, int p);
+extern void nn_bn_backward_stats(const NnModel *model, NnWork *wk, int li, int n);
+extern void nn_bn_backward_apply(const NnModel *model, NnWork *wk, int li, int n,
+								 int p, float *grads);
 
 #endif							/* HACK_CORE_NN_MODEL_INTERNAL_H */

@@ -16,6 +16,9 @@
  *		u32			number of tensors; each: u32 rank, rank x u32 sizes
  *		u64			number of parameters (floats)
  *		f32 x N		the parameters, tensor after tensor
+ *	version 3 only (NN_BLOB_VERSION_BUFFERS, resnet20):
+ *		u64			number of buffer floats
+ *		f32 x B		the buffers: each BatchNorm's running mean and variance
  *	end-4	u32		CRC-32 (IEEE) of every byte before it
  *
  * Reading trusts nothing: the length, checksum, every field and every
@@ -80,9 +83,15 @@ tensor_list(const NnModel *m, int rank[], uint32_t sizes[][4])
 	{
 		const NnLayer *l = &m->layers[i];
 
-		if (l->kind == NN_LAYER_CONV)
+		if (l->kind == NN_LAYER_CONV_POOL || l->kind == NN_LAYER_CONV)
 		{
 			tensor_add(rank, sizes, &t, 4, (uint32_t[4]) {l->cout, l->cin, l->k, l->k});
+			if (l->kind == NN_LAYER_CONV_POOL)
+				tensor_add(rank, sizes, &t, 1, (uint32_t[4]) {l->cout});
+		}
+		else if (l->kind == NN_LAYER_BATCHNORM)
+		{
+			tensor_add(rank, sizes, &t, 1, (uint32_t[4]) {l->cout});
 			tensor_add(rank, sizes, &t, 1, (uint32_t[4]) {l->cout});
 		}
 		else if (l->kind == NN_LAYER_LINEAR)
@@ -110,6 +119,8 @@ nn_model_blob_size(const NnModel *m)
 	for (int t = 0; t < nt; t++)
 		len += 4 + 4 * rank[t];
 	len += 8 + 4 * m->n_params + 4;
+	if (m->n_buffers > 0)
+		len += 8 + 4 * m->n_buffers;
 	return len;
 }
 
@@ -159,7 +170,8 @@ nn_model_write(const NnModel *m, uint8_t *buf)
 
 	memcpy(p, nn_magic, 8);
 	p += 8;
-	put_u32(&p, m->cfg.conv_relu ? NN_BLOB_VERSION : NN_BLOB_VERSION_NO_CONV_RELU);
+	put_u32(&p, m->n_buffers > 0 ? NN_BLOB_VERSION_BUFFERS :
+			m->cfg.conv_relu ? NN_BLOB_VERSION : NN_BLOB_VERSION_NO_CONV_RELU);
 	put_u32(&p, (uint32_t) len);
 	*p++ = (uint8_t) strlen(name);
 	memcpy(p, name, strlen(name));
@@ -187,6 +199,12 @@ nn_model_write(const NnModel *m, uint8_t *buf)
 	put_u64(&p, m->n_params);
 	for (size_t i = 0; i < m->n_params; i++)
 		put_f32(&p, m->params[i]);
+	if (m->n_buffers > 0)
+	{
+		put_u64(&p, m->n_buffers);
+		for (size_t i = 0; i < m->n_buffers; i++)
+			put_f32(&p, m->buffers[i]);
+	}
 	put_u32(&p, nn_crc32(buf, (size_t) (p - buf)));
 }
 
@@ -263,6 +281,20 @@ get_small(Reader *r, uint32_t limit)
 	return (int) v;
 }
 
+/* Whether buffer i is a BatchNorm running variance. */
+static bool
+is_variance(const NnModel *m, size_t i)
+{
+	for (int k = 0; k < m->n_layers; k++)
+	{
+		const NnLayer *l = &m->layers[k];
+
+		if (l->kind == NN_LAYER_BATCHNORM && i >= l->rvar && i < l->rvar + l->cout)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Parse and validate a stored encoder; on success *model is a new model
  * (free it with nn_model_free).
@@ -282,7 +314,8 @@ nn_model_read(const uint8_t *buf, size_t len, NnModel **model, HackError *err)
 				mrank[NN_MAX_TENSORS];
 	uint32_t	sizes[NN_MAX_TENSORS][4],
 				msizes[NN_MAX_TENSORS][4];
-	uint64_t	np;
+	uint64_t	np,
+				nb = 0;
 	HackStatus	st;
 	HackError	sub;
 	uint32_t	version;
@@ -292,7 +325,8 @@ nn_model_read(const uint8_t *buf, size_t len, NnModel **model, HackError *err)
 		return corrupt(err, "bad magic number");
 	r.p += 8;
 	version = get_u32(&r);
-	if (version != NN_BLOB_VERSION && version != NN_BLOB_VERSION_NO_CONV_RELU)
+	if (version != NN_BLOB_VERSION && version != NN_BLOB_VERSION_NO_CONV_RELU &&
+		version != NN_BLOB_VERSION_BUFFERS)
 		return corrupt(err, "unsupported format version");
 	if (get_u32(&r) != len)
 		return corrupt(err, "length mismatch");
@@ -306,7 +340,7 @@ nn_model_read(const uint8_t *buf, size_t len, NnModel **model, HackError *err)
 
 	memset(&cfg, 0, sizeof(cfg));
 	/* the only difference between the versions: old lenets keep their network */
-	cfg.conv_relu = version == NN_BLOB_VERSION;
+	cfg.conv_relu = version != NN_BLOB_VERSION_NO_CONV_RELU;
 	namelen = (int) get_bytes(&r, 1);
 	if (!r.ok || r.end - r.p < namelen)
 		return corrupt(err, "truncated header");
@@ -345,13 +379,26 @@ nn_model_read(const uint8_t *buf, size_t len, NnModel **model, HackError *err)
 	np = get_bytes(&r, 8);
 	if (!r.ok)
 		return corrupt(err, "truncated header");
-	if ((uint64_t) (r.end - r.p) != np * 4 || np > NN_MAX_PARAMS)
+	if (np > NN_MAX_PARAMS)
+		return corrupt(err, "parameter count does not match the stored bytes");
+	if (version == NN_BLOB_VERSION_BUFFERS)
+	{
+		/* the buffer count follows the parameters */
+		Reader		b = {r.p + np * 4, r.end, (uint64_t) (r.end - r.p) >= np * 4};
+
+		nb = get_bytes(&b, 8);
+		if (!b.ok || nb == 0 || nb > NN_MAX_PARAMS ||
+			(uint64_t) (r.end - r.p) != np * 4 + 8 + nb * 4)
+			return corrupt(err, "buffer count does not match the stored bytes");
+	}
+	else if ((uint64_t) (r.end - r.p) != np * 4)
 		return corrupt(err, "parameter count does not match the stored bytes");
 
 	if ((st = nn_model_create(&cfg, &m, &sub)) != HACK_OK)
 		return st == HACK_ERR_NO_MEMORY ? hack_error_set(err, st, NULL, "%s", sub.message)
 			: corrupt(err, sub.message);
-	if (m->n_params != np || tensor_list(m, mrank, msizes) != nt)
+	if (m->n_params != np || m->n_buffers != nb ||
+		tensor_list(m, mrank, msizes) != nt)
 	{
 		nn_model_free(m);
 		return corrupt(err, "tensor list does not match the architecture");
@@ -380,6 +427,18 @@ nn_model_read(const uint8_t *buf, size_t len, NnModel **model, HackError *err)
 		{
 			nn_model_free(m);
 			return corrupt(err, "non-finite weight");
+		}
+	}
+	if (nb > 0)
+		get_bytes(&r, 8);
+	for (size_t i = 0; i < m->n_buffers; i++)
+	{
+		m->buffers[i] = get_f32(&r);
+		/* a running variance is positive, a mean finite */
+		if (!isfinite(m->buffers[i]) || (is_variance(m, i) && !(m->buffers[i] > 0.0f)))
+		{
+			nn_model_free(m);
+			return corrupt(err, "invalid normalisation statistics");
 		}
 	}
 	*model = m;

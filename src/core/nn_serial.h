@@ -18,6 +18,12 @@
  */
 #define NN_BLOB_VERSION 2
 #define NN_BLOB_VERSION_NO_CONV_RELU 1
+/*
+ * Version 3: version 2's layout followed by the model's buffers (the
+ * BatchNorm running statistics): u64 count, then the floats.  Written for,
+ * and only for, models that have buffers (resnet20).
+ */
+#define NN_BLOB_VERSION_BUFFERS 3
 
 extern uint32_t nn_crc32(const uint8_t *data, size_t len);
 extern size_t nn_model_blob_size(const NnModel *model);

@@ -221,6 +221,8 @@ hack_train_group(NnModel *model, const float *images, int n,
 	if ((st = hack_train_check(p, err)) != HACK_OK)
 		return st;
 	model->riemannian_grad = p->riemannian_grad;
+	/* BatchNorm on batch statistics for the training batches (nn_embed never) */
+	model->training = true;
 	/* a step of a large batch takes seconds: let a cancel stop it midway */
 	model->progress = progress;
 	model->progress_arg = arg;
@@ -350,12 +352,14 @@ hack_train_group(NnModel *model, const float *images, int n,
 	loop_free(&l);
 	model->progress = NULL;
 	model->riemannian_grad = false;
+	model->training = false;
 	return HACK_OK;
 
 fail:
 	loop_free(&l);
 	model->progress = NULL;
 	model->riemannian_grad = false;
+	model->training = false;
 	hack_train_result_free(r);
 	return st;
 }

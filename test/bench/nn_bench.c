@@ -60,7 +60,7 @@ forward_flops(const NnModel *m)
 	{
 		const NnLayer *l = &m->layers[i];
 
-		if (l->kind == NN_LAYER_CONV)
+		if (l->kind == NN_LAYER_CONV_POOL)
 			f += 2.0 * l->cout * l->cin * l->k * l->k * l->oh * l->ow;
 		else if (l->kind == NN_LAYER_LINEAR)
 			f += 2.0 * l->in * l->out;

@@ -46,7 +46,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nn_model_write(m, again);
 		FUZZ_ASSERT(len == size && memcmp(again, buf, len) == 0);
 		/* only version 1 means a lenet without ReLU after its convolutions */
-		FUZZ_ASSERT(m->cfg.conv_relu == (buf[8] == NN_BLOB_VERSION));
+		FUZZ_ASSERT(m->cfg.conv_relu == (buf[8] != NN_BLOB_VERSION_NO_CONV_RELU));
+		/* version 3 exactly when the model has buffers (resnet20's statistics) */
+		FUZZ_ASSERT((buf[8] == NN_BLOB_VERSION_BUFFERS) == (m->n_buffers > 0));
 		FUZZ_ASSERT(m->cfg.arch != NN_ARCH_LENET ||
 					(m->layers[0].relu == m->cfg.conv_relu &&
 					 m->layers[1].relu == m->cfg.conv_relu));

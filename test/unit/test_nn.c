@@ -160,7 +160,7 @@ model_grad_error(NnModel *m, const float *x, int n, const double *t,
 		if (l->kind == NN_LAYER_FLATTEN)
 			continue;
 		wl = l->bias - l->weight;
-		bl = l->kind == NN_LAYER_CONV ? (size_t) l->cout : (size_t) l->out;
+		bl = l->kind == NN_LAYER_CONV_POOL ? (size_t) l->cout : (size_t) l->out;
 		if (i == break_layer)
 			m->grads[l->weight] *= break_factor;
 		ew = directional_error(m, x, n, t, cons, l->weight, wl);
@@ -264,7 +264,7 @@ test_nn_lenet_conv_relu(void)
 			size_t		neg = 0,
 						zero = 0;
 
-			CHECK(b.m->layers[li].kind == NN_LAYER_CONV);
+			CHECK(b.m->layers[li].kind == NN_LAYER_CONV_POOL);
 			for (size_t j = 0; j < len; j++)
 			{
 				neg += y[j] < 0.0f;

@@ -1,0 +1,750 @@
+/*
+ * nn_layers.c
+ *	  Forward and backward passes of each kind of layer, on one part of a
+ *	  batch.
+ *
+ * A layer reads act[src] (and an ADD also act[src2]) and writes act[i+1];
+ * backward reads dact[i+1] and writes, or with l->acc adds to, dact[src]:
+ * an activation read by two layers (a residual block's input) gets the sum
+ * of both gradients.  Convolutions are lowered to sgemm block by block
+ * (nn_ops.c, nn_conv.c); the lenet convolution is fused with its pool, bias
+ * and ReLU.  Most layers need only their own part of the batch.
+ * BatchNorm in training mode needs the statistics of the whole batch, so
+ * its forward and backward passes are split in two (nn_bn_*_stats on each
+ * part, then after every part has done so, nn_bn_*_apply), and the apply
+ * step sums the parts' partial sums in part order: the same bits on any
+ * number of threads.
+ *
+ * BatchNorm (Ioffe & Szegedy 2015), per channel over the N = n*h*w values
+ * of a batch: y = gamma xhat + beta, xhat = (x - mean) / sqrt(var + eps),
+ * var biased; backward dx = gamma/sqrt(var + eps) (dy - mean(dy) - xhat
+ * mean(dy xhat)), dgamma = sum(dy xhat), dbeta = sum(dy).  Running
+ * statistics as PyTorch: r = (1 - 0.1) r + 0.1 s, with the unbiased
+ * variance N/(N-1) var; inference normalises with them, an affine map
+ * per channel.  Sums are in double.
+ */
+#include "nn_model_internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* the elementwise loops vectorise at -O3, as nn_ops.c's (no reassociation) */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("O3")
+#endif
+
+/* A CNHW view of images [n0, n0+cnt) of a batch of n, at layer input. */
+static NnPlanes
+planes(float *base, int n, int n0, int cnt, int c, int h, int w)
+{
+	NnPlanes	p;
+
+	p.data = base + (size_t) n0 * h * w;
+	p.cstride = (size_t) n * h * w;
+	p.channels = c;
+	p.m = cnt;
+	p.h = h;
+	p.w = w;
+	return p;
+}
+
+/* Forward of one convolution + pool layer over n images, block by block. */
+static void
+conv_forward(const NnModel *m, NnWork *wk, float *cols, float *convbuf,
+			 int li, int n)
+{
+	const NnLayer *l = &m->layers[li];
+	const float *W = m->params + l->weight;
+	const float *b = m->params + l->bias;
+	int			K = l->cin * l->k * l->k;
+	int			PP = (l->oh / 2) * (l->ow / 2);
+
+	for (int n0 = 0; n0 < n; n0 += l->chunk)
+	{
+		int			cnt = n - n0 < l->chunk ? n - n0 : l->chunk;
+		NnPlanes	in = planes(wk->act[li], n, n0, cnt, l->cin, l->h, l->w);
+		NnPlanes	out = planes(wk->act[li + 1], n, n0, cnt, l->cout,
+								 l->oh / 2, l->ow / 2);
+
+		nn_im2col_pool(&in, l->k, cols);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+					l->cout, 4 * cnt * PP, K, 1.0f, W, K, cols, 4 * cnt * PP,
+					0.0f, convbuf, 4 * cnt * PP);
+		nn_pool4_bias(convbuf, l->cout, (size_t) cnt * PP, b, &out,
+					  wk->argmax[li] + (out.data - wk->act[li + 1]));
+	}
+	/* once over the whole output, which is contiguous (cout x n x PP) */
+	if (l->relu)
+	{
+		float	   *y = wk->act[li + 1];
+
+		for (size_t j = 0; j < (size_t) n * l->out_size; j++)
+			y[j] = fmaxf(y[j], 0.0f);
+	}
+}
+
+/* Backward of one convolution: gradients of W, b and (unless first) input. */
+static void
+conv_backward(const NnModel *m, NnWork *wk, float *cols, float *convbuf,
+			  int li, int n, float *grads)
+{
+	const NnLayer *l = &m->layers[li];
+	const float *W = m->params + l->weight;
+	float	   *gW = grads + l->weight;
+	int			K = l->cin * l->k * l->k;
+	int			ph = l->oh / 2;
+	int			pw = l->ow / 2;
+	int			PP = ph * pw;
+
+	/*
+	 * ReLU mask from the output, before the bias sum and the pool routing:
+	 * where the pooled output is 0 the derivative is 0 (PyTorch's choice at
+	 * the kink), elsewhere the window's winner is the pre-ReLU one.
+	 */
+	if (l->relu)
+	{
+		const float *y = wk->act[li + 1];
+		float	   *dy = wk->dact[li + 1];
+
+		for (size_t j = 0; j < (size_t) n * l->out_size; j++)
+			if (!(y[j] > 0.0f))
+				dy[j] = 0.0f;
+	}
+	nn_sum_planes(wk->dact[li + 1], l->cout, (size_t) n * PP,
+				  (size_t) n * PP, grads + l->bias);
+	for (int n0 = 0; n0 < n; n0 += l->chunk)
+	{
+		int			cnt = n - n0 < l->chunk ? n - n0 : l->chunk;
+		int			N = 4 * cnt * PP;
+		NnPlanes	in = planes(wk->act[li], n, n0, cnt, l->cin, l->h, l->w);
+		NnPlanes	dout = planes(wk->dact[li + 1], n, n0, cnt, l->cout, ph, pw);
+
+		nn_pool4_backward(&dout, wk->argmax[li] + (dout.data - wk->dact[li + 1]),
+						  (size_t) cnt * PP, convbuf);
+		nn_im2col_pool(&in, l->k, cols);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+					l->cout, K, N, 1.0f, convbuf, N,
+					cols, N, n0 == 0 ? 0.0f : 1.0f, gW, K);
+		if (li > 0)
+		{
+			NnPlanes	din = planes(wk->dact[li], n, n0, cnt, l->cin, l->h, l->w);
+
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+						K, N, l->cout, 1.0f, W, K, convbuf, N,
+						0.0f, cols, N);
+			nn_col2im_pool(cols, l->k, &din);
+		}
+	}
+}
+
+/* Forward of a linear layer: Y = X W^T + b, then ReLU if asked. */
+static void
+linear_forward(const NnModel *m, NnWork *wk, int li, int n)
+{
+	const NnLayer *l = &m->layers[li];
+	const float *b = m->params + l->bias;
+	float	   *Y = wk->act[li + 1];
+
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, l->out, l->in,
+				1.0f, wk->act[li], l->in, m->params + l->weight, l->in,
+				0.0f, Y, l->out);
+	for (int i = 0; i < n; i++)
+	{
+		float	   *y = Y + (size_t) i * l->out;
+
+		if (l->relu)
+			for (int j = 0; j < l->out; j++)
+				y[j] = fmaxf(y[j] + b[j], 0.0f);
+		else
+			for (int j = 0; j < l->out; j++)
+				y[j] += b[j];
+	}
+}
+
+/* Backward of a linear layer (ReLU mask from its output). */
+static void
+linear_backward(const NnModel *m, NnWork *wk, int li, int n, float *grads)
+{
+	const NnLayer *l = &m->layers[li];
+	float	   *dY = wk->dact[li + 1];
+	const float *Y = wk->act[li + 1];
+	float	   *gb = grads + l->bias;
+
+	if (l->relu)
+		for (size_t j = 0; j < (size_t) n * l->out; j++)
+			if (!(Y[j] > 0.0f))
+				dY[j] = 0.0f;
+	for (int j = 0; j < l->out; j++)
+		gb[j] = 0.0f;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < l->out; j++)
+			gb[j] += dY[(size_t) i * l->out + j];
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l->out, l->in, n,
+				1.0f, dY, l->out, wk->act[li], l->in,
+				0.0f, grads + l->weight, l->in);
+	if (li > 0)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, l->in, l->out,
+					1.0f, dY, l->out, m->params + l->weight, l->in,
+					l->acc ? 1.0f : 0.0f, wk->dact[li], l->in);
+}
+
+/* Forward of a padded, strided convolution (no bias), block by block. */
+static void
+conv2d_forward(const NnModel *m, NnWork *wk, float *cols, int li, int n)
+{
+	const NnLayer *l = &m->layers[li];
+	bool		fused = m->ws->fuse && m->ws->fold[li];
+	const float *W = (fused ? m->ws->folded : m->params) + l->weight;
+	int			K = l->cin * l->k * l->k;
+	int			P = l->oh * l->ow;
+	/* folded with its BatchNorm (nn_model.c): straight to the BatchNorm's output */
+	float	   *out = wk->act[fused ? li + 2 : li + 1];
+
+	for (int n0 = 0; n0 < n; n0 += l->chunk)
+	{
+		int			cnt = n - n0 < l->chunk ? n - n0 : l->chunk;
+		NnPlanes	in = planes(wk->act[l->src], n, n0, cnt, l->cin, l->h, l->w);
+
+		nn_im2col_pad(&in, l->k, l->stride, l->pad, l->oh, l->ow, cols);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+					l->cout, cnt * P, K, 1.0f, W, K, cols, cnt * P,
+					0.0f, out + (size_t) n0 * P, n * P);
+		if (fused)
+		{
+			const NnLayer *bn = &m->layers[li + 1];
+			const float *shift = m->ws->folded + bn->weight;
+
+			for (int c = 0; c < l->cout; c++)
+			{
+				float	   *restrict y = out + (size_t) c * n * P + (size_t) n0 * P;
+				float		b = shift[c];
+
+				if (bn->relu)
+					for (size_t j = 0; j < (size_t) cnt * P; j++)
+					{
+						float		v = y[j] + b;
+
+						y[j] = v > 0.0f ? v : 0.0f;
+					}
+				else
+					for (size_t j = 0; j < (size_t) cnt * P; j++)
+						y[j] += b;
+			}
+		}
+	}
+}
+
+/* Backward of a padded, strided convolution: dW and (unless first) dx. */
+static void
+conv2d_backward(const NnModel *m, NnWork *wk, float *cols, int li, int n,
+				float *grads)
+{
+	const NnLayer *l = &m->layers[li];
+	const float *W = m->params + l->weight;
+	float	   *gW = grads + l->weight;
+	int			K = l->cin * l->k * l->k;
+	int			P = l->oh * l->ow;
+	const float *dY = wk->dact[li + 1];
+
+	for (int n0 = 0; n0 < n; n0 += l->chunk)
+	{
+		int			cnt = n - n0 < l->chunk ? n - n0 : l->chunk;
+		NnPlanes	in = planes(wk->act[l->src], n, n0, cnt, l->cin, l->h, l->w);
+
+		nn_im2col_pad(&in, l->k, l->stride, l->pad, l->oh, l->ow, cols);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+					l->cout, K, cnt * P, 1.0f, dY + (size_t) n0 * P, n * P,
+					cols, cnt * P, n0 == 0 ? 0.0f : 1.0f, gW, K);
+		if (l->src > 0)
+		{
+			NnPlanes	din = planes(wk->dact[l->src], n, n0, cnt, l->cin, l->h, l->w);
+
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+						K, cnt * P, l->cout, 1.0f, W, K, dY + (size_t) n0 * P, n * P,
+						0.0f, cols, cnt * P);
+			nn_col2im_pad(cols, l->k, l->stride, l->pad, l->oh, l->ow, &din, l->acc);
+		}
+	}
+}
+
+/* y = max(y, 0) over len floats (a select, which vectorises; fmaxf is a call) */
+static void
+relu_inplace(float *restrict y, size_t len)
+{
+	for (size_t j = 0; j < len; j++)
+		y[j] = y[j] > 0.0f ? y[j] : 0.0f;
+}
+
+/* dy = 0 where the ReLU's output y is not positive (0 at the kink, as PyTorch). */
+static void
+relu_mask(const float *y, float *dy, size_t len)
+{
+	for (size_t j = 0; j < len; j++)
+		if (!(y[j] > 0.0f))
+			dy[j] = 0.0f;
+}
+
+/* d = s, or d += s with acc. */
+static void
+put_grad(float *d, const float *s, size_t len, bool acc)
+{
+	if (acc)
+		for (size_t j = 0; j < len; j++)
+			d[j] += s[j];
+	else
+		memcpy(d, s, sizeof(float) * len);
+}
+
+/* y = x * scale[c] + shift[c] per channel of CNHW planes, then ReLU if asked. */
+static void
+affine_channels(const NnLayer *l, const float *x, float *y, int n,
+				const double *scale, const double *shift)
+{
+	size_t		len = (size_t) n * l->oh * l->ow;
+
+	for (int c = 0; c < l->cout; c++)
+	{
+		const float *restrict xc = x + c * len;
+		float	   *restrict yc = y + c * len;
+		float		a = (float) scale[c],
+					b = (float) shift[c];
+
+		if (l->relu)
+			for (size_t j = 0; j < len; j++)
+			{
+				float		v = xc[j] * a + b;
+
+				yc[j] = v > 0.0f ? v : 0.0f;
+			}
+		else
+			for (size_t j = 0; j < len; j++)
+				yc[j] = xc[j] * a + b;
+	}
+}
+
+/* BatchNorm with the running statistics (inference). */
+static void
+bn_forward_eval(const NnModel *m, NnWork *wk, int li, int n)
+{
+	const NnLayer *l = &m->layers[li];
+	double		scale[NN_BN_MAX_CHANNELS],
+				shift[NN_BN_MAX_CHANNELS];
+
+	for (int c = 0; c < l->cout; c++)
+	{
+		double		inv = 1.0 / sqrt((double) m->buffers[l->rvar + c] + NN_BN_EPS);
+
+		scale[c] = m->params[l->weight + c] * inv;
+		shift[c] = m->params[l->bias + c] - m->buffers[l->rmean + c] * scale[c];
+	}
+	affine_channels(l, wk->act[l->src], wk->act[li + 1], n, scale, shift);
+}
+
+/* Training BatchNorm, first half: this part's sum and sum of squares per channel. */
+void
+nn_bn_forward_stats(const NnModel *m, NnWork *wk, int li, int n)
+{
+	const NnLayer *l = &m->layers[li];
+	size_t		len = (size_t) n * l->oh * l->ow;
+	double	   *st = wk->stats[li];
+
+	for (int c = 0; c < l->cout; c++)
+	{
+		const float *x = wk->act[l->src] + c * len;
+		double		s1 = 0.0,
+					s2 = 0.0;
+
+		for (size_t j = 0; j < len; j++)
+		{
+			s1 += x[j];
+			s2 += (double) x[j] * x[j];
+		}
+		st[2 * c] = s1;
+		st[2 * c + 1] = s2;
+	}
+}
+
+/*
+ * Training BatchNorm, second half, on part p once every part has its
+ * sums: the batch mean and variance (parts summed in order), the
+ * normalisation, and (part 0 only) the running statistics' update.
+ */
+void
+nn_bn_forward_apply(NnModel *m, NnWork *wk, int li, int n, int p)
+{
+	const NnLayer *l = &m->layers[li];
+	NnWorkspace *ws = m->ws;
+	double		N = (double) ws->pass_n * l->oh * l->ow;
+	double	   *st = wk->stats[li];
+	double		scale[NN_BN_MAX_CHANNELS],
+				shift[NN_BN_MAX_CHANNELS];
+	int			C = l->cout;
+
+	for (int c = 0; c < C; c++)
+	{
+		double		s1 = 0.0,
+					s2 = 0.0,
+					mean,
+					var,
+					inv;
+
+		for (int q = 0; q < ws->pass_parts; q++)
+		{
+			s1 += ws->work[q].stats[li][2 * c];
+			s2 += ws->work[q].stats[li][2 * c + 1];
+		}
+		mean = s1 / N;
+		var = s2 / N - mean * mean;
+		if (var < 0.0)
+			var = 0.0;
+		inv = 1.0 / sqrt(var + NN_BN_EPS);
+		st[2 * C + 2 * c] = mean;
+		st[2 * C + 2 * c + 1] = inv;
+		scale[c] = m->params[l->weight + c] * inv;
+		shift[c] = m->params[l->bias + c] - mean * scale[c];
+		if (p == 0)
+		{
+			float	   *rm = m->buffers + l->rmean + c;
+			float	   *rv = m->buffers + l->rvar + c;
+			double		unbiased = N > 1.0 ? var * N / (N - 1.0) : var;
+
+			*rm = (float) ((1.0 - NN_BN_MOMENTUM) * *rm + NN_BN_MOMENTUM * mean);
+			*rv = (float) ((1.0 - NN_BN_MOMENTUM) * *rv + NN_BN_MOMENTUM * unbiased);
+		}
+	}
+	affine_channels(l, wk->act[l->src], wk->act[li + 1], n, scale, shift);
+}
+
+/*
+ * Training BatchNorm backward, first half: the ReLU mask, then this part's
+ * sums of dy and dy xhat per channel.
+ */
+void
+nn_bn_backward_stats(const NnModel *m, NnWork *wk, int li, int n)
+{
+	const NnLayer *l = &m->layers[li];
+	size_t		len = (size_t) n * l->oh * l->ow;
+	double	   *st = wk->stats[li];
+	int			C = l->cout;
+
+	if (l->relu)
+		relu_mask(wk->act[li + 1], wk->dact[li + 1], (size_t) C * len);
+	for (int c = 0; c < C; c++)
+	{
+		const float *x = wk->act[l->src] + c * len;
+		const float *dy = wk->dact[li + 1] + c * len;
+		double		mean = st[2 * C + 2 * c],
+					inv = st[2 * C + 2 * c + 1];
+		double		sd = 0.0,
+					sdx = 0.0;
+
+		for (size_t j = 0; j < len; j++)
+		{
+			sd += dy[j];
+			sdx += dy[j] * (x[j] - mean);
+		}
+		st[4 * C + 2 * c] = sd;
+		st[4 * C + 2 * c + 1] = sdx * inv;
+	}
+}
+
+/*
+ * Training BatchNorm backward, second half: the batch sums (parts in
+ * order), dx, and gamma's and beta's gradients, which part 0 holds whole
+ * (the other parts' are 0, so the sum over parts is exact).
+ */
+void
+nn_bn_backward_apply(const NnModel *m, NnWork *wk, int li, int n, int p,
+					 float *grads)
+{
+	const NnLayer *l = &m->layers[li];
+	const NnWorkspace *ws = m->ws;
+	size_t		len = (size_t) n * l->oh * l->ow;
+	double		N = (double) ws->pass_n * l->oh * l->ow;
+	const double *st = wk->stats[li];
+	int			C = l->cout;
+
+	for (int c = 0; c < C; c++)
+	{
+		double		sd = 0.0,
+					sdx = 0.0;
+		double		mean = st[2 * C + 2 * c],
+					inv = st[2 * C + 2 * c + 1];
+		double		a,
+					b,
+					cf;
+		const float *x = wk->act[l->src] + c * len;
+		const float *dy = wk->dact[li + 1] + c * len;
+		float	   *dx = wk->dact[l->src] + c * len;
+		float		fa,
+					fb,
+					fc;
+
+		for (int q = 0; q < ws->pass_parts; q++)
+		{
+			sd += ws->work[q].stats[li][4 * C + 2 * c];
+			sdx += ws->work[q].stats[li][4 * C + 2 * c + 1];
+		}
+		grads[l->weight + c] = p == 0 ? (float) sdx : 0.0f;
+		grads[l->bias + c] = p == 0 ? (float) sd : 0.0f;
+		if (l->src == 0)
+			continue;
+		/* dx = a dy + cf (x - mean) + b */
+		a = m->params[l->weight + c] * inv;
+		b = -a * sd / N;
+		cf = -a * inv * sdx / N;
+		fa = (float) a;
+		fc = (float) cf;
+		fb = (float) (b - cf * mean);
+		if (l->acc)
+			for (size_t j = 0; j < len; j++)
+				dx[j] += fa * dy[j] + fc * x[j] + fb;
+		else
+			for (size_t j = 0; j < len; j++)
+				dx[j] = fa * dy[j] + fc * x[j] + fb;
+	}
+}
+
+/* BatchNorm backward with the running statistics: an affine map per channel. */
+static void
+bn_backward_eval(const NnModel *m, NnWork *wk, int li, int n, float *grads)
+{
+	const NnLayer *l = &m->layers[li];
+	size_t		len = (size_t) n * l->oh * l->ow;
+
+	if (l->relu)
+		relu_mask(wk->act[li + 1], wk->dact[li + 1], (size_t) l->cout * len);
+	for (int c = 0; c < l->cout; c++)
+	{
+		double		inv = 1.0 / sqrt((double) m->buffers[l->rvar + c] + NN_BN_EPS);
+		double		mean = m->buffers[l->rmean + c];
+		const float *x = wk->act[l->src] + c * len;
+		const float *dy = wk->dact[li + 1] + c * len;
+		float	   *dx = wk->dact[l->src] + c * len;
+		float		a = (float) (m->params[l->weight + c] * inv);
+		double		sd = 0.0,
+					sdx = 0.0;
+
+		for (size_t j = 0; j < len; j++)
+		{
+			sd += dy[j];
+			sdx += dy[j] * (x[j] - mean) * inv;
+		}
+		grads[l->weight + c] = (float) sdx;
+		grads[l->bias + c] = (float) sd;
+		if (l->src == 0)
+			continue;
+		if (l->acc)
+			for (size_t j = 0; j < len; j++)
+				dx[j] += a * dy[j];
+		else
+			for (size_t j = 0; j < len; j++)
+				dx[j] = a * dy[j];
+	}
+}
+
+/*
+ * Residual add: y = x + shortcut, the shortcut being act[src2] itself or,
+ * entering a stage, option A of He et al.: every stride-th pixel, with
+ * l->pad zero channels before the copied ones (and as many after), as
+ * F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, planes // 4, planes // 4)).
+ */
+static void
+add_forward(const NnModel *m, NnWork *wk, int li, int n)
+{
+	const NnLayer *l = &m->layers[li];
+	const NnLayer *s = &m->layers[l->src2];	/* the layer reading the shortcut */
+	size_t		P = (size_t) l->oh * l->ow,
+				P2 = (size_t) s->h * s->w;
+	const float *x = wk->act[l->src];
+	float	   *y = wk->act[li + 1];
+
+	bool		whole = l->stride == 1 && s->cin == l->cout;	/* the identity */
+
+	if (!whole)
+		memcpy(y, x, sizeof(float) * l->cout * n * P);
+	for (int c = 0; c < s->cin; c++)
+	{
+		const float *restrict sc = wk->act[l->src2] + (size_t) c * n * P2;
+		const float *restrict xc = x + (size_t) (c + l->pad) * n * P;
+		float	   *restrict yc = y + (size_t) (c + l->pad) * n * P;
+
+		if (whole)
+			for (size_t j = 0; j < n * P; j++)
+				yc[j] = xc[j] + sc[j];
+		else if (l->stride == 1)
+			for (size_t j = 0; j < n * P; j++)
+				yc[j] += sc[j];
+		else
+			for (int i = 0; i < n; i++)
+				for (int oy = 0; oy < l->oh; oy++)
+				{
+					const float *r = sc + i * P2 + (size_t) oy * l->stride * s->w;
+					float	   *d = yc + i * P + (size_t) oy * l->ow;
+
+					for (int ox = 0; ox < l->ow; ox++)
+						d[ox] += r[ox * l->stride];
+				}
+	}
+	if (l->relu)
+		relu_inplace(y, (size_t) l->cout * n * P);
+}
+
+/* Backward of the residual add: dy to both inputs (subsampled, cropped to the shortcut). */
+static void
+add_backward(const NnModel *m, NnWork *wk, int li, int n)
+{
+	const NnLayer *l = &m->layers[li];
+	const NnLayer *s = &m->layers[l->src2];
+	size_t		P = (size_t) l->oh * l->ow,
+				P2 = (size_t) s->h * s->w;
+	float	   *dy = wk->dact[li + 1];
+
+	if (l->relu)
+		relu_mask(wk->act[li + 1], dy, (size_t) l->cout * n * P);
+	put_grad(wk->dact[l->src], dy, (size_t) l->cout * n * P, l->acc);
+	if (l->src2 == 0)
+		return;
+	if (!l->acc2 && l->stride != 1)
+		memset(wk->dact[l->src2], 0, sizeof(float) * s->cin * n * P2);
+	for (int c = 0; c < s->cin; c++)
+	{
+		float	   *dsc = wk->dact[l->src2] + (size_t) c * n * P2;
+		const float *g = dy + (size_t) (c + l->pad) * n * P;
+
+		if (l->stride == 1)
+			put_grad(dsc, g, n * P, l->acc2);
+		else
+			for (int i = 0; i < n; i++)
+				for (int oy = 0; oy < l->oh; oy++)
+				{
+					float	   *r = dsc + i * P2 + (size_t) oy * l->stride * s->w;
+					const float *d = g + i * P + (size_t) oy * l->ow;
+
+					for (int ox = 0; ox < l->ow; ox++)
+						r[ox * l->stride] += d[ox];
+				}
+	}
+}
+
+/* Global average pool: CNHW planes -> one row of channel means per image. */
+static void
+avgpool_forward(const NnModel *m, NnWork *wk, int li, int n)
+{
+	const NnLayer *l = &m->layers[li];
+	size_t		P = (size_t) l->h * l->w;
+	const float *x = wk->act[l->src];
+	float	   *y = wk->act[li + 1];
+
+	for (int c = 0; c < l->cin; c++)
+		for (int i = 0; i < n; i++)
+		{
+			const float *p = x + ((size_t) c * n + i) * P;
+			float		s = 0.0f;
+
+			for (size_t j = 0; j < P; j++)
+				s += p[j];
+			y[(size_t) i * l->cin + c] = s / (float) P;
+		}
+}
+
+/* Backward of the global average pool: each pixel gets dy / (h w). */
+static void
+avgpool_backward(const NnModel *m, NnWork *wk, int li, int n)
+{
+	const NnLayer *l = &m->layers[li];
+	size_t		P = (size_t) l->h * l->w;
+	const float *dy = wk->dact[li + 1];
+	float	   *dx = wk->dact[l->src];
+
+	for (int c = 0; c < l->cin; c++)
+		for (int i = 0; i < n; i++)
+		{
+			float	   *p = dx + ((size_t) c * n + i) * P;
+			float		g = dy[(size_t) i * l->cin + c] / (float) P;
+
+			if (l->acc)
+				for (size_t j = 0; j < P; j++)
+					p[j] += g;
+			else
+				for (size_t j = 0; j < P; j++)
+					p[j] = g;
+		}
+}
+
+/*
+ * Forward of layer li on a part of n images; a training BatchNorm is
+ * not run here but in its two halves (nn_model.c).
+ */
+void
+nn_layer_forward(NnModel *m, NnWork *wk, int li, int n, float *cols,
+				 float *convbuf)
+{
+	const NnLayer *l = &m->layers[li];
+
+	switch (l->kind)
+	{
+		case NN_LAYER_CONV_POOL:
+			conv_forward(m, wk, cols, convbuf, li, n);
+			break;
+		case NN_LAYER_FLATTEN:
+			nn_cnhw_to_rows(wk->act[l->src], n, l->cin, l->h * l->w, wk->act[li + 1]);
+			break;
+		case NN_LAYER_LINEAR:
+			linear_forward(m, wk, li, n);
+			break;
+		case NN_LAYER_CONV:
+			conv2d_forward(m, wk, cols, li, n);
+			break;
+		case NN_LAYER_BATCHNORM:
+			/* folded into the convolution before it, which wrote our output */
+			if (!(m->ws->fuse && li > 0 && m->ws->fold[li - 1]))
+				bn_forward_eval(m, wk, li, n);
+			break;
+		case NN_LAYER_ADD:
+			add_forward(m, wk, li, n);
+			break;
+		case NN_LAYER_AVGPOOL:
+			avgpool_forward(m, wk, li, n);
+			break;
+	}
+}
+
+/*
+ * Backward of layer li on a part: gradients of its parameters into grads
+ * and of its input (unless that is the image) into dact[src].  A training
+ * BatchNorm runs in its two halves instead (nn_model.c).
+ */
+void
+nn_layer_backward(NnModel *m, NnWork *wk, int li, int n, float *cols,
+				  float *convbuf, float *grads)
+{
+	const NnLayer *l = &m->layers[li];
+
+	switch (l->kind)
+	{
+		case NN_LAYER_CONV_POOL:
+			conv_backward(m, wk, cols, convbuf, li, n, grads);
+			break;
+		case NN_LAYER_FLATTEN:
+			nn_rows_to_cnhw(wk->dact[li + 1], n, l->cin, l->h * l->w, wk->dact[l->src]);
+			break;
+		case NN_LAYER_LINEAR:
+			linear_backward(m, wk, li, n, grads);
+			break;
+		case NN_LAYER_CONV:
+			conv2d_backward(m, wk, cols, li, n, grads);
+			break;
+		case NN_LAYER_BATCHNORM:
+			bn_backward_eval(m, wk, li, n, grads);
+			break;
+		case NN_LAYER_ADD:
+			add_backward(m, wk, li, n);
+			break;
+		case NN_LAYER_AVGPOOL:
+			if (l->src > 0)
+				avgpool_backward(m, wk, li, n);
+			break;
+	}
+}
