@@ -71,3 +71,6 @@ CREATE FUNCTION hack_image_tensor(img bytea, height integer, width integer, chan
 	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION hack_image_tensor(bytea, integer, integer, integer, text) IS
 	'the pixels the encoder sees for an image: decoded as hack_train decodes it (format auto, u8, f32, npy, png or jpeg; PNG and JPEG converted to channels, alpha on white, stretched to height x width as Pillow''s BILINEAR), as uint8 in CHW order, rounded and clamped to 0..255';
+
+-- resnet20 (doc/encoder.md) is a third encoder
+COMMENT ON COLUMN hack.models.architecture IS 'the encoder: lenet, mlp or resnet20';

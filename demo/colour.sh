@@ -10,7 +10,7 @@
 # Re-running it skips what is already done.  It shares demo/run.sh's
 # cluster (started here if it is not running) and leaves it running.
 #
-# Knobs: HACK_COLOUR_EPOCHS (default 30), HACK_COLOUR_IMAGES (how many files
+# Knobs: HACK_COLOUR_EPOCHS (default 15), HACK_COLOUR_IMAGES (how many files
 # to load, in ImageFolder order; all by default), HACK_COLOUR_ARCH (resnet20),
 # HACK_COLOUR_DIR (another tree of category folders of PNG files),
 # HACK_CLUSTER_DIR, HACK_DEMO_OUT (default demo/out), HACK_DEMO_INSTALLED=1
@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
 
-EPOCHS=${HACK_COLOUR_EPOCHS:-30}
+EPOCHS=${HACK_COLOUR_EPOCHS:-15}
 IMAGES=${HACK_COLOUR_IMAGES:-}
 ARCH=${HACK_COLOUR_ARCH:-resnet20}
 DATA=${HACK_COLOUR_DIR:-/usr/share/openclipart/png}

@@ -449,7 +449,7 @@ COMMENT ON COLUMN hack.models.id_column IS 'the source''s id column (smallint, i
 COMMENT ON COLUMN hack.models.image_column IS 'the source''s bytea image column';
 COMMENT ON COLUMN hack.models.group_column IS 'the source''s group column, or NULL for one group; group keys are its values as text under fixed settings (hack_group_key)';
 COMMENT ON COLUMN hack.models.format IS 'how images are decoded: auto, u8, f32, npy, png or jpeg';
-COMMENT ON COLUMN hack.models.architecture IS 'the encoder: lenet or mlp';
+COMMENT ON COLUMN hack.models.architecture IS 'the encoder: lenet, mlp or resnet20';
 COMMENT ON COLUMN hack.models.channels IS 'image channels the encoder takes';
 COMMENT ON COLUMN hack.models.height IS 'image height the encoder takes';
 COMMENT ON COLUMN hack.models.width IS 'image width the encoder takes';
