@@ -74,7 +74,7 @@ else
 		-c "CALL hack_train(model => 'clipart_demo', source => 'clipart', group_column => 'label',
 			format => 'png', channels => 3, height => 32, width => 32, architecture => '$ARCH',
 			epochs => $EPOCHS, seed => 1)" 2>&1 |
-		grep --line-buffered -E "committed|epoch $EPOCHS/" || true
+		{ grep --line-buffered -E "committed|epoch $EPOCHS/|ERROR|DETAIL" || true; }	# a failed CALL fails the pipeline (pipefail)
 	hack_log "trained in $(( $(date +%s) - start )) s"
 fi
 

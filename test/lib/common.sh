@@ -37,8 +37,8 @@ hack_install_deps() {
 }
 
 hack_build() {
-	make -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >/dev/null &&
-		make -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config install >/dev/null
+	make -s PG_CONFIG="$HACK_PGBIN/pg_config" >/dev/null &&
+		make -s PG_CONFIG="$HACK_PGBIN/pg_config" install >/dev/null
 }
 
 # Run a command as the cluster's OS user: postgres when we are root.
