@@ -16,7 +16,7 @@ trap 'rm -rf "$dir"' EXIT
 [ -d /usr/share/openclipart/png ] || { echo "install openclipart-png" >&2; exit 1; }
 # the same optimisation level as the extension build (PGXS: -O2)
 gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc/core -o "$dir/bench" \
-	test/bench/image_bench.c src/core/*.c -lopenblas -lpng -ljpeg -lm -lpthread
+	test/bench/image_bench.c src/core/*.c $(sed -n "s/^CORE_LIBS = //p" Makefile)
 /usr/bin/python3 test/bench/image_bench.py make "$dir" "$n"
 echo "== $n files, best of $rounds rounds, Pillow $(/usr/bin/python3 -c 'import PIL; print(PIL.__version__)')"
 printf '%-16s %10s %10s %7s\n' case hack Pillow ratio

@@ -15,7 +15,7 @@ bin=$(mktemp /tmp/nn_bench.XXXXXX)
 trap 'rm -f "$bin"' EXIT
 # the same optimisation level as the extension build (PGXS: -O2)
 gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc/core -o "$bin" \
-	test/bench/nn_bench.c src/core/*.c -lopenblas -lpng -lm -lpthread
+	test/bench/nn_bench.c src/core/*.c $(sed -n "s/^CORE_LIBS = //p" Makefile)
 ours=""
 theirs=""
 for r in $(seq "$rounds"); do

@@ -18,7 +18,7 @@ peer_epochs=${3:-50}
 tmp=$(mktemp -d /tmp/packing_bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-cc -std=c11 -O2 -Isrc/core -o "$tmp/bench" test/bench/packing_bench.c src/core/*.c -lopenblas -lpng -lm -lpthread
+cc -std=c11 -O2 -Isrc/core -o "$tmp/bench" test/bench/packing_bench.c src/core/*.c $(sed -n "s/^CORE_LIBS = //p" Makefile)
 
 best=""
 for rep in 1 2; do

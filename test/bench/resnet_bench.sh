@@ -13,7 +13,7 @@ rounds=${3:-2}
 bin=$(mktemp /tmp/resnet_bench.XXXXXX)
 trap 'rm -f "$bin"' EXIT
 gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc/core -o "$bin" \
-	test/bench/resnet_bench.c src/core/*.c -lopenblas -lpng -lm -lpthread
+	test/bench/resnet_bench.c src/core/*.c $(sed -n "s/^CORE_LIBS = //p" Makefile)
 ours=""
 theirs=""
 for r in $(seq "$rounds"); do

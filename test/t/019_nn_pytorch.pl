@@ -30,13 +30,16 @@ plan skip_all => "no C compiler ($cc)" if system("$cc --version >/dev/null 2>&1"
 my $repo = hack_repo();
 my $dir = hack_tempdir();
 my $driver = "$dir/nn_pytorch_driver";
+# the libraries of src/core, as the Makefile's CORE_LIBS lists them
+my ($core_libs) = slurp_file("$repo/Makefile") =~ /^CORE_LIBS = (.*)$/m;
+my @core_libs = split ' ', $core_libs;
 my ($out, $err) = ('', '');
 ok( run_log(
 		[
 			$cc, '-O2', '-std=c11', '-D_POSIX_C_SOURCE=200809L',
 			"-I$repo/src/core", '-o', $driver,
 			"$repo/test/t/nn_pytorch_driver.c", glob("$repo/src/core/*.c"),
-			'-lopenblas', '-lpng', '-lm', '-lpthread'
+			@core_libs
 		],
 		'>', \$out, '2>', \$err),
 	'the driver builds') or BAIL_OUT("cc: $err");
