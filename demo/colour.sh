@@ -60,10 +60,12 @@ else
 	hack-load -t clipart --create --truncate ${IMAGES:+--limit "$IMAGES"} --dir "$DATA"
 fi
 
-# 2. train one model per category, on the decoded 32 x 32 RGB pixels
+# 2. train one model per category, on the decoded 32 x 32 RGB pixels; a file
+#    the decoder refuses (openclipart has a 16000 x 14464 PNG, above
+#    hack.max_image_pixels) is skipped with a WARNING
 trained=$(sql -At -c "SELECT count(*) FROM hack.models m JOIN hack.model_groups g USING (model)
 	WHERE m.model = 'clipart_demo' AND m.params->>'epochs' = '$EPOCHS' AND m.architecture = '$ARCH'
-	AND g.n_rows = (SELECT count(*) FROM clipart c WHERE hack_group_key(c.label) = g.group_key)")
+	AND g.n_rows <= (SELECT count(*) FROM clipart c WHERE hack_group_key(c.label) = g.group_key)")
 groups=$(sql -At -c "SELECT count(DISTINCT label) FROM clipart")
 if [ "$trained" = "$groups" ]; then
 	hack_log "model clipart_demo is up to date"
@@ -73,8 +75,8 @@ else
 	sql -c "SET client_min_messages = notice" -c "SET hack.blas_threads = $(nproc)" \
 		-c "CALL hack_train(model => 'clipart_demo', source => 'clipart', group_column => 'label',
 			format => 'png', channels => 3, height => 32, width => 32, architecture => '$ARCH',
-			epochs => $EPOCHS, seed => 1)" 2>&1 |
-		{ grep --line-buffered -E "committed|epoch $EPOCHS/|ERROR|DETAIL" || true; }	# a failed CALL fails the pipeline (pipefail)
+			epochs => $EPOCHS, seed => 1, skip_invalid => true)" 2>&1 |
+		{ grep --line-buffered -E "committed|epoch $EPOCHS/|skipp|ERROR|DETAIL" || true; }	# a failed CALL fails the pipeline (pipefail)
 	hack_log "trained in $(( $(date +%s) - start )) s"
 fi
 
