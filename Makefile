@@ -79,7 +79,7 @@ test/fuzz/bin/obj/%.o: src/core/%.c $(wildcard src/core/*.h)
 	@mkdir -p test/fuzz/bin/obj
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
-test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(FUZZ_CORE_OBJS)
+test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c $(wildcard test/fuzz/*.h) $(FUZZ_CORE_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-o $@ $< $(FUZZ_CORE_OBJS) $(CORE_LIBS)
 
