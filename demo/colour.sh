@@ -18,6 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
+. demo/lib.sh
 
 EPOCHS=${HACK_COLOUR_EPOCHS:-15}
 IMAGES=${HACK_COLOUR_IMAGES:-}
@@ -30,25 +31,7 @@ if [ -z "${HACK_COLOUR_DIR:-}" ]; then
 else
 	hack_install_deps
 fi
-if [ -z "${HACK_DEMO_INSTALLED:-}" ]; then
-	hack_log "building and installing hack"
-	hack_build
-fi
-mkdir -p "$OUT"
-if [ -z "${HACK_CLUSTER_DIR:-}" ]; then
-	if [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$OUT"; then
-		HACK_CLUSTER_DIR=$OUT/cluster
-	else
-		HACK_CLUSTER_DIR=/tmp/hack-demo
-	fi
-fi
-export HACK_CLUSTER_DIR
-hack_log "starting the cluster in $HACK_CLUSTER_DIR"
-hack_start_cluster
-PATH=$HACK_PGBIN:$PATH
-sql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-sql -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS hack"
-sql -c "SET client_min_messages = warning; ALTER EXTENSION hack UPDATE"
+demo_cluster
 
 # 1. load the files as they are (skipped when the table holds them already)
 want=${IMAGES:-$(find -L "$DATA" -mindepth 2 -type f -iname '*.png' | wc -l)}

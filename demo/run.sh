@@ -20,6 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/common.sh
+. demo/lib.sh
 
 EPOCHS=${HACK_DEMO_EPOCHS:-80}
 IMAGES=${HACK_DEMO_IMAGES:-60000}
@@ -28,26 +29,7 @@ OUT=${HACK_DEMO_OUT:-$PWD/demo/out}
 CLASSES=(T-shirt/top Trouser Pullover Dress Coat Sandal Shirt Sneaker Bag "Ankle boot")
 
 hack_install_deps dataset-fashion-mnist
-if [ -z "${HACK_DEMO_INSTALLED:-}" ]; then
-	hack_log "building and installing hack"
-	hack_build
-fi
-mkdir -p "$OUT"
-if [ -z "${HACK_CLUSTER_DIR:-}" ]; then
-	if [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$OUT"; then
-		HACK_CLUSTER_DIR=$OUT/cluster
-	else
-		HACK_CLUSTER_DIR=/tmp/hack-demo
-	fi
-fi
-export HACK_CLUSTER_DIR
-hack_log "starting the cluster in $HACK_CLUSTER_DIR"
-hack_start_cluster
-PATH=$HACK_PGBIN:$PATH
-sql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-sql -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS hack"
-# a cluster kept from an earlier run may hold an older version: bring it up to date
-sql -c "SET client_min_messages = warning; ALTER EXTENSION hack UPDATE"
+demo_cluster
 
 # 1. load (skipped when the table already holds the images)
 if [ "$(sql -At -c "SELECT count(*) FROM pg_tables WHERE tablename = 'fashion'")" = 1 ] &&
