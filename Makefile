@@ -4,8 +4,8 @@ EXTENSION = hack
 MODULE_big = hack
 # the install script of the current version is built from the unversioned
 # sql/hack.sql (as pgvector does); the released scripts stay as shipped
-DATA = hack--1.0.sql hack--1.0--1.1.sql hack--1.1--1.2.sql hack--1.2.sql hack--1.2--1.3.sql
-DATA_built = hack--1.3.sql
+DATA = hack--1.0.sql hack--1.0--1.1.sql hack--1.1--1.2.sql hack--1.2.sql hack--1.2--1.3.sql hack--1.3.sql hack--1.3--1.4.sql
+DATA_built = hack--1.4.sql
 
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
 GLUE_SRCS = $(sort $(wildcard src/*.c))
@@ -35,7 +35,7 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-hack--1.3.sql: sql/hack.sql
+hack--1.4.sql: sql/hack.sql
 	cp $< $@
 
 CLIENT_SRCS = $(sort $(wildcard src/client/*.c)) src/core/tensor.c src/core/status.c \

@@ -1,6 +1,6 @@
-# test/t/017_upgrade.pl: ALTER EXTENSION hack UPDATE from 1.0, 1.1 and 1.2
-# to 1.3, with trained models in place, and every way to 1.3 installs the
-# same catalogue.
+# test/t/017_upgrade.pl: ALTER EXTENSION hack UPDATE from 1.0, 1.1, 1.2 and
+# 1.3 to 1.4, with trained models in place, and every way to 1.4 installs
+# the same catalogue.
 #
 # 1. The 1.0 catalogue is filled with real trained rows: models are trained
 #    in a fresh 1.2 database and their weights, normalisation, metrics and
@@ -15,8 +15,10 @@
 #    function names both work.
 # 3. And on to 1.3: the same, and hack_train's new default
 #    (riemannian_grad true) applies to new trainings only.
-# 4. A fresh 1.3 (hack--1.3.sql, built from sql/hack.sql), 1.0 + UPDATE,
-#    1.1 + UPDATE, 1.2 + UPDATE and the database of 1-3 describe the same
+# 4. And on to 1.4: models, embeddings and trigger as before.
+# 5. A fresh 1.4 (hack--1.4.sql, built from sql/hack.sql), 1.0 + UPDATE,
+#    1.1 + UPDATE, 1.2 + UPDATE, 1.3 + UPDATE and the database of 1-4
+#    describe the same
 #    extension:
 #    members, function definitions and flags, columns, defaults,
 #    constraints, indexes, policies, row security, privileges (and initial
@@ -172,7 +174,7 @@ is($params_12, 'single:true|up:false',
 my $digest_12 = $node->sql($embeddings_digest, %db);
 my $weights_12 = $node->sql($weights_digest, %db);
 my $train_acl = "SELECT coalesce(proacl::text, '-') || ':' || obj_description(oid, 'pg_proc') FROM pg_proc WHERE proname = 'hack_train'";
-($rc, $out, $err) = $node->try_sql('ALTER EXTENSION hack UPDATE', %db);
+($rc, $out, $err) = $node->try_sql("ALTER EXTENSION hack UPDATE TO '1.3'", %db);
 is("$rc|$err|" . $node->sql($version, %db), '0||1.3', 'the update to 1.3 runs, without a word');
 is($node->sql($embeddings_digest, %db) . ' ' . $node->sql($weights_digest, %db),
 	"$digest_12 $weights_12", '1.3: the embeddings and weights are unchanged');
@@ -181,7 +183,7 @@ is($node->sql($params, %db), $params_12, "1.3: the models' recorded parameters a
 $node->sql('CREATE DATABASE hack_grant_12');
 $node->sql("CREATE EXTENSION hack VERSION '1.2'; REVOKE EXECUTE ON PROCEDURE hack_train FROM PUBLIC; GRANT EXECUTE ON PROCEDURE hack_train TO hack_upgrade_mallory", db => 'hack_grant_12');
 my $acl_12 = $node->sql("SELECT proacl FROM pg_proc WHERE proname = 'hack_train'", db => 'hack_grant_12');
-$node->sql('ALTER EXTENSION hack UPDATE', db => 'hack_grant_12');
+$node->sql("ALTER EXTENSION hack UPDATE TO '1.3'", db => 'hack_grant_12');
 like($node->sql($train_acl, db => 'hack_grant_12'), qr/^\Q$acl_12\E:.*riemannian_grad \(default true since 1\.3/,
 	'1.3: hack_train keeps the grants made at 1.2 and says its new default');
 is($node->sql($embed_check, %db), 't', '1.3: hack_embed gives the stored embeddings');
@@ -196,22 +198,36 @@ is($node->sql($params, %db), 'new13:true|single:true|up:true',
 is($node->sql("SELECT owner || ':' || (SELECT count(*) FROM hack.embeddings WHERE model = 'up') FROM hack.models WHERE model = 'up'", %db),
 	"$su:" . $node->sql('SELECT count(*) FROM imgs', %db), '1.3: a retrain with resume keeps the model and embeds every row');
 
-# ---- every way to 1.3 installs the same extension ----
-$node->sql("CREATE DATABASE $_") for qw(hack_fresh hack_from_10 hack_from_11 hack_from_12);
+# ---- 1.3 -> 1.4 with the models, embeddings and trigger in place ----
+my $digest_13 = $node->sql($embeddings_digest, %db);
+my $weights_13 = $node->sql($weights_digest, %db);
+my $params_13 = $node->sql($params, %db);
+($rc, $out, $err) = $node->try_sql('ALTER EXTENSION hack UPDATE', %db);
+is("$rc|$err|" . $node->sql($version, %db), '0||1.4', 'the update to 1.4 runs, without a word');
+is($node->sql($embeddings_digest, %db) . ' ' . $node->sql($weights_digest, %db) . ' ' . $node->sql($params, %db),
+	"$digest_13 $weights_13 $params_13", '1.4: the embeddings, weights and recorded parameters are unchanged');
+is($node->sql($embed_check, %db), 't', '1.4: hack_embed gives the stored embeddings');
+$node->sql("INSERT INTO imgs SELECT 504, 0, img FROM imgs WHERE id = 6; DELETE FROM imgs WHERE id = 502", %db);
+is($node->sql("SELECT string_agg(id::text, ',' ORDER BY id) FROM hack.embeddings WHERE model = 'up' AND id >= 500", %db),
+	'503,504', "1.4: 1.1's trigger embeds an inserted row and drops a deleted one");
+is($node->sql("CALL hack_refresh('up')", %db), '0|0|0|0|done', '1.4: hack_refresh finds them current');
+
+# ---- every way to 1.4 installs the same extension ----
+$node->sql("CREATE DATABASE $_") for qw(hack_fresh hack_from_10 hack_from_11 hack_from_12 hack_from_13);
 $node->sql('CREATE EXTENSION hack', db => 'hack_fresh');
 $node->sql("CREATE EXTENSION hack VERSION '$_->[1]'; ALTER EXTENSION hack UPDATE", db => $_->[0])
-	for (['hack_from_10', '1.0'], ['hack_from_11', '1.1'], ['hack_from_12', '1.2']);
-is($node->sql($version, db => 'hack_fresh'), '1.3', 'CREATE EXTENSION installs 1.3');
+	for (['hack_from_10', '1.0'], ['hack_from_11', '1.1'], ['hack_from_12', '1.2'], ['hack_from_13', '1.3']);
+is($node->sql($version, db => 'hack_fresh'), '1.4', 'CREATE EXTENSION installs 1.4');
 
 my $objects = "SELECT pg_describe_object(classid, objid, objsubid) FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid WHERE e.extname = 'hack' AND d.deptype = 'e' ORDER BY 1";
 is($node->sql($objects, %db), $node->sql($objects, %src), 'the updated extension has the objects of a fresh one');
 
 my $fresh = $node->sql(describe_sql(), db => 'hack_fresh');
 my @fresh_lines = split /\n/, $fresh;
-cmp_ok(scalar(@fresh_lines), '>', 300, 'the description of a fresh 1.3 covers its objects');
-same_catalogue($fresh, $node->sql(describe_sql(), db => "hack_from_$_->[0]"), "$_->[1] + ALTER EXTENSION UPDATE is a fresh 1.3")
-	for (['10', '1.0'], ['11', '1.1'], ['12', '1.2']);
-same_catalogue($fresh, $node->sql(describe_sql(), %db), "1.0 with models + UPDATE TO '1.1', '1.2' + UPDATE is a fresh 1.3");
+cmp_ok(scalar(@fresh_lines), '>', 300, 'the description of a fresh 1.4 covers its objects');
+same_catalogue($fresh, $node->sql(describe_sql(), db => "hack_from_$_->[0]"), "$_->[1] + ALTER EXTENSION UPDATE is a fresh 1.4")
+	for (['10', '1.0'], ['11', '1.1'], ['12', '1.2'], ['13', '1.3']);
+same_catalogue($fresh, $node->sql(describe_sql(), %db), "1.0 with models + UPDATE TO '1.1', '1.2', '1.3' + UPDATE is a fresh 1.4");
 
 $node->stop;
 done_testing();
