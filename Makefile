@@ -22,7 +22,7 @@ HACK_WARNINGS = -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
 PG_CFLAGS = $(HACK_WARNINGS) -Isrc
 # libraries of src/core, for the extension, the unit tests and the fuzzers
-CORE_LIBS = -lopenblas -lpng -ljpeg -lm -lpthread
+CORE_LIBS = -lopenblas -ldnnl -lgomp -lpng -ljpeg -lm -lpthread
 SHLIB_LINK = $(CORE_LIBS)
 
 # the libpq client, installed next to psql

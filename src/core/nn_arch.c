@@ -245,7 +245,6 @@ build_from_specs(NnModel *m, const NnLayerSpec *t, int nspec, size_t *np,
 				l->weight = l->bias = *np;
 				*np += (size_t) width * in->c * s->k * s->k;
 				l->bias = *np;	/* no bias: an empty range */
-				l->chunk = conv_chunk((size_t) in->c * s->k * s->k * l->oh * l->ow);
 				break;
 			case NN_LAYER_BATCHNORM:
 				l->cout = in->c;

@@ -24,6 +24,7 @@
  * per channel.  Sums are in double.
  */
 #include "nn_model_internal.h"
+#include "nn_dnnl.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -189,82 +190,45 @@ linear_backward(const NnModel *m, NnWork *wk, int li, int n, float *grads)
 					l->acc ? 1.0f : 0.0f, wk->dact[li], l->in);
 }
 
-/* Forward of a padded, strided convolution (no bias), block by block. */
+/*
+ * Forward of a padded, strided convolution (no bias) on oneDNN; folded
+ * with its BatchNorm (inference, nn_model.c), straight to the
+ * BatchNorm's output, with the shift as bias and its ReLU.
+ */
 static void
-conv2d_forward(const NnModel *m, NnWork *wk, float *cols, int li, int n)
+conv2d_forward(const NnModel *m, NnWork *wk, int li, int n)
 {
 	const NnLayer *l = &m->layers[li];
 	bool		fused = m->ws->fuse && m->ws->fold[li];
-	const float *W = (fused ? m->ws->folded : m->params) + l->weight;
-	int			K = l->cin * l->k * l->k;
-	int			P = l->oh * l->ow;
-	/* folded with its BatchNorm (nn_model.c): straight to the BatchNorm's output */
-	float	   *out = wk->act[fused ? li + 2 : li + 1];
+	const NnLayer *bn = &m->layers[li + 1];
 
-	for (int n0 = 0; n0 < n; n0 += l->chunk)
-	{
-		int			cnt = n - n0 < l->chunk ? n - n0 : l->chunk;
-		NnPlanes	in = planes(wk->act[l->src], n, n0, cnt, l->cin, l->h, l->w);
-
-		nn_im2col_pad(&in, l->k, l->stride, l->pad, l->oh, l->ow, cols);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-					l->cout, cnt * P, K, 1.0f, W, K, cols, cnt * P,
-					0.0f, out + (size_t) n0 * P, n * P);
-		if (fused)
-		{
-			const NnLayer *bn = &m->layers[li + 1];
-			const float *shift = m->ws->folded + bn->weight;
-
-			for (int c = 0; c < l->cout; c++)
-			{
-				float	   *restrict y = out + (size_t) c * n * P + (size_t) n0 * P;
-				float		b = shift[c];
-
-				if (bn->relu)
-					for (size_t j = 0; j < (size_t) cnt * P; j++)
-					{
-						float		v = y[j] + b;
-
-						y[j] = v > 0.0f ? v : 0.0f;
-					}
-				else
-					for (size_t j = 0; j < (size_t) cnt * P; j++)
-						y[j] += b;
-			}
-		}
-	}
+	nn_conv_forward(&wk->conv[li], l, n, wk->act[l->src],
+					(fused ? m->ws->folded : m->params) + l->weight,
+					fused ? m->ws->folded + bn->weight : NULL, fused && bn->relu,
+					wk->act[fused ? li + 2 : li + 1], &wk->err);
 }
 
-/* Backward of a padded, strided convolution: dW and (unless first) dx. */
+/*
+ * Backward of a padded, strided convolution: dW and (unless first) dx,
+ * through cols when dx adds to a shared gradient.
+ */
 static void
 conv2d_backward(const NnModel *m, NnWork *wk, float *cols, int li, int n,
 				float *grads)
 {
 	const NnLayer *l = &m->layers[li];
-	const float *W = m->params + l->weight;
-	float	   *gW = grads + l->weight;
-	int			K = l->cin * l->k * l->k;
-	int			P = l->oh * l->ow;
-	const float *dY = wk->dact[li + 1];
+	float	   *dx = l->src == 0 ? NULL : l->acc ? cols : wk->dact[l->src];
+	size_t		len = (size_t) n * l->cin * l->h * l->w;
 
-	for (int n0 = 0; n0 < n; n0 += l->chunk)
+	if (nn_conv_backward(&wk->conv[li], l, n, wk->act[l->src], m->params + l->weight,
+						 wk->dact[li + 1], grads + l->weight, dx, &wk->err) != HACK_OK)
+		return;
+	if (dx == cols)
 	{
-		int			cnt = n - n0 < l->chunk ? n - n0 : l->chunk;
-		NnPlanes	in = planes(wk->act[l->src], n, n0, cnt, l->cin, l->h, l->w);
+		float	   *restrict d = wk->dact[l->src];
 
-		nn_im2col_pad(&in, l->k, l->stride, l->pad, l->oh, l->ow, cols);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-					l->cout, K, cnt * P, 1.0f, dY + (size_t) n0 * P, n * P,
-					cols, cnt * P, n0 == 0 ? 0.0f : 1.0f, gW, K);
-		if (l->src > 0)
-		{
-			NnPlanes	din = planes(wk->dact[l->src], n, n0, cnt, l->cin, l->h, l->w);
-
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-						K, cnt * P, l->cout, 1.0f, W, K, dY + (size_t) n0 * P, n * P,
-						0.0f, cols, cnt * P);
-			nn_col2im_pad(cols, l->k, l->stride, l->pad, l->oh, l->ow, &din, l->acc);
-		}
+		for (size_t j = 0; j < len; j++)
+			d[j] += cols[j];
 	}
 }
 
@@ -296,30 +260,36 @@ put_grad(float *d, const float *s, size_t len, bool acc)
 		memcpy(d, s, sizeof(float) * len);
 }
 
-/* y = x * scale[c] + shift[c] per channel of CNHW planes, then ReLU if asked. */
+/* y = x * scale[c] + shift[c] per channel of NHWC pixels, then ReLU if asked. */
 static void
 affine_channels(const NnLayer *l, const float *x, float *y, int n,
 				const double *scale, const double *shift)
 {
 	size_t		len = (size_t) n * l->oh * l->ow;
+	int			C = l->cout;
+	float		a[NN_BN_MAX_CHANNELS],
+				b[NN_BN_MAX_CHANNELS];
 
-	for (int c = 0; c < l->cout; c++)
+	for (int c = 0; c < C; c++)
 	{
-		const float *restrict xc = x + c * len;
-		float	   *restrict yc = y + c * len;
-		float		a = (float) scale[c],
-					b = (float) shift[c];
+		a[c] = (float) scale[c];
+		b[c] = (float) shift[c];
+	}
+	for (size_t j = 0; j < len; j++)
+	{
+		const float *restrict xr = x + j * C;
+		float	   *restrict yr = y + j * C;
 
 		if (l->relu)
-			for (size_t j = 0; j < len; j++)
+			for (int c = 0; c < C; c++)
 			{
-				float		v = xc[j] * a + b;
+				float		v = xr[c] * a[c] + b[c];
 
-				yc[j] = v > 0.0f ? v : 0.0f;
+				yr[c] = v > 0.0f ? v : 0.0f;
 			}
 		else
-			for (size_t j = 0; j < len; j++)
-				yc[j] = xc[j] * a + b;
+			for (int c = 0; c < C; c++)
+				yr[c] = xr[c] * a[c] + b[c];
 	}
 }
 
@@ -348,20 +318,25 @@ nn_bn_forward_stats(const NnModel *m, NnWork *wk, int li, int n)
 	const NnLayer *l = &m->layers[li];
 	size_t		len = (size_t) n * l->oh * l->ow;
 	double	   *st = wk->stats[li];
+	int			C = l->cout;
+	double		s1[NN_BN_MAX_CHANNELS] = {0},
+				s2[NN_BN_MAX_CHANNELS] = {0};
 
-	for (int c = 0; c < l->cout; c++)
+	/* pixel by pixel, each channel's sums in the order of its values */
+	for (size_t j = 0; j < len; j++)
 	{
-		const float *x = wk->act[l->src] + c * len;
-		double		s1 = 0.0,
-					s2 = 0.0;
+		const float *restrict x = wk->act[l->src] + j * C;
 
-		for (size_t j = 0; j < len; j++)
+		for (int c = 0; c < C; c++)
 		{
-			s1 += x[j];
-			s2 += (double) x[j] * x[j];
+			s1[c] += x[c];
+			s2[c] += (double) x[c] * x[c];
 		}
-		st[2 * c] = s1;
-		st[2 * c + 1] = s2;
+	}
+	for (int c = 0; c < C; c++)
+	{
+		st[2 * c] = s1[c];
+		st[2 * c + 1] = s2[c];
 	}
 }
 
@@ -427,25 +402,29 @@ nn_bn_backward_stats(const NnModel *m, NnWork *wk, int li, int n)
 	size_t		len = (size_t) n * l->oh * l->ow;
 	double	   *st = wk->stats[li];
 	int			C = l->cout;
+	double		mean[NN_BN_MAX_CHANNELS],
+				sd[NN_BN_MAX_CHANNELS] = {0},
+				sdx[NN_BN_MAX_CHANNELS] = {0};
 
 	if (l->relu)
 		relu_mask(wk->act[li + 1], wk->dact[li + 1], (size_t) C * len);
 	for (int c = 0; c < C; c++)
+		mean[c] = st[2 * C + 2 * c];
+	for (size_t j = 0; j < len; j++)
 	{
-		const float *x = wk->act[l->src] + c * len;
-		const float *dy = wk->dact[li + 1] + c * len;
-		double		mean = st[2 * C + 2 * c],
-					inv = st[2 * C + 2 * c + 1];
-		double		sd = 0.0,
-					sdx = 0.0;
+		const float *restrict x = wk->act[l->src] + j * C;
+		const float *restrict dy = wk->dact[li + 1] + j * C;
 
-		for (size_t j = 0; j < len; j++)
+		for (int c = 0; c < C; c++)
 		{
-			sd += dy[j];
-			sdx += dy[j] * (x[j] - mean);
+			sd[c] += dy[c];
+			sdx[c] += dy[c] * (x[c] - mean[c]);
 		}
-		st[4 * C + 2 * c] = sd;
-		st[4 * C + 2 * c + 1] = sdx * inv;
+	}
+	for (int c = 0; c < C; c++)
+	{
+		st[4 * C + 2 * c] = sd[c];
+		st[4 * C + 2 * c + 1] = sdx[c] * st[2 * C + 2 * c + 1];
 	}
 }
 
@@ -464,6 +443,9 @@ nn_bn_backward_apply(const NnModel *m, NnWork *wk, int li, int n, int p,
 	double		N = (double) ws->pass_n * l->oh * l->ow;
 	const double *st = wk->stats[li];
 	int			C = l->cout;
+	float		fa[NN_BN_MAX_CHANNELS],
+				fb[NN_BN_MAX_CHANNELS],
+				fc[NN_BN_MAX_CHANNELS];
 
 	for (int c = 0; c < C; c++)
 	{
@@ -474,12 +456,6 @@ nn_bn_backward_apply(const NnModel *m, NnWork *wk, int li, int n, int p,
 		double		a,
 					b,
 					cf;
-		const float *x = wk->act[l->src] + c * len;
-		const float *dy = wk->dact[li + 1] + c * len;
-		float	   *dx = wk->dact[l->src] + c * len;
-		float		fa,
-					fb,
-					fc;
 
 		for (int q = 0; q < ws->pass_parts; q++)
 		{
@@ -488,21 +464,28 @@ nn_bn_backward_apply(const NnModel *m, NnWork *wk, int li, int n, int p,
 		}
 		grads[l->weight + c] = p == 0 ? (float) sdx : 0.0f;
 		grads[l->bias + c] = p == 0 ? (float) sd : 0.0f;
-		if (l->src == 0)
-			continue;
 		/* dx = a dy + cf (x - mean) + b */
 		a = m->params[l->weight + c] * inv;
 		b = -a * sd / N;
 		cf = -a * inv * sdx / N;
-		fa = (float) a;
-		fc = (float) cf;
-		fb = (float) (b - cf * mean);
+		fa[c] = (float) a;
+		fc[c] = (float) cf;
+		fb[c] = (float) (b - cf * mean);
+	}
+	if (l->src == 0)
+		return;
+	for (size_t j = 0; j < len; j++)
+	{
+		const float *restrict x = wk->act[l->src] + j * C;
+		const float *restrict dy = wk->dact[li + 1] + j * C;
+		float	   *restrict dx = wk->dact[l->src] + j * C;
+
 		if (l->acc)
-			for (size_t j = 0; j < len; j++)
-				dx[j] += fa * dy[j] + fc * x[j] + fb;
+			for (int c = 0; c < C; c++)
+				dx[c] += fa[c] * dy[c] + fc[c] * x[c] + fb[c];
 		else
-			for (size_t j = 0; j < len; j++)
-				dx[j] = fa * dy[j] + fc * x[j] + fb;
+			for (int c = 0; c < C; c++)
+				dx[c] = fa[c] * dy[c] + fc[c] * x[c] + fb[c];
 	}
 }
 
@@ -512,35 +495,50 @@ bn_backward_eval(const NnModel *m, NnWork *wk, int li, int n, float *grads)
 {
 	const NnLayer *l = &m->layers[li];
 	size_t		len = (size_t) n * l->oh * l->ow;
+	int			C = l->cout;
+	double		mean[NN_BN_MAX_CHANNELS],
+				inv[NN_BN_MAX_CHANNELS],
+				sd[NN_BN_MAX_CHANNELS] = {0},
+				sdx[NN_BN_MAX_CHANNELS] = {0};
+	float		a[NN_BN_MAX_CHANNELS];
 
 	if (l->relu)
-		relu_mask(wk->act[li + 1], wk->dact[li + 1], (size_t) l->cout * len);
-	for (int c = 0; c < l->cout; c++)
+		relu_mask(wk->act[li + 1], wk->dact[li + 1], (size_t) C * len);
+	for (int c = 0; c < C; c++)
 	{
-		double		inv = 1.0 / sqrt((double) m->buffers[l->rvar + c] + NN_BN_EPS);
-		double		mean = m->buffers[l->rmean + c];
-		const float *x = wk->act[l->src] + c * len;
-		const float *dy = wk->dact[li + 1] + c * len;
-		float	   *dx = wk->dact[l->src] + c * len;
-		float		a = (float) (m->params[l->weight + c] * inv);
-		double		sd = 0.0,
-					sdx = 0.0;
+		inv[c] = 1.0 / sqrt((double) m->buffers[l->rvar + c] + NN_BN_EPS);
+		mean[c] = m->buffers[l->rmean + c];
+		a[c] = (float) (m->params[l->weight + c] * inv[c]);
+	}
+	for (size_t j = 0; j < len; j++)
+	{
+		const float *restrict x = wk->act[l->src] + j * C;
+		const float *restrict dy = wk->dact[li + 1] + j * C;
 
-		for (size_t j = 0; j < len; j++)
+		for (int c = 0; c < C; c++)
 		{
-			sd += dy[j];
-			sdx += dy[j] * (x[j] - mean) * inv;
+			sd[c] += dy[c];
+			sdx[c] += dy[c] * (x[c] - mean[c]) * inv[c];
 		}
-		grads[l->weight + c] = (float) sdx;
-		grads[l->bias + c] = (float) sd;
-		if (l->src == 0)
-			continue;
+	}
+	for (int c = 0; c < C; c++)
+	{
+		grads[l->weight + c] = (float) sdx[c];
+		grads[l->bias + c] = (float) sd[c];
+	}
+	if (l->src == 0)
+		return;
+	for (size_t j = 0; j < len; j++)
+	{
+		const float *restrict dy = wk->dact[li + 1] + j * C;
+		float	   *restrict dx = wk->dact[l->src] + j * C;
+
 		if (l->acc)
-			for (size_t j = 0; j < len; j++)
-				dx[j] += a * dy[j];
+			for (int c = 0; c < C; c++)
+				dx[c] += a[c] * dy[c];
 		else
-			for (size_t j = 0; j < len; j++)
-				dx[j] = a * dy[j];
+			for (int c = 0; c < C; c++)
+				dx[c] = a[c] * dy[c];
 	}
 }
 
@@ -549,46 +547,56 @@ bn_backward_eval(const NnModel *m, NnWork *wk, int li, int n, float *grads)
  * entering a stage, option A of He et al.: every stride-th pixel, with
  * l->pad zero channels before the copied ones (and as many after), as
  * F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, planes // 4, planes // 4)).
+ * Pixels are NHWC: pixel (i, y, x) of the shortcut is the one the output
+ * pixel (i, y / stride, x / stride) adds.
  */
+static bool
+add_identity(const NnModel *m, const NnLayer *l)
+{
+	return l->stride == 1 && m->layers[l->src2].cin == l->cout;
+}
+
+/* The shortcut's pixel that output pixel q (of n images) reads. */
+static size_t
+shortcut_pixel(const NnLayer *l, const NnLayer *s, size_t q)
+{
+	size_t		P = (size_t) l->oh * l->ow;
+	size_t		i = q / P,
+				oy = q % P / l->ow,
+				ox = q % l->ow;
+
+	return (i * s->h + oy * l->stride) * s->w + ox * l->stride;
+}
+
 static void
 add_forward(const NnModel *m, NnWork *wk, int li, int n)
 {
 	const NnLayer *l = &m->layers[li];
 	const NnLayer *s = &m->layers[l->src2];	/* the layer reading the shortcut */
-	size_t		P = (size_t) l->oh * l->ow,
-				P2 = (size_t) s->h * s->w;
+	size_t		len = (size_t) n * l->oh * l->ow;
+	int			C = l->cout,
+				Cs = s->cin;
 	const float *x = wk->act[l->src];
+	const float *sc = wk->act[l->src2];
 	float	   *y = wk->act[li + 1];
 
-	bool		whole = l->stride == 1 && s->cin == l->cout;	/* the identity */
-
-	if (!whole)
-		memcpy(y, x, sizeof(float) * l->cout * n * P);
-	for (int c = 0; c < s->cin; c++)
+	if (add_identity(m, l))
+		for (size_t j = 0; j < len * C; j++)
+			y[j] = x[j] + sc[j];
+	else
 	{
-		const float *restrict sc = wk->act[l->src2] + (size_t) c * n * P2;
-		const float *restrict xc = x + (size_t) (c + l->pad) * n * P;
-		float	   *restrict yc = y + (size_t) (c + l->pad) * n * P;
+		memcpy(y, x, sizeof(float) * C * len);
+		for (size_t q = 0; q < len; q++)
+		{
+			const float *restrict r = sc + shortcut_pixel(l, s, q) * Cs;
+			float	   *restrict d = y + q * C + l->pad;
 
-		if (whole)
-			for (size_t j = 0; j < n * P; j++)
-				yc[j] = xc[j] + sc[j];
-		else if (l->stride == 1)
-			for (size_t j = 0; j < n * P; j++)
-				yc[j] += sc[j];
-		else
-			for (int i = 0; i < n; i++)
-				for (int oy = 0; oy < l->oh; oy++)
-				{
-					const float *r = sc + i * P2 + (size_t) oy * l->stride * s->w;
-					float	   *d = yc + i * P + (size_t) oy * l->ow;
-
-					for (int ox = 0; ox < l->ow; ox++)
-						d[ox] += r[ox * l->stride];
-				}
+			for (int c = 0; c < Cs; c++)
+				d[c] += r[c];
+		}
 	}
 	if (l->relu)
-		relu_inplace(y, (size_t) l->cout * n * P);
+		relu_inplace(y, (size_t) C * len);
 }
 
 /* Backward of the residual add: dy to both inputs (subsampled, cropped to the shortcut). */
@@ -597,56 +605,54 @@ add_backward(const NnModel *m, NnWork *wk, int li, int n)
 {
 	const NnLayer *l = &m->layers[li];
 	const NnLayer *s = &m->layers[l->src2];
-	size_t		P = (size_t) l->oh * l->ow,
-				P2 = (size_t) s->h * s->w;
+	size_t		len = (size_t) n * l->oh * l->ow;
+	int			C = l->cout,
+				Cs = s->cin;
 	float	   *dy = wk->dact[li + 1];
+	float	   *dsc = wk->dact[l->src2];
 
 	if (l->relu)
-		relu_mask(wk->act[li + 1], dy, (size_t) l->cout * n * P);
-	put_grad(wk->dact[l->src], dy, (size_t) l->cout * n * P, l->acc);
+		relu_mask(wk->act[li + 1], dy, (size_t) C * len);
+	put_grad(wk->dact[l->src], dy, (size_t) C * len, l->acc);
 	if (l->src2 == 0)
 		return;
-	if (!l->acc2 && l->stride != 1)
-		memset(wk->dact[l->src2], 0, sizeof(float) * s->cin * n * P2);
-	for (int c = 0; c < s->cin; c++)
+	if (add_identity(m, l))
 	{
-		float	   *dsc = wk->dact[l->src2] + (size_t) c * n * P2;
-		const float *g = dy + (size_t) (c + l->pad) * n * P;
+		put_grad(dsc, dy, (size_t) C * len, l->acc2);
+		return;
+	}
+	if (!l->acc2)
+		memset(dsc, 0, sizeof(float) * Cs * n * s->h * s->w);
+	for (size_t q = 0; q < len; q++)
+	{
+		float	   *restrict r = dsc + shortcut_pixel(l, s, q) * Cs;
+		const float *restrict g = dy + q * C + l->pad;
 
-		if (l->stride == 1)
-			put_grad(dsc, g, n * P, l->acc2);
-		else
-			for (int i = 0; i < n; i++)
-				for (int oy = 0; oy < l->oh; oy++)
-				{
-					float	   *r = dsc + i * P2 + (size_t) oy * l->stride * s->w;
-					const float *d = g + i * P + (size_t) oy * l->ow;
-
-					for (int ox = 0; ox < l->ow; ox++)
-						r[ox * l->stride] += d[ox];
-				}
+		for (int c = 0; c < Cs; c++)
+			r[c] += g[c];
 	}
 }
 
-/* Global average pool: CNHW planes -> one row of channel means per image. */
+/* Global average pool: NHWC pixels -> one row of channel means per image. */
 static void
 avgpool_forward(const NnModel *m, NnWork *wk, int li, int n)
 {
 	const NnLayer *l = &m->layers[li];
 	size_t		P = (size_t) l->h * l->w;
-	const float *x = wk->act[l->src];
-	float	   *y = wk->act[li + 1];
+	int			C = l->cin;
 
-	for (int c = 0; c < l->cin; c++)
-		for (int i = 0; i < n; i++)
-		{
-			const float *p = x + ((size_t) c * n + i) * P;
-			float		s = 0.0f;
+	for (int i = 0; i < n; i++)
+	{
+		const float *x = wk->act[l->src] + (size_t) i * P * C;
+		float	   *y = wk->act[li + 1] + (size_t) i * C;
+		float		s[NN_BN_MAX_CHANNELS] = {0};
 
-			for (size_t j = 0; j < P; j++)
-				s += p[j];
-			y[(size_t) i * l->cin + c] = s / (float) P;
-		}
+		for (size_t j = 0; j < P; j++)
+			for (int c = 0; c < C; c++)
+				s[c] += x[j * C + c];
+		for (int c = 0; c < C; c++)
+			y[c] = s[c] / (float) P;
+	}
 }
 
 /* Backward of the global average pool: each pixel gets dy / (h w). */
@@ -655,22 +661,25 @@ avgpool_backward(const NnModel *m, NnWork *wk, int li, int n)
 {
 	const NnLayer *l = &m->layers[li];
 	size_t		P = (size_t) l->h * l->w;
-	const float *dy = wk->dact[li + 1];
-	float	   *dx = wk->dact[l->src];
+	int			C = l->cin;
 
-	for (int c = 0; c < l->cin; c++)
-		for (int i = 0; i < n; i++)
-		{
-			float	   *p = dx + ((size_t) c * n + i) * P;
-			float		g = dy[(size_t) i * l->cin + c] / (float) P;
+	for (int i = 0; i < n; i++)
+	{
+		const float *dy = wk->dact[li + 1] + (size_t) i * C;
+		float	   *dx = wk->dact[l->src] + (size_t) i * P * C;
+		float		g[NN_BN_MAX_CHANNELS];
 
-			if (l->acc)
-				for (size_t j = 0; j < P; j++)
-					p[j] += g;
-			else
-				for (size_t j = 0; j < P; j++)
-					p[j] = g;
-		}
+		for (int c = 0; c < C; c++)
+			g[c] = dy[c] / (float) P;
+		for (size_t j = 0; j < P; j++)
+			for (int c = 0; c < C; c++)
+			{
+				if (l->acc)
+					dx[j * C + c] += g[c];
+				else
+					dx[j * C + c] = g[c];
+			}
+	}
 }
 
 /*
@@ -695,7 +704,7 @@ nn_layer_forward(NnModel *m, NnWork *wk, int li, int n, float *cols,
 			linear_forward(m, wk, li, n);
 			break;
 		case NN_LAYER_CONV:
-			conv2d_forward(m, wk, cols, li, n);
+			conv2d_forward(m, wk, li, n);
 			break;
 		case NN_LAYER_BATCHNORM:
 			/* folded into the convolution before it, which wrote our output */

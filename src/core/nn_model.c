@@ -33,6 +33,7 @@
 #endif
 
 #include "nn_model_internal.h"
+#include "nn_dnnl.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -187,6 +188,7 @@ free_workspace(NnModel *m)
 		{
 			free(wk->argmax[i]);
 			free(wk->stats[i]);
+			nn_conv_kernel_free(wk->conv[i]);
 		}
 		free(wk->grads);
 		memset(wk, 0, sizeof(*wk));
@@ -371,10 +373,11 @@ reserve_scratch(NnModel *m, int t, int cap)
 		}
 		else if (l->kind == NN_LAYER_CONV)
 		{
-			size_t		p = (size_t) l->oh * l->ow;
+			/* the input gradient, when it adds to a shared one */
+			size_t		in = (size_t) cap * l->cin * l->h * l->w;
 
-			if (chunk * l->cin * l->k * l->k * p > cols)
-				cols = chunk * l->cin * l->k * l->k * p;
+			if (in > cols)
+				cols = in;
 		}
 	}
 	if (cols > 0)
@@ -427,14 +430,17 @@ nn_reserve(NnModel *m, int n, HackError *err)
 	return HACK_OK;
 }
 
-/* Normalise n raw NCHW images into act[0], channel-major for convolutions. */
+/*
+ * Normalise n raw NCHW images into act[0]: channel-major (CNHW) for the
+ * lenet convolutions, NHWC for the oneDNN ones, NCHW rows for an mlp.
+ */
 static void
 load_input(const NnModel *m, NnWork *wk, const float *x, int n)
 {
 	int			C = m->cfg.channels;
 	size_t		hw = (size_t) m->cfg.height * m->cfg.width;
-	bool		cnhw = m->layers[0].kind == NN_LAYER_CONV_POOL ||
-		m->layers[0].kind == NN_LAYER_CONV;
+	bool		cnhw = m->layers[0].kind == NN_LAYER_CONV_POOL;
+	bool		nhwc = m->layers[0].kind == NN_LAYER_CONV;
 
 	for (int c = 0; c < C; c++)
 	{
@@ -444,11 +450,22 @@ load_input(const NnModel *m, NnWork *wk, const float *x, int n)
 		for (int i = 0; i < n; i++)
 		{
 			const float *src = x + ((size_t) i * C + c) * hw;
-			float	   *dst = wk->act[0] + (cnhw ? ((size_t) c * n + i) * hw
-											: ((size_t) i * C + c) * hw);
 
-			for (size_t j = 0; j < hw; j++)
-				dst[j] = (src[j] - mu) * inv;
+			if (nhwc)
+			{
+				float	   *dst = wk->act[0] + (size_t) i * hw * C + c;
+
+				for (size_t j = 0; j < hw; j++)
+					dst[j * C] = (src[j] - mu) * inv;
+			}
+			else
+			{
+				float	   *dst = wk->act[0] + (cnhw ? ((size_t) c * n + i) * hw
+												: ((size_t) i * C + c) * hw);
+
+				for (size_t j = 0; j < hw; j++)
+					dst[j] = (src[j] - mu) * inv;
+			}
 		}
 	}
 }
@@ -522,6 +539,7 @@ typedef struct NnPass
 	int			split[NN_MAX_LAYERS];
 	atomic_int	next[NN_MAX_LAYERS + 1];	/* next part to take, per stage */
 	atomic_bool interrupted;	/* the progress callback said stop */
+	atomic_bool failed;			/* a part's kernel failed (its err says why) */
 	NnBarrier	barrier;
 } NnPass;
 
@@ -552,7 +570,7 @@ forward_stage(NnPass *pass, int s, int p, int n0, int n, float *cols,
 		nn_bn_forward_apply(m, wk, i, n, p);
 		i++;
 	}
-	for (; i < end; i++)
+	for (; i < end && wk->err.status == HACK_OK; i++)
 		nn_layer_forward(m, wk, i, n, cols, convbuf);
 	if (end < L)
 		nn_bn_forward_stats(m, wk, end, n);
@@ -584,7 +602,7 @@ backward_stage(NnPass *pass, int s, int p, int n0, int n, float *cols,
 		nn_bn_backward_apply(m, wk, i, n, p, grads);
 		i--;
 	}
-	for (; i > bottom; i--)
+	for (; i > bottom && wk->err.status == HACK_OK; i--)
 		nn_layer_backward(m, wk, i, n, cols, convbuf, grads);
 	if (bottom >= 0)
 		nn_bn_backward_stats(m, wk, bottom, n);
@@ -609,7 +627,7 @@ run_thread(void *arg)
 			int			n0 = p * pass->ps;
 			int			cnt = pass->n - n0 < pass->ps ? pass->n - n0 : pass->ps;
 
-			if (atomic_load(&pass->interrupted))
+			if (atomic_load(&pass->interrupted) || atomic_load(&pass->failed))
 				break;
 			if (pass->backward)
 				backward_stage(pass, s, p, n0, cnt, m->ws->cols[th->t],
@@ -617,6 +635,8 @@ run_thread(void *arg)
 			else
 				forward_stage(pass, s, p, n0, cnt, m->ws->cols[th->t],
 							  m->ws->convbuf[th->t]);
+			if (m->ws->work[p].err.status != HACK_OK)
+				atomic_store(&pass->failed, true);
 			/* only the calling thread may call back into the host */
 			if (th->t == 0 && m->progress != NULL &&
 				!m->progress(m->progress_arg,
@@ -639,10 +659,11 @@ run_thread(void *arg)
  * so the result does not depend on which thread ran what, nor on how many
  * there were.  The calling thread asks m->progress after each of its
  * parts, so a cancel stops a large batch within about one part; returns
- * false then.
+ * HACK_ERR_INTERRUPTED then, and a kernel's failure as the first failing
+ * part's error.
  */
-static bool
-run_parallel(NnModel *m, int n, bool backward, bool training)
+static HackStatus
+run_parallel(NnModel *m, int n, bool backward, bool training, HackError *err)
 {
 	NnPass		pass;
 	NnThread	th[NN_MAX_THREADS];
@@ -670,6 +691,9 @@ run_parallel(NnModel *m, int n, bool backward, bool training)
 	for (int s = 0; s <= pass.nsplit; s++)
 		atomic_init(&pass.next[s], 0);
 	atomic_init(&pass.interrupted, false);
+	atomic_init(&pass.failed, false);
+	for (int p = 0; p < pass.parts; p++)
+		hack_error_clear(&m->ws->work[p].err);
 	m->ws->pass_n = n;
 	m->ws->pass_parts = pass.parts;
 	nt = m->threads < pass.parts ? m->threads : pass.parts;
@@ -702,8 +726,14 @@ run_parallel(NnModel *m, int n, bool backward, bool training)
 			pthread_join(tids[t], NULL);
 	pthread_cond_destroy(&pass.barrier.cv);
 	pthread_mutex_destroy(&pass.barrier.mu);
+	for (int p = 0; p < pass.parts; p++)
+		if (m->ws->work[p].err.status != HACK_OK)
+		{
+			*err = m->ws->work[p].err;
+			return err->status;
+		}
 	if (atomic_load(&pass.interrupted))
-		return false;
+		return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
 	/* sum the parts' gradients in part order */
 	if (backward)
 		for (int p = 1; p < pass.parts; p++)
@@ -713,7 +743,7 @@ run_parallel(NnModel *m, int n, bool backward, bool training)
 			for (size_t i = 0; i < m->n_params; i++)
 				m->grads[i] += g[i];
 		}
-	return true;
+	return HACK_OK;
 }
 
 /*
@@ -783,11 +813,12 @@ forward(NnModel *m, const float *x, int n, double *emb, bool fuse, HackError *er
 	if (m->ws->fuse && !fold_batchnorm(m))
 		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory");
 	m->ws->input = x;
-	if (!run_parallel(m, n, false, m->training))
+	if ((st = run_parallel(m, n, false, m->training, err)) != HACK_OK)
 	{
 		m->ws->input = NULL;
 		m->ws->batch = 0;
-		return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
+		m->ws->fuse = false;
+		return st;
 	}
 	m->ws->input = NULL;
 	nn_head_forward(m->ws->vout, n, m->cfg.dim, m->cfg.curvature,
@@ -843,9 +874,7 @@ nn_backward(NnModel *m, const double *targets, double consistency,
 	nn_head_backward(m->ws->vout, m->ws->tangent, m->ws->emb, m->ws->gemb, n,
 					 dim, m->cfg.curvature, m->cfg.clip_r, m->riemannian_grad,
 					 m->ws->dvout);
-	if (!run_parallel(m, n, true, m->ws->train_pass))
-		return hack_error_set(err, HACK_ERR_INTERRUPTED, NULL, "interrupted");
-	return HACK_OK;
+	return run_parallel(m, n, true, m->ws->train_pass, err);
 }
 
 /*

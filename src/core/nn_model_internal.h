@@ -21,6 +21,8 @@ typedef struct NnWork
 	double	   *stats[NN_MAX_LAYERS];	/* BatchNorm: this part's sums, the
 										 * batch mean and 1/sd (nn_layers.c) */
 	float	   *grads;			/* private gradients (parts > 0) */
+	struct NnConvKernel *conv[NN_MAX_LAYERS];	/* oneDNN primitives (nn_dnnl.h) */
+	HackError	err;			/* the first failure of a kernel in this part's pass */
 } NnWork;
 
 #define NN_MAX_PARTS 64			/* a batch is cut into at most this many parts */

@@ -47,11 +47,6 @@ extern void nn_pool4_bias(const float *conv, int channels, size_t len,
 						  const float *bias, NnPlanes *out, uint8_t *argmax);
 extern void nn_pool4_backward(const NnPlanes *dout, const uint8_t *argmax,
 							  size_t len, float *dconv);
-/* nn_conv.c */
-extern void nn_im2col_pad(const NnPlanes *in, int k, int stride, int pad,
-						  int oh, int ow, float *cols);
-extern void nn_col2im_pad(const float *cols, int k, int stride, int pad,
-						  int oh, int ow, NnPlanes *out, bool accumulate);
 extern void nn_cnhw_to_rows(const float *in, int n, int c, int hw, float *out);
 extern void nn_rows_to_cnhw(const float *in, int n, int c, int hw, float *out);
 extern void nn_sum_planes(const float *d, int channels, size_t cstride,

@@ -2,10 +2,11 @@
  * resnet_bench.c
  *	  Throughput of the engine's resnet20 on 3 x 32 x 32 images, dim 2:
  *	  training (forward with batch statistics, backward, SGD) and inference
- *	  (running statistics) at batch 128, best of three runs of SECONDS each;
- *	  and the single-thread speed of the forward convolution's sgemm at each
- *	  stage's shape (M = cout, K = cin*9, N = one im2col block), against a
- *	  2,048^3 sgemm on one thread.
+ *	  (nn_embed: running statistics folded into the convolutions) at batch
+ *	  128, best of three runs of SECONDS each; and the single-thread speed
+ *	  of the oneDNN convolution of each stage's 3x3 shape on one part of 32
+ *	  images, forward and backward, against the core's float32 peak (a loop
+ *	  of independent AVX-512 FMAs) and a 2,048^3 OpenBLAS sgemm.
  *
  * Usage: resnet_bench THREADS SECONDS.  "name value" lines, compared with
  * PyTorch by test/bench/resnet_bench.sh.
@@ -14,9 +15,98 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <immintrin.h>
+
 #include "clock.h"
+#include "nn_dnnl.h"
 #include "nn_model.h"
 #include "nn_optim.h"
+
+/*
+ * GFLOP/s of one core at its float32 peak: 12 independent chains of
+ * 512-bit FMAs (2 x 16 flops each), enough to fill both FMA ports
+ * through their 4-cycle latency.
+ */
+__attribute__((target("avx512f")))
+static double
+fma_peak(void)
+{
+	__m512		a = _mm512_set1_ps(0.999f),
+				b = _mm512_set1_ps(0.001f);
+	__m512		c0 = _mm512_set1_ps(0.0f), c1 = _mm512_set1_ps(1.0f),
+				c2 = _mm512_set1_ps(2.0f), c3 = _mm512_set1_ps(3.0f),
+				c4 = _mm512_set1_ps(4.0f), c5 = _mm512_set1_ps(5.0f),
+				c6 = _mm512_set1_ps(6.0f), c7 = _mm512_set1_ps(7.0f),
+				c8 = _mm512_set1_ps(8.0f), c9 = _mm512_set1_ps(9.0f),
+				c10 = _mm512_set1_ps(10.0f), c11 = _mm512_set1_ps(11.0f);
+	long		iters = 20000000;
+	double		best = 0.0;
+	float		sink;
+
+	for (int r = 0; r < 8; r++)
+	{
+		double		t0 = hack_now_seconds(),
+					el;
+
+		for (long i = 0; i < iters; i++)
+		{
+#define FMA(c) c = _mm512_fmadd_ps(c, a, b)
+			FMA(c0); FMA(c1); FMA(c2); FMA(c3); FMA(c4); FMA(c5);
+			FMA(c6); FMA(c7); FMA(c8); FMA(c9); FMA(c10); FMA(c11);
+#undef FMA
+		}
+		el = hack_now_seconds() - t0;
+		if (iters * 12.0 * 32.0 / el / 1e9 > best)
+			best = iters * 12.0 * 32.0 / el / 1e9;
+	}
+	sink = _mm512_reduce_add_ps(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+	if (sink == 12345.0f)		/* keeps the loop */
+		printf("#\n");
+	return best;
+}
+
+/* GFLOP/s of layer l's forward (or backward: data and weights) on n images, one thread. */
+static double
+conv_rate(const NnLayer *l, int n, bool backward)
+{
+	size_t		nx = (size_t) n * l->cin * l->h * l->w,
+				ny = (size_t) n * l->cout * l->oh * l->ow,
+				nw = (size_t) l->cout * l->cin * l->k * l->k;
+	float	   *x = calloc(nx, sizeof(float)),
+			   *dx = calloc(nx, sizeof(float)),
+			   *y = calloc(ny, sizeof(float)),
+			   *W = calloc(nw, sizeof(float)),
+			   *dW = calloc(nw, sizeof(float));
+	double		fl = 2.0 * n * nw * l->oh * l->ow * (backward ? 2 : 1);
+	double		best = 0.0;
+	NnConvKernel *k = NULL;
+	HackError	err;
+
+	for (int r = 0; r < 4; r++)
+	{
+		long		reps = 0;
+		double		t0 = hack_now_seconds(),
+					el;
+
+		do
+		{
+			if (backward)
+				nn_conv_backward(&k, l, n, x, W, y, dW, dx, &err);
+			else
+				nn_conv_forward(&k, l, n, x, W, NULL, false, y, &err);
+			reps++;
+		} while ((el = hack_now_seconds() - t0) < 0.3);
+		if (r > 0 && reps * fl / el / 1e9 > best)
+			best = reps * fl / el / 1e9;
+	}
+	nn_conv_kernel_free(k);
+	free(x);
+	free(dx);
+	free(y);
+	free(W);
+	free(dW);
+	return best;
+}
 
 /* GFLOP/s of an M x N x K sgemm, best of a few runs of about 0.3 s. */
 static double
@@ -88,9 +178,11 @@ rate(NnModel *m, const float *x, const double *t, int n, bool train, double secs
 
 		do
 		{
-			nn_forward(m, x, n, emb, NULL);
-			if (train)
+			if (!train)
+				nn_embed(m, x, n, n, emb, NULL, NULL, NULL);
+			else
 			{
+				nn_forward(m, x, n, emb, NULL);
 				nn_backward(m, t, 0.0, &loss, NULL);
 				nn_sgd_step(m, &sgd, 0.01);
 			}
@@ -137,9 +229,10 @@ main(int argc, char **argv)
 	printf("forward_mflop_per_image %.1f\n", fl / 1e6);
 	printf("train_128_img_per_s %.0f\n", rate(m, x, t, n, true, secs));
 	printf("infer_128_img_per_s %.0f\n", rate(m, x, t, n, false, secs));
-	peak1 = sgemm_rate(2048, 2048, 2048);
-	printf("sgemm_peak_1thread_gflops %.1f\n", peak1);
-	/* the forward sgemm of each stage's 3x3 convolutions, one im2col block */
+	peak1 = fma_peak();
+	printf("fma_peak_1thread_gflops %.1f\n", peak1);
+	printf("sgemm_2048_1thread_gflops %.1f\n", sgemm_rate(2048, 2048, 2048));
+	/* each stage's 3x3 convolution on one part of 32 images, one thread */
 	for (int i = 0, done = 0; i < m->n_layers; i++)
 	{
 		const NnLayer *l = &m->layers[i];
@@ -147,13 +240,14 @@ main(int argc, char **argv)
 		if (l->kind == NN_LAYER_CONV && l->stride == 1 && l->cin == l->cout &&
 			!(done & l->cout))
 		{
-			int			chunk = l->chunk < 32 ? l->chunk : 32;
-			double		g = sgemm_rate(l->cout, chunk * l->oh * l->ow, l->cin * 9);
+			double		f = conv_rate(l, 32, false),
+						b = conv_rate(l, 32, true);
 
 			done |= l->cout;
-			printf("conv_sgemm_M%d_N%d_K%d_gflops %.1f\n", l->cout,
-				   chunk * l->oh * l->ow, l->cin * 9, g);
-			printf("conv_sgemm_M%d_peak_fraction %.2f\n", l->cout, g / peak1);
+			printf("conv%d_%dx%d_forward_gflops %.1f\n", l->cout, l->h, l->w, f);
+			printf("conv%d_%dx%d_forward_peak_fraction %.2f\n", l->cout, l->h, l->w, f / peak1);
+			printf("conv%d_%dx%d_backward_gflops %.1f\n", l->cout, l->h, l->w, b);
+			printf("conv%d_%dx%d_backward_peak_fraction %.2f\n", l->cout, l->h, l->w, b / peak1);
 		}
 	}
 	nn_model_free(m);

@@ -3,7 +3,9 @@
 # resnet20 against PyTorch's (Debian's python3-torch, the reference model of
 # test/t/nn_pytorch.py) on 3 x 32 x 32 images at batch 128, training and
 # inference, alternating for ROUNDS rounds and keeping each best figure;
-# then the engine's conv sgemm shapes against the 1-thread sgemm peak.
+# the fraction of the cores' float32 peak each reaches (training counts a
+# forward and a backward pass, 3 x 81 MFLOP an image); then the engine's
+# oneDNN convolutions per stage shape on one thread against that peak.
 # Run it alone: flock /work/hack-bench.lock bash test/bench/resnet_bench.sh 2
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,10 +24,15 @@ for r in $(seq "$rounds"); do
 done
 best() { echo "$1" | awk -v k="$2" '$1 == k && $2 > m {m = $2} END {print m}'; }
 echo "== resnet20, threads $threads, batch 128, best of $rounds rounds; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-10s %8s %8s %7s\n' case hack PyTorch ratio
+peak=$(best "$ours" fma_peak_1thread_gflops)
+mflop=$(best "$ours" forward_mflop_per_image)
+printf '%-10s %8s %8s %7s %11s %11s\n' case hack PyTorch ratio 'hack peak' 'torch peak'
 for k in train_128 infer_128; do
 	a=$(best "$ours" "${k}_img_per_s")
 	b=$(best "$theirs" "${k}_img_per_s")
-	awk -v k="$k" -v a="$a" -v b="$b" 'BEGIN {printf "%-10s %8d %8d  x%.2f\n", k, a, b, a / b}'
+	awk -v k="$k" -v a="$a" -v b="$b" -v p="$peak" -v f="$mflop" -v t="$threads" 'BEGIN {
+		passes = k ~ /train/ ? 3 : 1
+		printf "%-10s %8d %8d  x%.2f %10.0f%% %10.0f%%\n", k, a, b, a / b,
+			100 * a * f * passes / 1000 / (p * t), 100 * b * f * passes / 1000 / (p * t) }'
 done
-echo "$ours" | grep -E '^(forward_mflop|sgemm_peak|conv_sgemm)' | sort -u
+echo "$ours" | grep -E '^(forward_mflop|fma_peak|sgemm_2048|conv[0-9])' | sort -u

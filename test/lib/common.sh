@@ -16,7 +16,7 @@ HACK_PGBIN=${HACK_PGBIN:-/usr/lib/postgresql/15/bin}
 
 # Debian packages the build, the tests and the demo need
 HACK_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
-	libopenblas-dev libpq-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev python3 python3-scipy python3-pil python3-torch valgrind
+	libopenblas-dev libpq-dev libpng-dev libjpeg62-turbo-dev libdnnl-dev zlib1g-dev python3 python3-scipy python3-pil python3-torch valgrind
 	clang libclang-rt-14-dev postgresql-15-cron libipc-run-perl libio-pty-perl"
 
 hack_log() { printf '== %s\n' "$*" >&2; }

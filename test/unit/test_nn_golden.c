@@ -198,14 +198,19 @@ test_nn_golden_embeddings(void)
 		CHECK(len == gc->len);
 		for (int i = 0; i < GOLDEN_EMB * gc->dim; i++)
 			diff = fmax(diff, fabs(emb[i] - gc->emb[i]));
-		if (same_kernel)
-		{
-			CHECK(crc == gc->crc);
+		/*
+		 * One sgemm shape's bits do not pin the kernel of every shape: on a
+		 * Sapphire Rapids machine with the recording machine's fingerprint
+		 * lenet's embeddings differed by 3e-8 (OpenBLAS 0.3.21 picks kernels
+		 * by CPU model and size).  Bits are asserted only when the blob is
+		 * the recorded one; otherwise float32 rounding, not a changed layer
+		 * (which moves embeddings by 1e-3 or more), is all that may differ.
+		 */
+		if (same_kernel && crc == gc->crc)
 			CHECK(diff == 0.0);
-		}
 		else
-			CHECK(diff <= 1e-5);
-		if (getenv("HACK_NN_VERBOSE") || diff > (same_kernel ? 0.0 : 1e-5))
+			CHECK(diff <= (same_kernel ? 1e-7 : 1e-5));
+		if (getenv("HACK_NN_VERBOSE") || diff > (same_kernel ? 1e-7 : 1e-5))
 			fprintf(stderr, "    %s: %s sgemm kernel, embedding difference %g\n",
 					gc->name, same_kernel ? "same" : "other", diff);
 	}

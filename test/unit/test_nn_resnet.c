@@ -1,10 +1,10 @@
 /*
  * test_nn_resnet.c
  *	  Unit tests of the composable layers and resnet20 (nn_arch.c,
- *	  nn_layers.c, nn_conv.c).
+ *	  nn_layers.c, nn_dnnl.c).
  *
- * The padded, strided im2col is checked against a direct convolution and
- * for adjointness with col2im; every parameter tensor of resnet20 (convs
+ * The oneDNN convolution is checked against the definition and its
+ * gradients as adjoints; every parameter tensor of resnet20 (convs
  * with stride 1 and 2, BatchNorm in training and inference mode, residual
  * adds with identity and option-A shortcuts, the average pool, the linear
  * layers) against central differences of the loss along its gradient, as
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn_dnnl.h"
 #include "nn_loss.h"
 #include "nn_model.h"
 #include "nn_model_internal.h"
@@ -169,88 +170,130 @@ resnet_grad_error(NnModel *m, const float *x, int n, const double *t,
 
 #define RESNET_GRAD_TOL 2e-2
 
-/* im2col with padding and stride against a direct convolution; adjointness. */
+/*
+ * The oneDNN convolution against the definition, NHWC: the forward pass,
+ * with bias and ReLU, and both gradients as the adjoints
+ * <dy, conv(x, W)> = <dx, x> = <dW, W> (a convolution is bilinear).
+ */
 static void
-test_nn_im2col_pad(void)
+test_nn_conv_direct(void)
 {
 	int			shapes[][5] = {	/* c, h, w, stride, pad */
 		{2, 5, 7, 1, 1}, {3, 7, 6, 2, 1}, {1, 4, 4, 2, 0}, {2, 6, 5, 1, 0}, {1, 3, 3, 2, 1},
+		{16, 8, 8, 1, 1}, {17, 9, 5, 2, 1},
 	};
 	UnitRng		rng = {41};
 
 	for (size_t si = 0; si < lengthof(shapes); si++)
 	{
-		int			c = shapes[si][0],
-					h = shapes[si][1],
-					w = shapes[si][2],
-					s = shapes[si][3],
-					pad = shapes[si][4],
-					k = 3,
-					m = 3,
-					cout = 2;
-		int			oh = (h + 2 * pad - k) / s + 1,
-					ow = (w + 2 * pad - k) / s + 1;
-		size_t		K = (size_t) c * k * k,
-					P = (size_t) oh * ow;
-		float	   *x = malloc(sizeof(float) * c * m * h * w);
-		float	   *cols = malloc(sizeof(float) * K * m * P);
-		float	   *r = malloc(sizeof(float) * K * m * P);
-		float	   *back = malloc(sizeof(float) * c * m * h * w);
-		float		W[2 * 3 * 9];	/* cout x the largest c x k x k */
-		NnPlanes	in = {x, (size_t) m * h * w, c, m, h, w};
-		NnPlanes	out = {back, (size_t) m * h * w, c, m, h, w};
-		double		lhs = 0.0,
-					rhs = 0.0,
-					worst = 0.0;
+		NnLayer		l = {0};
+		NnConvKernel *kernel = NULL;
+		HackError	err;
+		int			m = 3,
+					c,
+					h,
+					w,
+					oh,
+					ow;
+		size_t		nx,
+					ny,
+					nw;
+		float	   *x,
+				   *y,
+				   *W,
+				   *dy,
+				   *dx,
+				   *dW,
+				   *b;
+		double		worst = 0.0,
+					ydy = 0.0,
+					xdx = 0.0,
+					wdw = 0.0;
 
-		for (size_t i = 0; i < (size_t) c * m * h * w; i++)
+		l.kind = NN_LAYER_CONV;
+		l.cin = c = shapes[si][0];
+		l.cout = 5;
+		l.k = 3;
+		l.h = h = shapes[si][1];
+		l.w = w = shapes[si][2];
+		l.stride = shapes[si][3];
+		l.pad = shapes[si][4];
+		l.oh = oh = (h + 2 * l.pad - l.k) / l.stride + 1;
+		l.ow = ow = (w + 2 * l.pad - l.k) / l.stride + 1;
+		nx = (size_t) m * h * w * c;
+		ny = (size_t) m * oh * ow * l.cout;
+		nw = (size_t) l.cout * c * 9;
+		x = malloc(sizeof(float) * nx);
+		dx = malloc(sizeof(float) * nx);
+		y = malloc(sizeof(float) * ny);
+		dy = malloc(sizeof(float) * ny);
+		W = malloc(sizeof(float) * nw);
+		dW = malloc(sizeof(float) * nw);
+		b = malloc(sizeof(float) * l.cout);
+		for (size_t i = 0; i < nx; i++)
 			x[i] = (float) (unit_rng_uniform(&rng) - 0.5);
-		for (size_t i = 0; i < lengthof(W); i++)
+		for (size_t i = 0; i < ny; i++)
+			dy[i] = (float) (unit_rng_uniform(&rng) - 0.5);
+		for (size_t i = 0; i < nw; i++)
 			W[i] = (float) (unit_rng_uniform(&rng) - 0.5);
-		for (size_t i = 0; i < K * m * P; i++)
-			r[i] = (float) (unit_rng_uniform(&rng) - 0.5);
-		nn_im2col_pad(&in, k, s, pad, oh, ow, cols);
-		/* W cols against the convolution of the definition */
-		for (int o = 0; o < cout; o++)
+		for (int o = 0; o < l.cout; o++)
+			b[o] = (float) (unit_rng_uniform(&rng) - 0.5);
+		for (int pass = 0; pass < 2; pass++)
+		{
+			bool		biased = pass == 1;
+
+			CHECK(nn_conv_forward(&kernel, &l, m, x, W, biased ? b : NULL, biased, y, &err) == HACK_OK);
 			for (int i = 0; i < m; i++)
 				for (int oy = 0; oy < oh; oy++)
 					for (int ox = 0; ox < ow; ox++)
-					{
-						double		got = 0.0,
-									want = 0.0;
+						for (int o = 0; o < l.cout; o++)
+						{
+							double		want = biased ? b[o] : 0.0;
 
-						for (size_t row = 0; row < K; row++)
-							got += (double) W[o * K + row] * cols[row * m * P + i * P + oy * ow + ox];
-						for (int ci = 0; ci < c; ci++)
-							for (int ky = 0; ky < k; ky++)
-								for (int kx = 0; kx < k; kx++)
+							for (int ky = 0; ky < 3; ky++)
+								for (int kx = 0; kx < 3; kx++)
 								{
-									int			iy = oy * s + ky - pad,
-												ix = ox * s + kx - pad;
+									int			iy = oy * l.stride + ky - l.pad,
+												ix = ox * l.stride + kx - l.pad;
 
-									if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-										want += (double) W[o * K + (ci * k + ky) * k + kx] *
-											x[((size_t) ci * m + i) * h * w + iy * w + ix];
+									if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+										continue;
+									for (int ci = 0; ci < c; ci++)
+										want += (double) W[((o * c + ci) * 3 + ky) * 3 + kx] *
+											x[(((size_t) i * h + iy) * w + ix) * c + ci];
 								}
-						worst = fmax(worst, fabs(got - want));
-					}
-		CHECK(worst < 1e-6);
-		/* <col2im(r), x> = <r, im2col(x)>, and accumulate adds */
-		nn_col2im_pad(r, k, s, pad, oh, ow, &out, false);
-		for (size_t i = 0; i < (size_t) c * m * h * w; i++)
-			lhs += (double) back[i] * x[i];
-		for (size_t i = 0; i < K * m * P; i++)
-			rhs += (double) r[i] * cols[i];
-		CHECK_CLOSE(lhs, rhs, 1e-5);
-		nn_col2im_pad(r, k, s, pad, oh, ow, &out, true);
-		lhs = 0.0;
-		for (size_t i = 0; i < (size_t) c * m * h * w; i++)
-			lhs += (double) back[i] * x[i];
-		CHECK_CLOSE(lhs, 2 * rhs, 1e-5);
+							if (biased && want < 0.0)
+								want = 0.0;
+							worst = fmax(worst, fabs(y[(((size_t) i * oh + oy) * ow + ox) * l.cout + o] - want));
+						}
+		}
+		CHECK(worst < 1e-5);
+		/* unbiased y again, for the adjoints */
+		CHECK(nn_conv_forward(&kernel, &l, m, x, W, NULL, false, y, &err) == HACK_OK);
+		CHECK(nn_conv_backward(&kernel, &l, m, x, W, dy, dW, dx, &err) == HACK_OK);
+		for (size_t i = 0; i < ny; i++)
+			ydy += (double) y[i] * dy[i];
+		for (size_t i = 0; i < nx; i++)
+			xdx += (double) x[i] * dx[i];
+		for (size_t i = 0; i < nw; i++)
+			wdw += (double) W[i] * dW[i];
+		CHECK_CLOSE(xdx, ydy, 1e-4);
+		CHECK_CLOSE(wdw, ydy, 1e-4);
+		/* no input gradient asked: dW alone, the same */
+		memset(dW, 0, sizeof(float) * nw);
+		CHECK(nn_conv_backward(&kernel, &l, m, x, W, dy, dW, NULL, &err) == HACK_OK);
+		wdw = 0.0;
+		for (size_t i = 0; i < nw; i++)
+			wdw += (double) W[i] * dW[i];
+		CHECK_CLOSE(wdw, ydy, 1e-4);
+		nn_conv_kernel_free(kernel);
 		free(x);
-		free(cols);
-		free(r);
-		free(back);
+		free(dx);
+		free(y);
+		free(dy);
+		free(W);
+		free(dW);
+		free(b);
 	}
 }
 
@@ -393,7 +436,7 @@ test_nn_batchnorm_statistics(void)
 	CHECK(nn_forward(m, x, n, NULL, NULL) == HACK_OK);
 	for (int c = 0; c < bn->cout; c++)
 	{
-		/* conv output of channel c: parts of 32 and 8 images, CNHW each */
+		/* conv output of channel c: parts of 32 and 8 images, NHWC each */
 		double		s1 = 0.0,
 					s2 = 0.0,
 					mean,
@@ -402,12 +445,12 @@ test_nn_batchnorm_statistics(void)
 		for (int p = 0; p < 2; p++)
 		{
 			int			cnt = p == 0 ? 32 : 8;
-			const float *a = m->ws->work[p].act[1] + c * cnt * P;
+			const float *a = m->ws->work[p].act[1] + c;
 
 			for (size_t j = 0; j < cnt * P; j++)
 			{
-				s1 += a[j];
-				s2 += (double) a[j] * a[j];
+				s1 += a[j * bn->cout];
+				s2 += (double) a[j * bn->cout] * a[j * bn->cout];
 			}
 		}
 		mean = s1 / (n * P);
@@ -415,15 +458,15 @@ test_nn_batchnorm_statistics(void)
 		for (int p = 0; p < 2; p++)
 		{
 			int			cnt = p == 0 ? 32 : 8;
-			const float *a = m->ws->work[p].act[1] + c * cnt * P;
-			const float *y = m->ws->work[p].act[2] + c * cnt * P;
+			const float *a = m->ws->work[p].act[1] + c;
+			const float *y = m->ws->work[p].act[2] + c;
 
 			for (size_t j = 0; j < cnt * P; j++)
 			{
-				double		want = (a[j] - mean) / sqrt(var + 1e-5) *
+				double		want = (a[j * bn->cout] - mean) / sqrt(var + 1e-5) *
 					m->params[bn->weight + c] + m->params[bn->bias + c];
 
-				worst = fmax(worst, fabs(y[j] - fmax(want, 0.0)));
+				worst = fmax(worst, fabs(y[j * bn->cout] - fmax(want, 0.0)));
 			}
 		}
 		worst_r = fmax(worst_r, fabs(m->buffers[bn->rmean + c] - 0.1 * mean));
@@ -634,7 +677,7 @@ test_nn_resnet_names(void)
 void
 suite_nn_resnet(void)
 {
-	RUN(test_nn_im2col_pad);
+	RUN(test_nn_conv_direct);
 	RUN(test_nn_resnet_shape);
 	RUN(test_nn_resnet_gradcheck);
 	RUN(test_nn_resnet_gradcheck_detects_bugs);
