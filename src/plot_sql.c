@@ -236,20 +236,11 @@ hack_plot_model(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	memset(&in, 0, sizeof(in));
 	in.size = PG_GETARG_INT32(M_SIZE);
-	if (in.size < HACK_PLOT_MIN_SIZE || in.size > HACK_PLOT_MAX_SIZE)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("picture size must be between %d and %d pixels, got %d",
-						HACK_PLOT_MIN_SIZE, HACK_PLOT_MAX_SIZE, in.size)));
 	in.color = color_arg(PG_GETARG_TEXT_PP(M_COLOR));
 	in.rays = PG_GETARG_INT32(M_RAYS);
 	in.rings = PG_GETARG_INT32(M_RINGS);
-	if (PG_GETARG_BOOL(M_THUMBNAILS) &&
-		(in.rays < 1 || in.rays > HACK_PLOT_MAX_RAYS || in.rings < 0 || in.rings > HACK_PLOT_MAX_RINGS))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("thumbnails need 1 to %d rays and 0 to %d rings",
-						HACK_PLOT_MAX_RAYS, HACK_PLOT_MAX_RINGS)));
+	/* the options first: a bad one costs nothing */
+	hack_check(hack_plot_check(&in, PG_GETARG_BOOL(M_THUMBNAILS), &err), &err);
 	catalog_model_get(text_to_cstring(PG_GETARG_TEXT_PP(M_MODEL)), &m, CATALOG_USE);
 	if (m.dim != 2)
 		ereport(ERROR,

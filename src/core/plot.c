@@ -167,9 +167,7 @@ hack_plot_pick(const HackPlotInput *in, int *picks, int *n_picks, HackError *err
 	*n_picks = 0;
 	if (in->rays < 1 || in->rays > HACK_PLOT_MAX_RAYS || in->rings < 0 ||
 		in->rings > HACK_PLOT_MAX_RINGS)
-		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
-							  "thumbnails need 1 to %d rays and 0 to %d rings",
-							  HACK_PLOT_MAX_RAYS, HACK_PLOT_MAX_RINGS);
+		return hack_plot_check(in, true, err);
 	shown = calloc(in->n > 0 ? in->n : 1, 1);
 	if (shown == NULL)
 		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory drawing thumbnails");
@@ -257,6 +255,25 @@ draw_thumbnails(HackCanvas *c, const HackPlotInput *in, HackError *err)
 	return HACK_OK;
 }
 
+/*
+ * Check the size, and with thumbnails the rays and rings: what a caller
+ * can check before it reads any point or image.
+ */
+HackStatus
+hack_plot_check(const HackPlotInput *in, bool thumbnails, HackError *err)
+{
+	if (in->size < HACK_PLOT_MIN_SIZE || in->size > HACK_PLOT_MAX_SIZE)
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "picture size must be between %d and %d pixels, got %d",
+							  HACK_PLOT_MIN_SIZE, HACK_PLOT_MAX_SIZE, in->size);
+	if (thumbnails && (in->rays < 1 || in->rays > HACK_PLOT_MAX_RAYS || in->rings < 0 ||
+					   in->rings > HACK_PLOT_MAX_RINGS))
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "thumbnails need 1 to %d rays and 0 to %d rings",
+							  HACK_PLOT_MAX_RAYS, HACK_PLOT_MAX_RINGS);
+	return HACK_OK;
+}
+
 /* Render the picture to a new size x size RGB buffer (malloc'd). */
 HackStatus
 hack_plot_render(const HackPlotInput *in, uint8_t **rgb, HackError *err)
@@ -269,15 +286,8 @@ hack_plot_render(const HackPlotInput *in, uint8_t **rgb, HackError *err)
 	HackStatus	st;
 
 	*rgb = NULL;
-	if (in->size < HACK_PLOT_MIN_SIZE || in->size > HACK_PLOT_MAX_SIZE)
-		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
-							  "picture size must be between %d and %d pixels, got %d",
-							  HACK_PLOT_MIN_SIZE, HACK_PLOT_MAX_SIZE, in->size);
-	if (in->images && (in->rays < 1 || in->rays > HACK_PLOT_MAX_RAYS || in->rings < 0 ||
-					   in->rings > HACK_PLOT_MAX_RINGS))
-		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
-							  "thumbnails need 1 to %d rays and 0 to %d rings",
-							  HACK_PLOT_MAX_RAYS, HACK_PLOT_MAX_RINGS);
+	if ((st = hack_plot_check(in, in->images != NULL, err)) != HACK_OK)
+		return st;
 	for (int i = 0; i < in->n; i++)
 	{
 		HackStatus	pst = hyp_check_point(in->xy + 2 * i, 2, 1.0, err);

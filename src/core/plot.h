@@ -7,6 +7,7 @@
 #ifndef HACK_CORE_PLOT_H
 #define HACK_CORE_PLOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,8 @@ typedef struct HackPlotInput
 /* the centre and every ring of every ray */
 #define HACK_PLOT_MAX_PICKS (1 + HACK_PLOT_MAX_RAYS * HACK_PLOT_MAX_RINGS)
 
+extern HackStatus hack_plot_check(const HackPlotInput *in, bool thumbnails,
+								  HackError *err);
 extern HackStatus hack_plot_render(const HackPlotInput *in, uint8_t **rgb,
 								   HackError *err);
 extern HackStatus hack_plot_pick(const HackPlotInput *in, int *picks,
