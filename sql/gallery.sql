@@ -122,6 +122,15 @@ FROM gal_middle;
 SELECT pg_temp.png_size(hack_gallery('gal', '0', n => 2, cell => 16)) AS not_shown_not_decoded;
 UPDATE gal_grey SET img = NULL WHERE id = (SELECT id FROM gal_middle);
 SELECT pg_temp.png_size(hack_gallery('gal', '0', n => 12, columns => 12, cell => 16)) AS null_image_left_out;
+-- hack_plot's thumbnails too: a bad image shown is an error naming its row; without thumbnails none is read
+CREATE TABLE gal_saved AS SELECT * FROM gal_grey;
+UPDATE gal_grey SET img = '\x0000' WHERE label = 0;
+\set VERBOSITY sqlstate
+SELECT hack_plot('gal', '0');
+\set VERBOSITY default
+SELECT pg_temp.message_of($$SELECT hack_plot('gal', '0')$$) ~ '^image of row [0-9]+ of public\.gal_grey does not decode: image has 2 bytes, expected 64$' AS plot_names_the_row;
+SELECT pg_temp.png_size(hack_plot('gal', '0', thumbnails => false, size => 64)) AS plot_without_thumbnails;
+UPDATE gal_grey g SET img = s.img FROM gal_saved s WHERE g.id = s.id;
 ALTER TABLE gal_grey RENAME COLUMN img TO picture;
 SELECT hack_gallery('gal', '0');
 SELECT hack_plot('gal', '0');
@@ -186,5 +195,5 @@ SELECT hack_gallery('gal_rgb');
 RESET ROLE;
 
 SELECT hack_drop_model('gal'), hack_drop_model('gal3'), hack_drop_model('gal_files'), hack_drop_model('gal_rgb');
-DROP TABLE gal_grey, gal_rgb, gal_files, gal_middle;
+DROP TABLE gal_grey, gal_rgb, gal_files, gal_middle, gal_saved;
 DROP ROLE regress_gal_owner, regress_gal_member, regress_gal_reader, regress_gal_eve;
