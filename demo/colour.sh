@@ -78,16 +78,18 @@ JOIN clipart c USING (id)
 SQL
 )"
 	done
-	# 4. the disc of the category, coloured by norm, with colour thumbnails
+	# 4. the disc of the category, coloured by norm, with colour thumbnails, and
+	# its 8 most typical and 8 most atypical files with their norms
 	sql -At -v label="$label" <<SQL | base64 -d > "$OUT/clipart_$label.png"
-SELECT encode(hack_plot(array_agg(e.embedding), NULL, array_agg(c.img),
-	size => 900, color_by => 'norm', rays => 12, rings => 4, height => 32, width => 32, channels => 3), 'base64')
-FROM hack.embeddings e JOIN clipart c USING (id)
-WHERE e.model = 'clipart_demo' AND e.group_key = :'label'
+SELECT encode(hack_plot('clipart_demo', :'label', size => 900, color_by => 'norm'), 'base64')
+SQL
+	sql -At -v label="$label" <<SQL | base64 -d > "$OUT/clipart_gallery_$label.png"
+SELECT encode(hack_gallery('clipart_demo', :'label', n => 8), 'base64')
 SQL
 done
 echo
 echo "Wrote a colour picture of the Poincaré disc of each category to $OUT/clipart_<category>.png"
+echo "and its 8 most typical and 8 most atypical files to $OUT/clipart_gallery_<category>.png"
 sql -c "SELECT group_key AS category, count(*) AS rows, round(min(norm)::numeric, 3) AS min_norm,
 	round(max(norm)::numeric, 3) AS max_norm FROM hack.embeddings WHERE model = 'clipart_demo'
 	GROUP BY group_key ORDER BY group_key"

@@ -84,15 +84,18 @@ for c in $(seq 0 9); do
 	done
 done
 
-# 4. pictures of the disc, one per class (coloured by norm, with thumbnails)
+# 4. pictures of each class: its disc (coloured by norm, with thumbnails) and
+# its 8 most typical and 8 most atypical images with their norms (the
+# paper's Fig. 9), both read straight from the model
 for c in $(seq 0 9); do
-	sql -At -c "SELECT encode(hack_plot(array_agg(e.embedding), NULL, array_agg(f.img), size => 900,
-			color_by => 'norm', rays => 12, rings => 4), 'base64')
-		FROM hack.embeddings e JOIN fashion f USING (id)
-		WHERE e.model = 'fashion_demo' AND e.group_key = '$c'" | base64 -d > "$OUT/disc_class_$c.png"
+	sql -At -c "SELECT encode(hack_plot('fashion_demo', '$c', size => 900, color_by => 'norm'), 'base64')" |
+		base64 -d > "$OUT/disc_class_$c.png"
+	sql -At -c "SELECT encode(hack_gallery('fashion_demo', '$c', n => 8), 'base64')" |
+		base64 -d > "$OUT/gallery_class_$c.png"
 done
 echo
 echo "Wrote a picture of the Poincaré disc of each class to $OUT/disc_class_0.png ... disc_class_9.png"
+echo "and its 8 most typical and 8 most atypical images to $OUT/gallery_class_0.png ... gallery_class_9.png"
 
 # 5. selecting training subsets
 cat <<'EOT'

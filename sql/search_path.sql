@@ -44,6 +44,9 @@ SELECT count(*) FROM hack_select('sp', 0.5, 'diverse');
 SELECT count(*) FROM hack_knn_density('sp', 3);
 SELECT count(*) FROM hack.training_progress;
 SELECT count(*) FROM hack_pack(8, seed => 1);
+-- pictures: the gallery joins the embeddings to the source, the plot reads its thumbnails
+SELECT length(hack_gallery('sp', '1', n => 2, cell => 16)) > 0 AS gallery;
+SELECT length(hack_plot('sp', '1', size => 64)) > 0 AS plot;
 RESET search_path;
 SELECT hack_drop_model('sp');
 DROP TABLE sp_imgs;

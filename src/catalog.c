@@ -49,6 +49,8 @@
 #include "utils/rls.h"
 #include "utils/syscache.h"
 
+#include <math.h>
+
 #include "core/hyperbolic.h"
 #include "core/nn_serial.h"
 
@@ -429,6 +431,28 @@ catalog_group_keys(const CatalogModel *m)
 }
 
 /*
+ * The group keys of a model (catalog_group_keys), after checking that
+ * group, unless NULL, is one of them: 42704 naming both otherwise.
+ */
+List *
+catalog_check_group(const CatalogModel *m, const char *group)
+{
+	List	   *keys = catalog_group_keys(m);
+	ListCell   *lc;
+
+	if (group == NULL)
+		return keys;
+	foreach(lc, keys)
+		if (strcmp((const char *) lfirst(lc), group) == 0)
+			return keys;
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("model \"%s\" has no group \"%s\"", m->model, group),
+			 errhint("SELECT group_key FROM hack.model_groups WHERE model = %s lists them; a model trained without group_column has the one group ''.",
+					 quote_literal_cstr(m->model))));
+}
+
+/*
  * Decode and check a network against its model: XX001 if a stored one does
  * not fit, 22P03 if one from an archive does not (from_archive).
  */
@@ -569,6 +593,167 @@ catalog_visible_embeddings(const char *model)
 					 " WHERE model OPERATOR(pg_catalog.=) $1 ORDER BY group_key, id",
 					 model);
 	return SPI_processed;
+}
+
+/* ---------------------------------------------------------------------
+ * Pictures: the points of hack_plot, the rows of hack_gallery
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The embeddings of one group of a model, or of all its groups (group
+ * NULL), ordered by group key (byte order) and id, into *out (palloc'd in
+ * the caller's context): ids, coordinates and each row's group as its
+ * position in keys (catalog_group_keys's list).  Read as the catalogue's
+ * writer (the caller holds a model it may see) through a cursor, and
+ * validated: a row of another dimension, outside the ball or of a group
+ * the model does not have is XX001; more than max_points is 54000.
+ */
+void
+catalog_model_points(const CatalogModel *m, const char *group, List *keys, int max_points,
+					 CatalogPoints *out)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		vals[2] = {CStringGetTextDatum(m->model),
+	CStringGetTextDatum(group ? group : "")};
+	Portal		portal;
+	RunAs		as;
+	int			cap = 1024,
+				key = 0;
+	ListCell   *lc = list_head(keys);
+
+	memset(out, 0, sizeof(*out));
+	out->ids = MemoryContextAlloc(cxt, sizeof(int64) * cap);
+	out->xy = MemoryContextAlloc(cxt, sizeof(double) * m->dim * cap);
+	out->group_index = MemoryContextAlloc(cxt, sizeof(int) * cap);
+	catalog_begin(&as);
+	portal = SPI_cursor_open_with_args(NULL,
+									   group ? "SELECT group_key, id, embedding FROM hack.embeddings"
+									   " WHERE model OPERATOR(pg_catalog.=) $1 AND group_key OPERATOR(pg_catalog.=) $2"
+									   " ORDER BY group_key COLLATE \"C\", id" :
+									   "SELECT group_key, id, embedding FROM hack.embeddings"
+									   " WHERE model OPERATOR(pg_catalog.=) $1"
+									   " ORDER BY group_key COLLATE \"C\", id",
+									   group ? 2 : 1, types, vals, NULL, catalog_read_only(), 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	t = SPI_tuptable->vals[r];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			char	   *g = SPI_getvalue(t, td, 1);
+			bool		isnull;
+			Datum		d;
+			PoincarePoint *pt;
+			HackError	err;
+
+			if (out->n >= max_points)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("model \"%s\" has more than %d embeddings to draw", m->model, max_points),
+						 errhint("Draw one group at a time.")));
+			/* keys are in the same byte order as the rows: walk them along */
+			while (g != NULL && lc != NULL && strcmp((const char *) lfirst(lc), g) != 0)
+			{
+				lc = lnext(keys, lc);
+				key++;
+			}
+			if (g == NULL || lc == NULL)
+				corrupt(m->model, "an embedding's group is not one of the model's groups");
+			d = SPI_getbinval(t, td, 3, &isnull);
+			if (isnull)
+				corrupt(m->model, "an embedding is NULL");
+			pt = DatumGetPoincarePointP(d);
+			if (VARSIZE(pt) != POINCARE_SIZE(m->dim) || pt->dim != m->dim || pt->flags != 0 ||
+				hyp_check_point(pt->x, pt->dim, 1.0, &err) != HACK_OK)
+				corrupt(m->model, "an embedding is not a point of the model's dimension in the ball");
+			if (out->n == cap)
+			{
+				cap *= 2;
+				out->ids = repalloc_huge(out->ids, sizeof(int64) * cap);
+				out->xy = repalloc_huge(out->xy, sizeof(double) * m->dim * cap);
+				out->group_index = repalloc_huge(out->group_index, sizeof(int) * cap);
+			}
+			out->ids[out->n] = DatumGetInt64(SPI_getbinval(t, td, 2, &isnull));
+			memcpy(out->xy + (Size) out->n * m->dim, pt->x, sizeof(double) * m->dim);
+			out->group_index[out->n] = key;
+			out->n++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	catalog_end(&as);
+}
+
+/*
+ * The n rows of a group with the smallest hyperbolic norm (or the largest:
+ * largest) whose image the current role may read, with their images, into
+ * rows (palloc'd in the caller's context); returns how many (fewer when
+ * the group has fewer readable rows with an image).
+ *
+ * Unlike the reads above, this one runs as the caller, not as the
+ * catalogue's writer: it joins the embeddings to the model's source
+ * (relname, id_col and image_col, quoted by train_source_open), and the
+ * source must be read with the caller's privileges and row security, so
+ * that nobody sees an image through hack that they could not SELECT.  The
+ * embeddings' own policy applies too; it lets the caller see the model's
+ * rows, which catalog_model_get checked.  Rows whose image is NULL are
+ * left out; an id that the source holds twice shows once.  The plan walks
+ * embeddings_norm_idx in norm order and stops after n rows.
+ */
+int
+catalog_group_by_norm(const CatalogModel *m, const char *relname, const char *id_col,
+					  const char *image_col, const char *group, int n, bool largest,
+					  CatalogNormRow *rows)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			types[3] = {TEXTOID, TEXTOID, INT4OID};
+	Datum		vals[3] = {CStringGetTextDatum(m->model), CStringGetTextDatum(group),
+	Int32GetDatum(n)};
+	const char *dir = largest ? "DESC" : "ASC";
+	char	   *sql;
+	int			got = 0;
+	int			rc;
+
+	(void) catalog_relid("embeddings");
+	sql = psprintf("SELECT e.id, e.norm, s.%s FROM hack.embeddings e JOIN %s s"
+				   " ON s.%s OPERATOR(pg_catalog.=) e.id"
+				   " WHERE e.model OPERATOR(pg_catalog.=) $1 AND e.group_key OPERATOR(pg_catalog.=) $2"
+				   " AND s.%s IS NOT NULL ORDER BY e.norm %s, e.id %s LIMIT $3",
+				   image_col, relname, id_col, image_col, dir, dir);
+	SPI_connect();
+	rc = SPI_execute_with_args(sql, 3, types, vals, NULL, catalog_read_only(), 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "hack: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
+	for (uint64 r = 0; r < SPI_processed && got < n; r++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[r];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull[3];
+		int64		id = DatumGetInt64(SPI_getbinval(t, td, 1, &isnull[0]));
+		double		norm = DatumGetFloat8(SPI_getbinval(t, td, 2, &isnull[1]));
+		Datum		img = SPI_getbinval(t, td, 3, &isnull[2]);
+		MemoryContext old;
+
+		if (isnull[0] || isnull[1] || isnull[2])
+			corrupt(m->model, "an embedding's id or norm is NULL");
+		if (!isfinite(norm) || norm < 0.0)
+			corrupt(m->model, "an embedding's norm is not a finite non-negative number");
+		if (got > 0 && rows[got - 1].id == id)
+			continue;
+		old = MemoryContextSwitchTo(cxt);
+		rows[got].id = id;
+		rows[got].norm = norm;
+		rows[got].image = (bytea *) PG_DETOAST_DATUM_COPY(img);
+		MemoryContextSwitchTo(old);
+		got++;
+	}
+	SPI_finish();
+	return got;
 }
 
 /* ---------------------------------------------------------------------

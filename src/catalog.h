@@ -68,12 +68,36 @@ extern void catalog_check_owner(const CatalogModel *m);
 extern void catalog_check_model_name(const char *name);
 extern void catalog_model_missing(const char *model, const char *group) pg_attribute_noreturn();
 extern List *catalog_group_keys(const CatalogModel *m);
+extern List *catalog_check_group(const CatalogModel *m, const char *group);
 extern NnModel *catalog_group_network(const CatalogModel *m, const char *group,
 									  bool missing_ok, int64 *n_rows);
 extern NnModel *catalog_network_from_blob(const CatalogModel *m, const char *group,
 										  const bytea *blob, bool from_archive);
 extern int	catalog_embeddings_of(const CatalogModel *m, CatalogEmbedding **out);
 extern uint64 catalog_visible_embeddings(const char *model);
+
+/* pictures: hack_plot's points, hack_gallery's rows */
+typedef struct CatalogPoints
+{
+	int			n;
+	int64	   *ids;
+	double	   *xy;				/* n x the model's dim */
+	int		   *group_index;	/* position of each row's group in the keys */
+} CatalogPoints;
+
+typedef struct CatalogNormRow
+{
+	int64		id;
+	double		norm;
+	bytea	   *image;			/* detoasted, never NULL */
+} CatalogNormRow;
+
+extern void catalog_model_points(const CatalogModel *m, const char *group, List *keys,
+								 int max_points, CatalogPoints *out);
+extern int	catalog_group_by_norm(const CatalogModel *m, const char *relname,
+								  const char *id_col, const char *image_col,
+								  const char *group, int n, bool largest,
+								  CatalogNormRow *rows);
 
 /* the per-backend cache (hack_embed, the trigger) */
 extern void catalog_cache_begin(void);

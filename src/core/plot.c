@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canvas.h"
 #include "hyperbolic.h"
 
 #define PLOT_PI 3.14159265358979323846
@@ -34,29 +35,11 @@ static const uint8_t ramp[5][3] = {
 	{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37},
 };
 
-typedef struct Canvas
-{
-	int			size;
-	uint8_t    *rgb;
-} Canvas;
-
-static void
-pixel(Canvas *c, int x, int y, const uint8_t *col, double alpha)
-{
-	uint8_t    *p;
-
-	if (x < 0 || y < 0 || x >= c->size || y >= c->size)
-		return;
-	p = c->rgb + ((size_t) y * c->size + x) * 3;
-	for (int k = 0; k < 3; k++)
-		p[k] = (uint8_t) lround(p[k] * (1.0 - alpha) + col[k] * alpha);
-}
-
 /* Disc coordinates (unit disc, y up) to pixel coordinates. */
 static void
-to_pixel(const Canvas *c, double x, double y, double *px, double *py)
+to_pixel(const HackCanvas *c, double x, double y, double *px, double *py)
 {
-	double		half = c->size / 2.0;
+	double		half = c->width / 2.0;
 	double		scale = half - 4.0;
 
 	*px = half + x * scale;
@@ -65,7 +48,7 @@ to_pixel(const Canvas *c, double x, double y, double *px, double *py)
 
 /* Draw the pixels of row y in [xa, xb] within one pixel of the circle. */
 static void
-circle_span(Canvas *c, int y, int xa, int xb, double cx, double cy, double r,
+circle_span(HackCanvas *c, int y, int xa, int xb, double cx, double cy, double r,
 			const uint8_t *col, double alpha)
 {
 	for (int x = xa; x <= xb; x++)
@@ -73,7 +56,7 @@ circle_span(Canvas *c, int y, int xa, int xb, double cx, double cy, double r,
 		double		d = fabs(hypot(x + 0.5 - cx, y + 0.5 - cy) - r);
 
 		if (d < 1.0)
-			pixel(c, x, y, col, alpha * (1.0 - d));
+			hack_canvas_pixel(c, x, y, col, alpha * (1.0 - d));
 	}
 }
 
@@ -85,7 +68,7 @@ circle_span(Canvas *c, int y, int xa, int xb, double cx, double cy, double r,
  * seconds for its twelve rings.
  */
 static void
-circle(Canvas *c, double cx, double cy, double r, const uint8_t *col, double alpha)
+circle(HackCanvas *c, double cx, double cy, double r, const uint8_t *col, double alpha)
 {
 	int			y0 = (int) floor(cy - r - 2),
 				y1 = (int) ceil(cy + r + 2);
@@ -119,7 +102,7 @@ circle(Canvas *c, double cx, double cy, double r, const uint8_t *col, double alp
 
 /* A filled anti-aliased dot. */
 static void
-dot(Canvas *c, double cx, double cy, double r, const uint8_t *col)
+dot(HackCanvas *c, double cx, double cy, double r, const uint8_t *col)
 {
 	for (int y = (int) floor(cy - r - 1); y <= (int) ceil(cy + r + 1); y++)
 		for (int x = (int) floor(cx - r - 1); x <= (int) ceil(cx + r + 1); x++)
@@ -127,7 +110,7 @@ dot(Canvas *c, double cx, double cy, double r, const uint8_t *col)
 			double		d = hypot(x + 0.5 - cx, y + 0.5 - cy) - r;
 
 			if (d < 1.0)
-				pixel(c, x, y, col, d <= 0.0 ? 0.85 : 0.85 * (1.0 - d));
+				hack_canvas_pixel(c, x, y, col, d <= 0.0 ? 0.85 : 0.85 * (1.0 - d));
 		}
 }
 
@@ -145,36 +128,11 @@ ramp_color(double t, uint8_t *col)
 
 /* Draw image `img` (CHW uint8) as a side x side thumbnail centred at (cx, cy). */
 static void
-thumbnail(Canvas *c, const HackPlotInput *in, const uint8_t *img, double cx,
+thumbnail(HackCanvas *c, const HackPlotInput *in, const uint8_t *img, double cx,
 		  double cy, int side)
 {
-	static const uint8_t frame[3] = {60, 60, 60};
-	int			x0 = (int) lround(cx - side / 2.0),
-				y0 = (int) lround(cy - side / 2.0);
-	int			H = in->img_height,
-				W = in->img_width;
-	int			C = in->img_channels;
-
-	for (int y = -1; y <= side; y++)
-		for (int x = -1; x <= side; x++)
-		{
-			uint8_t		col[3];
-
-			if (x < 0 || y < 0 || x == side || y == side)
-			{
-				pixel(c, x0 + x, y0 + y, frame, 1.0);
-				continue;
-			}
-			for (int k = 0; k < 3; k++)
-			{
-				int			ch = C >= 3 ? k : 0;
-				int			sy = y * H / side,
-							sx = x * W / side;
-
-				col[k] = img[((size_t) ch * H + sy) * W + sx];
-			}
-			pixel(c, x0 + x, y0 + y, col, 1.0);
-		}
+	hack_canvas_image(c, img, in->img_channels, in->img_height, in->img_width,
+					  (int) lround(cx - side / 2.0), (int) lround(cy - side / 2.0), side, side);
 }
 
 /*
@@ -191,18 +149,30 @@ plot_interrupted(const HackPlotInput *in, long i, HackError *err)
 	return true;
 }
 
-/* Pick and draw the thumbnails. */
-static HackStatus
-draw_thumbnails(Canvas *c, const HackPlotInput *in, HackError *err)
+/*
+ * The points whose images the thumbnails show, in drawing order: for each
+ * sample (the centre, then `rings` radii of `rays` rays, radii in equal
+ * steps of hyperbolic norm up to the outermost candidate), the candidate
+ * nearest to it, each at most once.  Candidates are the points with an
+ * image, or every point when in->images is NULL, so that a caller can pick
+ * first and then read only the images it will show (hack_plot of a
+ * model).  picks must hold HACK_PLOT_MAX_PICKS entries.
+ */
+HackStatus
+hack_plot_pick(const HackPlotInput *in, int *picks, int *n_picks, HackError *err)
 {
 	double		max_norm = 0.0;
-	int			side = c->size / 16 > 8 ? c->size / 16 : 8;
-	char	   *shown = calloc(in->n, 1);
+	char	   *shown;
 
+	*n_picks = 0;
+	if (in->rays < 1 || in->rays > HACK_PLOT_MAX_RAYS || in->rings < 0 ||
+		in->rings > HACK_PLOT_MAX_RINGS)
+		return hack_plot_check(in, true, err);
+	shown = calloc(in->n > 0 ? in->n : 1, 1);
 	if (shown == NULL)
 		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory drawing thumbnails");
 	for (int i = 0; i < in->n; i++)
-		if (in->images[i] != NULL)
+		if (in->images == NULL || in->images[i] != NULL)
 		{
 			double		h = hyp_norm(in->xy + 2 * i, 2, 1.0);
 
@@ -222,8 +192,6 @@ draw_thumbnails(Canvas *c, const HackPlotInput *in, HackError *err)
 			double		s[2] = {r * cos(theta), r * sin(theta)};
 			int			best = -1;
 			double		best_d = INFINITY;
-			double		px,
-						py;
 
 			for (int i = 0; i < in->n; i++)
 			{
@@ -234,7 +202,7 @@ draw_thumbnails(Canvas *c, const HackPlotInput *in, HackError *err)
 					free(shown);
 					return HACK_ERR_INTERRUPTED;
 				}
-				if (in->images[i] == NULL)
+				if (in->images != NULL && in->images[i] == NULL)
 					continue;
 				d = hyp_distance(s, in->xy + 2 * i, 2, 1.0);
 				if (d < best_d)
@@ -246,11 +214,63 @@ draw_thumbnails(Canvas *c, const HackPlotInput *in, HackError *err)
 			if (best < 0 || shown[best])
 				continue;
 			shown[best] = 1;
-			to_pixel(c, in->xy[2 * best], in->xy[2 * best + 1], &px, &py);
-			thumbnail(c, in, in->images[best], px, py, side);
+			picks[(*n_picks)++] = best;
 		}
 	}
 	free(shown);
+	return HACK_OK;
+}
+
+/*
+ * Draw the thumbnails: of in->picks when the caller picked them (those
+ * without an image are left out), else of hack_plot_pick's choice.
+ */
+static HackStatus
+draw_thumbnails(HackCanvas *c, const HackPlotInput *in, HackError *err)
+{
+	int			side = c->width / 16 > 8 ? c->width / 16 : 8;
+	int			own[HACK_PLOT_MAX_PICKS];
+	const int  *picks = in->picks;
+	int			n_picks = in->n_picks;
+
+	if (picks == NULL)
+	{
+		HackStatus	st = hack_plot_pick(in, own, &n_picks, err);
+
+		if (st != HACK_OK)
+			return st;
+		picks = own;
+	}
+	for (int k = 0; k < n_picks; k++)
+	{
+		int			i = picks[k];
+		double		px,
+					py;
+
+		if (i < 0 || i >= in->n || in->images[i] == NULL)
+			continue;
+		to_pixel(c, in->xy[2 * i], in->xy[2 * i + 1], &px, &py);
+		thumbnail(c, in, in->images[i], px, py, side);
+	}
+	return HACK_OK;
+}
+
+/*
+ * Check the size, and with thumbnails the rays and rings: what a caller
+ * can check before it reads any point or image.
+ */
+HackStatus
+hack_plot_check(const HackPlotInput *in, bool thumbnails, HackError *err)
+{
+	if (in->size < HACK_PLOT_MIN_SIZE || in->size > HACK_PLOT_MAX_SIZE)
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "picture size must be between %d and %d pixels, got %d",
+							  HACK_PLOT_MIN_SIZE, HACK_PLOT_MAX_SIZE, in->size);
+	if (thumbnails && (in->rays < 1 || in->rays > HACK_PLOT_MAX_RAYS || in->rings < 0 ||
+					   in->rings > HACK_PLOT_MAX_RINGS))
+		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
+							  "thumbnails need 1 to %d rays and 0 to %d rings",
+							  HACK_PLOT_MAX_RAYS, HACK_PLOT_MAX_RINGS);
 	return HACK_OK;
 }
 
@@ -260,19 +280,14 @@ hack_plot_render(const HackPlotInput *in, uint8_t **rgb, HackError *err)
 {
 	static const uint8_t black[3] = {0, 0, 0};
 	static const uint8_t grey[3] = {150, 150, 150};
-	Canvas		c;
+	HackCanvas	c;
 	double		half,
 				max_norm = 0.0;
 	HackStatus	st;
 
 	*rgb = NULL;
-	if (in->size < HACK_PLOT_MIN_SIZE || in->size > HACK_PLOT_MAX_SIZE)
-		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
-							  "picture size must be between %d and %d pixels, got %d",
-							  HACK_PLOT_MIN_SIZE, HACK_PLOT_MAX_SIZE, in->size);
-	if (in->images && (in->rays < 1 || in->rays > 64 || in->rings < 0 || in->rings > 16))
-		return hack_error_set(err, HACK_ERR_PARAMETER, NULL,
-							  "thumbnails need 1 to 64 rays and 0 to 16 rings");
+	if ((st = hack_plot_check(in, in->images != NULL, err)) != HACK_OK)
+		return st;
 	for (int i = 0; i < in->n; i++)
 	{
 		HackStatus	pst = hyp_check_point(in->xy + 2 * i, 2, 1.0, err);
@@ -284,7 +299,7 @@ hack_plot_render(const HackPlotInput *in, uint8_t **rgb, HackError *err)
 		if (hyp_norm(in->xy + 2 * i, 2, 1.0) > max_norm)
 			max_norm = hyp_norm(in->xy + 2 * i, 2, 1.0);
 	}
-	c.size = in->size;
+	c.width = c.height = in->size;
 	c.rgb = malloc((size_t) in->size * in->size * 3);
 	if (c.rgb == NULL)
 		return hack_error_set(err, HACK_ERR_NO_MEMORY, NULL, "out of memory drawing a picture");

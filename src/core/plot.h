@@ -7,6 +7,7 @@
 #ifndef HACK_CORE_PLOT_H
 #define HACK_CORE_PLOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,9 @@ typedef struct HackPlotInput
 				img_width;
 	int			rays;			/* thumbnail rays at equal angles (e.g. 12) */
 	int			rings;			/* thumbnail radii per ray (e.g. 4) */
+	/* the points to show thumbnails of (hack_plot_pick's), or NULL: pick them */
+	const int  *picks;
+	int			n_picks;
 	int			size;			/* picture is size x size pixels */
 	/* called every HACK_PLOT_PROGRESS_EVERY points; NULL: never */
 	HackProgressFn progress;
@@ -41,9 +45,17 @@ typedef struct HackPlotInput
 } HackPlotInput;
 
 #define HACK_PLOT_PROGRESS_EVERY 65536
+#define HACK_PLOT_MAX_RAYS 64
+#define HACK_PLOT_MAX_RINGS 16
+/* the centre and every ring of every ray */
+#define HACK_PLOT_MAX_PICKS (1 + HACK_PLOT_MAX_RAYS * HACK_PLOT_MAX_RINGS)
 
+extern HackStatus hack_plot_check(const HackPlotInput *in, bool thumbnails,
+								  HackError *err);
 extern HackStatus hack_plot_render(const HackPlotInput *in, uint8_t **rgb,
 								   HackError *err);
+extern HackStatus hack_plot_pick(const HackPlotInput *in, int *picks,
+								 int *n_picks, HackError *err);
 extern HackStatus hack_png_encode(const uint8_t *rgb, int width, int height,
 								  uint8_t **png, size_t *png_len,
 								  HackProgressFn progress, void *arg,

@@ -566,3 +566,29 @@ hack_image_to_u8(const float *x, size_t n, uint8_t *out)
 		out[i] = !(v > 0.0f) ? 0 : v >= 255.0f ? 255 : (uint8_t) lrintf(v);
 	}
 }
+
+/*
+ * Decoded pixels (CHW float) as uint8 to look at, for the thumbnails of
+ * hack_plot and the cells of hack_gallery.  Pixels already in 0..255 with
+ * more than unit range (u8, PNG, JPEG, pixel-valued floats) are shown as
+ * they are, so colours keep their hue and brightness; anything else
+ * (z-scored or [0, 1] floats) is contrast-stretched to 0..255.
+ */
+void
+hack_image_display_u8(const float *x, size_t n, uint8_t *out)
+{
+	float		lo = FLT_MAX,
+				hi = -FLT_MAX;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		lo = x[i] < lo ? x[i] : lo;
+		hi = x[i] > hi ? x[i] : hi;
+	}
+	if (lo >= 0.0f && hi <= 255.0f && hi > 1.0f)
+		for (size_t i = 0; i < n; i++)
+			out[i] = (uint8_t) (x[i] + 0.5f);
+	else
+		for (size_t i = 0; i < n; i++)
+			out[i] = hi > lo ? (uint8_t) (255.0f * (x[i] - lo) / (hi - lo) + 0.5f) : 0;
+}

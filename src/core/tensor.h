@@ -96,5 +96,6 @@ extern HackStatus hack_image_decode(const uint8_t *data, size_t len,
 									int64_t max_pixels, float *out,
 									HackError *err);
 extern void hack_image_to_u8(const float *x, size_t n, uint8_t *out);
+extern void hack_image_display_u8(const float *x, size_t n, uint8_t *out);
 
 #endif							/* HACK_CORE_TENSOR_H */

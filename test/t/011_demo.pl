@@ -54,6 +54,11 @@ for my $c (0 .. 9)
 	my $png = "$dir/out/disc_class_$c.png";
 	my $magic = -f $png ? substr(slurp_file($png), 0, 8) : '';
 	is(unpack('H*', $magic), '89504e470d0a1a0a', "demo writes a PNG for class $c");
+	$png = "$dir/out/gallery_class_$c.png";
+	$magic = -f $png ? substr(slurp_file($png), 0, 24) : '';
+	# the gallery of 2 x 8 images in 8 columns of 96-pixel cells: 844 x 306 pixels
+	is(unpack('H*', $magic), '89504e470d0a1a0a0000000d49484452' . unpack('H*', pack('NN', 844, 306)),
+		"demo writes a gallery of 844 x 306 pixels for class $c");
 }
 like($out, qr/\Qhack_select('fashion_demo', 0.10, 'atypical')\E/,
 	'demo prints the selection SQL');

@@ -73,11 +73,17 @@ for my $cat (qw(apples leaves waves))
 	my $png = "$dir/out/clipart_$cat.png";
 	my $magic = -f $png ? substr(slurp_file($png), 0, 8) : '';
 	is(unpack('H*', $magic), '89504e470d0a1a0a', "it writes a picture of $cat");
+	$png = "$dir/out/clipart_gallery_$cat.png";
+	$magic = -f $png ? substr(slurp_file($png), 0, 8) : '';
+	is(unpack('H*', $magic), '89504e470d0a1a0a', "it writes a gallery of $cat");
 }
 # the pictures are in colour: the thumbnails of the red category show red
 my $reds = `$python -c "import PIL.Image as I; im = I.open('$dir/out/clipart_apples.png').convert('RGB'); print(sum(1 for r, g, b in im.getdata() if r > 150 and g < 80 and b < 80))"`;
 chomp $reds;
 cmp_ok($reds, '>', 100, "the apples picture has red thumbnails ($reds red pixels)");
+$reds = `$python -c "import PIL.Image as I; im = I.open('$dir/out/clipart_gallery_apples.png').convert('RGB'); print(sum(1 for r, g, b in im.getdata() if r > 150 and g < 80 and b < 80))"`;
+chomp $reds;
+cmp_ok($reds, '>', 1000, "the apples gallery has red cells ($reds red pixels)");
 
 my ($rc2, $out2) = demo();
 is($rc2, 0, 're-run exits 0');
