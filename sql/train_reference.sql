@@ -29,6 +29,11 @@ SELECT params->'riemannian_grad' AS riemannian_grad, params->>'normalise' AS nor
 	params->'lr_floor' AS lr_floor, params->>'lr_schedule' AS lr_schedule,
 	params->'reassign_phase' AS reassign_phase
 FROM hack.models WHERE model = 'ref_default';
+-- its numbers with the shortest digits that read back exactly: "lr": 0.1, not 0.10000000000000001
+SELECT params->'lr' AS lr, params->'radius' AS radius, params->'k' AS k, params->'pack_lr' AS pack_lr,
+	params->'clip_r' AS clip_r, params->'momentum' AS momentum, params->'weight_decay' AS weight_decay,
+	params::text ~ '[0-9]{12}' AS long_digits
+FROM hack.models WHERE model = 'ref_default';
 -- the same values passed explicitly give the same embeddings
 CALL hack_train(model => 'ref_explicit', :common, riemannian_grad => true, normalise => 'group',
 	lr_floor => 0, lr_schedule => 'step', reassign_phase => 0);
