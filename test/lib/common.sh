@@ -18,7 +18,7 @@ HACK_PGBIN=${HACK_PGBIN:-/usr/lib/postgresql/15/bin}
 HACK_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
 	libopenblas-dev libpq-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev python3 python3-scipy python3-pil python3-torch valgrind
 	clang libclang-rt-14-dev postgresql-15-cron libipc-run-perl libio-pty-perl
-	python3-psycopg python3-psycopg2 python3-sqlalchemy python3-numpy nodejs npm"
+	python3-psycopg python3-psycopg2 python3-sqlalchemy python3-numpy nodejs npm dataset-fashion-mnist"
 
 hack_log() { printf '== %s\n' "$*" >&2; }
 
