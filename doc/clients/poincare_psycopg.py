@@ -1,6 +1,6 @@
 """poincare_point <-> numpy for psycopg 3 (doc/clients.md).
 
-register_poincare(conn) makes every poincare_point a read as a float64 numpy
+register_poincare(conn) makes every poincare_point read a float64 numpy
 array, in text or binary results, and sends numpy arrays as poincare_point
 in text (%t) or binary (%b) parameters.
 

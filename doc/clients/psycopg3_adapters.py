@@ -31,6 +31,8 @@ with psycopg.connect() as conn:  # libpq's PG* variables say where
 
     expected = sorted(points, key=lambda i: distance(points[i], q))[:5]
     print("nearest ids:", [r[0] for r in rows], "numpy agrees:", [r[0] for r in rows] == expected)
+    plan = conn.execute("EXPLAIN (COSTS OFF) SELECT id FROM pts ORDER BY p <-> %b LIMIT 5", [q]).fetchall()
+    print("index scan:", any("Index Scan using pts_p_idx" in line for (line,) in plan))
 
     # a plain Python list as text: str(list) is a valid literal
     lst = [0.25, -0.5]

@@ -25,12 +25,11 @@ with psycopg.connect(autocommit=True) as conn:
     # binary COPY out: poincare_point arrives through the binary loader
     query = sql.SQL("COPY (SELECT id, embedding, norm FROM hack.embeddings WHERE model = {} ORDER BY id)"
                     " TO STDOUT (FORMAT BINARY)").format(sql.Literal("copy_demo"))
-    ids, emb, norms = [], [], []
+    emb, norms = [], []
     with conn.cursor() as cur:
         with cur.copy(query) as copy:
             copy.set_types(["bigint", "poincare_point", "float8"])
-            for i, e, n in copy.rows():
-                ids.append(i)
+            for _id, e, n in copy.rows():
                 emb.append(e)
                 norms.append(n)
     emb = np.stack(emb)

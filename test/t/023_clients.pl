@@ -80,6 +80,7 @@ my $out = snippet('psycopg3_adapters.py', [ $python, "$snip/psycopg3_adapters.py
 like($out, qr/^text result: ndarray float64 \(2,\) exact: True$/m, 'psycopg 3: text results load as exact float64 arrays');
 like($out, qr/^binary result: ndarray float64 \(2,\) exact: True$/m, 'psycopg 3: binary results load as exact float64 arrays');
 like($out, qr/^nearest ids: \[\d+(?:, \d+){4}\] numpy agrees: True$/m, 'psycopg 3: the KNN query with a binary parameter');
+like($out, qr/^index scan: True$/m, 'psycopg 3: ... answered by the GiST index');
 like($out, qr/^str\(list\) literal: \(0\.25,-0\.5\)$/m, "psycopg 3: Python's str(list) is a literal");
 
 snippet('psycopg3_copy.py', [ $python, "$snip/psycopg3_copy.py" ],
