@@ -318,7 +318,7 @@ metrics_json(const HackTrainResult *r, const GroupImages *g, int64 resumed_from)
 	return s.data;
 }
 
-/* Per-epoch callback: NOTICE, live progress, and interrupts. */
+/* Per-epoch callback: live progress, NOTICE, and interrupts. */
 static bool
 on_epoch(void *arg, const HackEpochReport *rep)
 {
@@ -326,10 +326,6 @@ on_epoch(void *arg, const HackEpochReport *rep)
 	HackProgress line;
 	char		activity[HACK_PROGRESS_LINE_MAX];
 
-	ereport(NOTICE,
-			(errmsg("hack_train %s%s%s: epoch %d/%d, loss %.4f, %.0f images/s, ETA %.0f s",
-					run->model, run->group[0] ? " group " : "", run->group,
-					rep->epoch, rep->epochs, rep->loss, rep->images_per_sec, rep->eta)));
 	memset(&line, 0, sizeof(line));
 	strlcpy(line.model, run->model, sizeof(line.model));
 	strlcpy(line.group, run->group, sizeof(line.group));
@@ -343,6 +339,14 @@ on_epoch(void *arg, const HackEpochReport *rep)
 	line.eta_seconds = rep->eta;
 	hack_progress_line_format(&line, activity);
 	pgstat_report_activity(STATE_RUNNING, activity);
+	/*
+	 * The NOTICE after the progress line: a client that asks
+	 * hack.training_progress on seeing it finds this epoch there.
+	 */
+	ereport(NOTICE,
+			(errmsg("hack_train %s%s%s: epoch %d/%d, loss %.4f, %.0f images/s, ETA %.0f s",
+					run->model, run->group[0] ? " group " : "", run->group,
+					rep->epoch, rep->epochs, rep->loss, rep->images_per_sec, rep->eta)));
 	return hack_interrupt_callback(NULL, rep->epoch, rep->epochs);
 }
 

@@ -18,9 +18,10 @@ with psycopg.connect(autocommit=True) as conn, psycopg.connect(autocommit=True) 
         # runs as each NOTICE arrives, while the CALL still runs: another
         # session sees the job in hack.training_progress at that moment
         if " epoch " in diag.message_primary:
-            jobs = other.execute("SELECT count(*) FROM hack.training_progress"
-                                 " WHERE model = 'progress_demo'").fetchone()[0]
-            lines.append(f"{time.monotonic() - start:6.2f} s  jobs running: {jobs}  {diag.message_primary}")
+            row = other.execute("SELECT format('group %s epoch %s', \"group\", epoch) FROM hack.training_progress"
+                                " WHERE model = 'progress_demo'").fetchone()
+            seen = row[0] if row else "no job"
+            lines.append(f"{time.monotonic() - start:6.2f} s  view: {seen:<15}  {diag.message_primary}")
 
     conn.add_notice_handler(on_notice)
     conn.execute("SET client_min_messages = notice")  # the default; a role or database may set it higher
