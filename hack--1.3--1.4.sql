@@ -31,3 +31,13 @@ CREATE FUNCTION hack_plot(
 	AS 'MODULE_PATHNAME', 'hack_plot_model' LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION hack_plot(text, text, integer, text, boolean, integer, integer) IS
 	'PNG picture of the stored 2-D embeddings of a model (one group, or all groups coloured by group when group_key is NULL) in the Poincaré disc, with thumbnails read from the source as the caller';
+
+-- clients (issue 18): literals in brackets, real[] both ways
+COMMENT ON TYPE poincare_point IS
+	'a point of the Poincaré ball of curvature -1 (the open unit ball), text form (x1,...,xn) (input also [x1,...,xn], as JSON and Python lists print); poincare_point(n) fixes the dimension';
+CREATE FUNCTION poincare_point_to_float4(poincare_point, integer, boolean) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'poincare_point_to_float4_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION poincare_point_to_float4(poincare_point, integer, boolean) IS 'cast poincare_point to its coordinates rounded to real[] (a coordinate that rounds to 0 is an error, as for float8 to real)';
+CREATE CAST (poincare_point AS real[])
+	WITH FUNCTION poincare_point_to_float4(poincare_point, integer, boolean) AS ASSIGNMENT;
+COMMENT ON CAST (poincare_point AS real[]) IS 'point to its coordinates in single precision';

@@ -59,7 +59,7 @@ else
 		-c "CALL hack_train(model => 'clipart_demo', source => 'clipart', group_column => 'label',
 			format => 'png', channels => 3, height => 32, width => 32, architecture => '$ARCH',
 			epochs => $EPOCHS, seed => 1, skip_invalid => true)" 2>&1 |
-		{ grep --line-buffered -E "committed|epoch $EPOCHS/|skipp|ERROR|DETAIL" || true; }	# a failed CALL fails the pipeline (pipefail)
+		demo_train_filter "committed|epoch $EPOCHS/|skipp|ERROR|DETAIL"
 	hack_log "trained in $(( $(date +%s) - start )) s"
 fi
 

@@ -5,8 +5,15 @@
 # starts the demos' cluster (HACK_CLUSTER_DIR, or $OUT/cluster, or
 # /tmp/hack-demo when the postgres user cannot reach $OUT), puts
 # $HACK_PGBIN first on PATH and creates or updates the extension; defines
-# sql (psql, stopping at the first error).
+# sql (psql, stopping at the first error) and demo_train_filter.
 sql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+# demo_train_filter PATTERN: the lines of a training's output (its NOTICEs)
+# that match PATTERN, each as soon as it arrives: into a pipe, as when the
+# output is not a terminal, grep would otherwise hold them in its buffer
+# until the training ends (test/t/011_demo.pl checks a line comes while the
+# CALL still runs).  No match is no error, so a failed CALL still fails the
+# pipeline (pipefail).
+demo_train_filter() { grep --line-buffered -E "$1" || true; }
 demo_cluster() {
 	if [ -z "${HACK_DEMO_INSTALLED:-}" ]; then
 		hack_log "building and installing hack"

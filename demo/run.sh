@@ -53,7 +53,7 @@ else
 	start=$(date +%s)
 	sql -c "SET client_min_messages = notice" -c "SET hack.blas_threads = $(nproc)" \
 		-c "CALL hack_train(model => 'fashion_demo', source => 'fashion', group_column => 'label', epochs => $EPOCHS, seed => 1)" 2>&1 |
-		{ grep --line-buffered -E "committed|epoch $EPOCHS/|ERROR|DETAIL" || true; }	# a failed CALL fails the pipeline (pipefail)
+		demo_train_filter "committed|epoch $EPOCHS/|ERROR|DETAIL"
 	hack_log "trained in $(( $(date +%s) - start )) s"
 fi
 

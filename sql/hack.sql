@@ -50,7 +50,7 @@ CREATE TYPE poincare_point (
 	STORAGE = external
 );
 COMMENT ON TYPE poincare_point IS
-	'a point of the Poincaré ball of curvature -1 (the open unit ball), text form (x1,...,xn); poincare_point(n) fixes the dimension';
+	'a point of the Poincaré ball of curvature -1 (the open unit ball), text form (x1,...,xn) (input also [x1,...,xn], as JSON and Python lists print); poincare_point(n) fixes the dimension';
 
 -- casts: the type's own name applies the typmod; <source>_to_<type> and
 -- <type>_to_<target> convert
@@ -91,6 +91,13 @@ COMMENT ON CAST (integer[] AS poincare_point) IS 'coordinates to point; errors i
 CREATE CAST (poincare_point AS double precision[])
 	WITH FUNCTION poincare_point_to_float8(poincare_point, integer, boolean) AS ASSIGNMENT;
 COMMENT ON CAST (poincare_point AS double precision[]) IS 'point to its coordinates';
+-- 1.4 (issue 18, clients): real[] both ways, as float8[] (float32 vectors of numpy and pgvector)
+CREATE FUNCTION poincare_point_to_float4(poincare_point, integer, boolean) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'poincare_point_to_float4_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION poincare_point_to_float4(poincare_point, integer, boolean) IS 'cast poincare_point to its coordinates rounded to real[] (a coordinate that rounds to 0 is an error, as for float8 to real)';
+CREATE CAST (poincare_point AS real[])
+	WITH FUNCTION poincare_point_to_float4(poincare_point, integer, boolean) AS ASSIGNMENT;
+COMMENT ON CAST (poincare_point AS real[]) IS 'point to its coordinates in single precision';
 
 CREATE TYPE hball;
 

@@ -29,7 +29,7 @@ SELECT '(0.1 0.2)'::poincare_point;
 SELECT '(0.1,0.2'::poincare_point;
 SELECT '(0.1,0.2))'::poincare_point;
 SELECT '(0.1,0.2) x'::poincare_point;
-SELECT '[0.1,0.2]'::poincare_point;
+SELECT '[0.1,0.2)'::poincare_point;
 SELECT '(abc)'::poincare_point;
 SELECT '(0.1,,0.2)'::poincare_point;
 SELECT repeat('garbage!', 12800)::poincare_point;

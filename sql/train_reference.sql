@@ -29,11 +29,26 @@ SELECT params->'riemannian_grad' AS riemannian_grad, params->>'normalise' AS nor
 	params->'lr_floor' AS lr_floor, params->>'lr_schedule' AS lr_schedule,
 	params->'reassign_phase' AS reassign_phase
 FROM hack.models WHERE model = 'ref_default';
+-- its numbers with the shortest digits that read back exactly: "lr": 0.1, not 0.10000000000000001
+SELECT params->'lr' AS lr, params->'radius' AS radius, params->'k' AS k, params->'pack_lr' AS pack_lr,
+	params->'clip_r' AS clip_r, params->'momentum' AS momentum, params->'weight_decay' AS weight_decay,
+	params::text ~ '[0-9]{12}' AS long_digits
+FROM hack.models WHERE model = 'ref_default';
 -- the same values passed explicitly give the same embeddings
 CALL hack_train(model => 'ref_explicit', :common, riemannian_grad => true, normalise => 'group',
 	lr_floor => 0, lr_schedule => 'step', reassign_phase => 0);
 SELECT count(*) AS differing FROM hack.embeddings d JOIN hack.embeddings e USING (id)
 WHERE d.model = 'ref_default' AND e.model = 'ref_explicit' AND d.embedding <> e.embedding;
+-- a model stored before 1.4 holds "lr": 0.10000000000000001 (the same float8): it
+-- embeds, exports, imports and resumes as before; the retrain records 0.1
+UPDATE hack.models SET params = jsonb_set(params, '{lr}', '0.10000000000000001') WHERE model = 'ref_explicit';
+SELECT params->'lr' AS stored_lr FROM hack.models WHERE model = 'ref_explicit';
+SELECT max(hack_embed('ref_explicit', i.img) <-> e.embedding) < 1e-6 AS embeds
+FROM ref_imgs i JOIN hack.embeddings e ON e.model = 'ref_explicit' AND e.id = i.id;
+SELECT hack_import_model('ref_old_copy', hack_export_model('ref_explicit'), 'ref_imgs') AS imported;
+SELECT params->'lr' AS imported_lr FROM hack.models WHERE model = 'ref_old_copy';
+CALL hack_train(model => 'ref_explicit', :common, resume => true);
+SELECT params->'lr' AS lr, params->'resume' AS resume FROM hack.models WHERE model = 'ref_explicit';
 
 -- each choice away from the defaults (1.2's Euclidean gradient, and each
 -- reference choice) trains, is recorded, and moves the embeddings

@@ -2,6 +2,9 @@
  * poincare_io.c
  *	  poincare_point input/output: text, binary, typmod and array casts.
  *
+ * Text input reads "(x1,...,xn)" and, for client tools, "[x1,...,xn]"
+ * (point_text.c); output is always "(x1,...,xn)".
+ *
  * Every way into the type (text, binary receive, casts, typmod coercion)
  * ends in hyp_check_point(), so a stored poincare_point is always finite
  * and strictly inside the unit ball.
@@ -31,6 +34,7 @@ PG_FUNCTION_INFO_V1(poincare_point_send);
 PG_FUNCTION_INFO_V1(poincare_point_typmod_cast);
 PG_FUNCTION_INFO_V1(array_to_poincare_point);
 PG_FUNCTION_INFO_V1(poincare_point_to_float8_array);
+PG_FUNCTION_INFO_V1(poincare_point_to_float4_array);
 PG_FUNCTION_INFO_V1(poincare_point_dim);
 
 /* Allocate a zeroed point of the given dimension. */
@@ -389,6 +393,35 @@ poincare_point_to_float8_array(PG_FUNCTION_ARGS)
 	PoincarePoint *p = PG_GETARG_POINCARE_P(0);
 
 	PG_RETURN_DATUM(poincare_float8_array(p->x, p->dim));
+}
+
+/*
+ * Cast poincare_point -> real[], for clients that keep float32 vectors
+ * (numpy float32, pgvector).  As PostgreSQL's float8 -> real cast, a
+ * coordinate that rounds to 0 in single precision is an error (22003)
+ * rather than silently moving the point; coordinates inside the unit ball
+ * cannot overflow.
+ */
+Datum
+poincare_point_to_float4_array(PG_FUNCTION_ARGS)
+{
+	PoincarePoint *p = PG_GETARG_POINCARE_P(0);
+	Datum	   *elems = (Datum *) palloc(sizeof(Datum) * p->dim);
+
+	for (int i = 0; i < p->dim; i++)
+	{
+		float4		v = (float4) p->x[i];
+
+		if (v == 0.0f && p->x[i] != 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("coordinate %d of poincare_point is out of range for type real", i + 1),
+					 errdetail("%g rounds to 0 in single precision.", p->x[i]),
+					 errhint("Cast to double precision[] to keep every coordinate.")));
+		elems[i] = Float4GetDatum(v);
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, p->dim, FLOAT4OID, sizeof(float4),
+										  true, TYPALIGN_INT));
 }
 
 Datum

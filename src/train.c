@@ -29,6 +29,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -235,31 +236,51 @@ parse_args(FunctionCallInfo fcinfo, TrainArgs *a)
 	}
 }
 
+/*
+ * A float8 as a JSON number with the shortest digits that read back
+ * exactly, as float8out prints it: lr => 0.1 is stored as 0.1, not as
+ * %.17g's 0.10000000000000001 (jsonb keeps a number's digits as given).
+ * The arguments are checked finite; a non-finite value would be null.
+ */
+static char *
+json_float8(double v, char *buf)
+{
+	if (!isfinite(v))
+		return strcpy(buf, "null");
+	double_to_shortest_decimal_buf(v, buf);
+	return buf;
+}
+
 /* The parameters as stored in hack.models.params. */
 static char *
 params_json(const TrainArgs *a, const NnModel *net)
 {
 	StringInfoData s;
+	char		num[8][DOUBLE_SHORTEST_DECIMAL_LEN];
 
 	initStringInfo(&s);
 	appendStringInfo(&s,
 					 "{\"architecture\": \"%s\", \"channels\": %d, \"height\": %d, \"width\": %d,"
-					 " \"dim\": %d, \"clip_r\": %.17g, \"epochs\": %d, \"batch_size\": %d,"
-					 " \"lr\": %.17g, \"momentum\": %.17g, \"weight_decay\": %.17g,"
-					 " \"reassign_every\": %d, \"radius\": %.17g, \"k\": %.17g,"
-					 " \"pack_epochs\": %d, \"pack_lr\": %.17g, \"seed\": " UINT64_FORMAT ","
+					 " \"dim\": %d, \"clip_r\": %s, \"epochs\": %d, \"batch_size\": %d,"
+					 " \"lr\": %s, \"momentum\": %s, \"weight_decay\": %s,"
+					 " \"reassign_every\": %d, \"radius\": %s, \"k\": %s,"
+					 " \"pack_epochs\": %d, \"pack_lr\": %s, \"seed\": " UINT64_FORMAT ","
 					 " \"format\": \"%s\", \"resume\": %s, ",
 					 nn_arch_name(a->cfg.arch), a->cfg.channels, a->cfg.height, a->cfg.width,
-					 a->cfg.dim, a->cfg.clip_r, a->params.epochs, a->params.batch_size,
-					 a->params.lr, a->params.sgd.momentum, a->params.sgd.weight_decay,
-					 a->params.reassign_every, a->params.pack.radius, a->params.pack.k,
-					 a->params.pack.epochs, a->params.pack.lr, a->params.seed,
+					 a->cfg.dim, json_float8(a->cfg.clip_r, num[0]), a->params.epochs,
+					 a->params.batch_size, json_float8(a->params.lr, num[1]),
+					 json_float8(a->params.sgd.momentum, num[2]),
+					 json_float8(a->params.sgd.weight_decay, num[3]),
+					 a->params.reassign_every, json_float8(a->params.pack.radius, num[4]),
+					 json_float8(a->params.pack.k, num[5]),
+					 a->params.pack.epochs, json_float8(a->params.pack.lr, num[6]), a->params.seed,
 					 a->format_name, a->resume ? "true" : "false");
 	appendStringInfo(&s,
-					 "\"riemannian_grad\": %s, \"normalise\": \"%s\", \"lr_floor\": %.17g,"
+					 "\"riemannian_grad\": %s, \"normalise\": \"%s\", \"lr_floor\": %s,"
 					 " \"lr_schedule\": \"%s\", \"reassign_phase\": %d, \"id_column\": ",
 					 a->params.riemannian_grad ? "true" : "false",
-					 nn_normalisation_is_raw(net, a->def.format) ? "none" : "group", a->lr_floor,
+					 nn_normalisation_is_raw(net, a->def.format) ? "none" : "group",
+					 json_float8(a->lr_floor, num[7]),
 					 a->params.lr_schedule == HACK_LR_EPOCH ? "epoch" : "step",
 					 a->params.reassign_phase);
 	/* how later jobs (hack_refresh, the trigger) read the source */
@@ -297,7 +318,7 @@ metrics_json(const HackTrainResult *r, const GroupImages *g, int64 resumed_from)
 	return s.data;
 }
 
-/* Per-epoch callback: NOTICE, live progress, and interrupts. */
+/* Per-epoch callback: live progress, NOTICE, and interrupts. */
 static bool
 on_epoch(void *arg, const HackEpochReport *rep)
 {
@@ -305,10 +326,6 @@ on_epoch(void *arg, const HackEpochReport *rep)
 	HackProgress line;
 	char		activity[HACK_PROGRESS_LINE_MAX];
 
-	ereport(NOTICE,
-			(errmsg("hack_train %s%s%s: epoch %d/%d, loss %.4f, %.0f images/s, ETA %.0f s",
-					run->model, run->group[0] ? " group " : "", run->group,
-					rep->epoch, rep->epochs, rep->loss, rep->images_per_sec, rep->eta)));
 	memset(&line, 0, sizeof(line));
 	strlcpy(line.model, run->model, sizeof(line.model));
 	strlcpy(line.group, run->group, sizeof(line.group));
@@ -322,6 +339,14 @@ on_epoch(void *arg, const HackEpochReport *rep)
 	line.eta_seconds = rep->eta;
 	hack_progress_line_format(&line, activity);
 	pgstat_report_activity(STATE_RUNNING, activity);
+	/*
+	 * The NOTICE after the progress line: a client that asks
+	 * hack.training_progress on seeing it finds this epoch there.
+	 */
+	ereport(NOTICE,
+			(errmsg("hack_train %s%s%s: epoch %d/%d, loss %.4f, %.0f images/s, ETA %.0f s",
+					run->model, run->group[0] ? " group " : "", run->group,
+					rep->epoch, rep->epochs, rep->loss, rep->images_per_sec, rep->eta)));
 	return hack_interrupt_callback(NULL, rep->epoch, rep->epochs);
 }
 

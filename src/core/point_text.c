@@ -1,6 +1,6 @@
 /*
  * point_text.c
- *	  Parser of poincare_point literals "(x1, ..., xn)".
+ *	  Parser of poincare_point literals "(x1, ..., xn)" and "[x1, ..., xn]".
  */
 #include "point_text.h"
 
@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,17 +71,27 @@ hack_parse_float8(const char *s, double *value, const char **end,
 	return HACK_OK;
 }
 
-HackStatus
-hack_parse_coords(const char *str, double *coords, int maxdim, int *dim,
-				  const char **end, HackError *err)
+/*
+ * The coordinate list between open and close at the start of str (after
+ * optional whitespace): "(x1, ..., xn)", or "[x1, ..., xn]" as Python's
+ * str(list), JSON and pgvector write it.  Positions in messages count from
+ * str.
+ */
+static HackStatus
+parse_list(const char *str, char open, char close, double *coords,
+		   int maxdim, int *dim, const char **end, HackError *err)
 {
 	const char *p = hack_skip_space(str);
+	char		what[64];
 	int			n = 0;
 
-	if (*p != '(')
-		return hack_syntax_error(err, str, p, "Expected \"(\"");
+	if (*p != open)
+	{
+		snprintf(what, sizeof(what), "Expected \"%c\"", open);
+		return hack_syntax_error(err, str, p, what);
+	}
 	p = hack_skip_space(p + 1);
-	if (*p == ')')
+	if (*p == close)
 		return hack_syntax_error(err, str, p,
 							"A poincare_point needs at least one coordinate; expected a number");
 	for (;;)
@@ -99,10 +110,13 @@ hack_parse_coords(const char *str, double *coords, int maxdim, int *dim,
 			return st;
 		n++;
 		p = hack_skip_space(after);
-		if (*p == ')')
+		if (*p == close)
 			break;
 		if (*p != ',')
-			return hack_syntax_error(err, str, p, "Expected \",\" or \")\"");
+		{
+			snprintf(what, sizeof(what), "Expected \",\" or \"%c\"", close);
+			return hack_syntax_error(err, str, p, what);
+		}
 		p = hack_skip_space(p + 1);
 	}
 	*dim = n;
@@ -111,16 +125,34 @@ hack_parse_coords(const char *str, double *coords, int maxdim, int *dim,
 }
 
 HackStatus
+hack_parse_coords(const char *str, double *coords, int maxdim, int *dim,
+				  const char **end, HackError *err)
+{
+	return parse_list(str, '(', ')', coords, maxdim, dim, end, err);
+}
+
+/*
+ * A whole literal: "(...)" (what the output function writes) or "[...]"
+ * (what client tools write), then nothing but whitespace, then the ball.
+ */
+HackStatus
 hack_parse_point(const char *str, double *coords, int *dim, HackError *err)
 {
+	const char *p = hack_skip_space(str);
 	const char *end;
+	bool		bracket = (*p == '[');
 	HackStatus	st;
 
-	st = hack_parse_coords(str, coords, HACK_MAX_DIM, dim, &end, err);
+	if (*p != '(' && *p != '[')
+		return hack_syntax_error(err, str, p, "Expected \"(\" or \"[\"");
+	st = parse_list(str, bracket ? '[' : '(', bracket ? ']' : ')', coords,
+					HACK_MAX_DIM, dim, &end, err);
 	if (st != HACK_OK)
 		return st;
 	end = hack_skip_space(end);
 	if (*end != '\0')
-		return hack_syntax_error(err, str, end, "Junk after closing parenthesis");
+		return hack_syntax_error(err, str, end, bracket ?
+								 "Junk after closing bracket" :
+								 "Junk after closing parenthesis");
 	return hyp_check_point(coords, *dim, 1.0, err);
 }

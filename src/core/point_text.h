@@ -3,7 +3,9 @@
  *	  Hand-written single-pass parser of poincare_point literals.
  *
  * The text form is "(x1, x2, ..., xn)" with optional whitespace around
- * every token.  Parsing and validation keep (status, message, position)
+ * every token; a whole poincare_point literal may also be bracketed,
+ * "[x1, ..., xn]", as Python's str(list), JSON.stringify and pgvector write
+ * it (the output stays parenthesised).  Parsing and validation keep (status, message, position)
  * and never allocate, so the glue can later move to soft errors.
  */
 #ifndef HACK_CORE_POINT_TEXT_H
@@ -36,7 +38,10 @@ extern HackStatus hack_parse_float8(const char *s, double *value,
 extern HackStatus hack_syntax_error(HackError *err, const char *start,
 									const char *at, const char *what);
 
-/* Parse a whole poincare_point literal and check it lies in the unit ball. */
+/*
+ * Parse a whole poincare_point literal, "(...)" or "[...]", and check it
+ * lies in the unit ball.
+ */
 extern HackStatus hack_parse_point(const char *str, double *coords, int *dim,
 								   HackError *err);
 

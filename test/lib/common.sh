@@ -17,14 +17,27 @@ HACK_PGBIN=${HACK_PGBIN:-/usr/lib/postgresql/15/bin}
 # Debian packages the build, the tests and the demo need
 HACK_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
 	libopenblas-dev libpq-dev libpng-dev libjpeg62-turbo-dev libdnnl-dev zlib1g-dev python3 python3-scipy python3-pil python3-torch valgrind
-	clang libclang-rt-14-dev postgresql-15-cron libipc-run-perl libio-pty-perl"
+	clang libclang-rt-14-dev postgresql-15-cron libipc-run-perl libio-pty-perl
+	python3-psycopg python3-psycopg2 python3-sqlalchemy python3-numpy nodejs npm dataset-fashion-mnist"
 
 hack_log() { printf '== %s\n' "$*" >&2; }
 
+# The packages installed (current status i), and the virtual ones they provide: NodeSource's
+# nodejs provides (and conflicts with) Debian's npm, which must then not be
+# installed.
+hack_installed_packages() {
+	dpkg-query -W -f='${db:Status-Abbrev}|${Package}|${Provides}\n' 2>/dev/null |
+		awk -F'|' '$1 ~ /^.i/ { print $2; n = split($3, p, ","); for (i = 1; i <= n; i++) {
+			sub(/^ +/, "", p[i]); sub(/ .*/, "", p[i]); if (p[i] != "") print p[i] } }'
+}
+
 hack_install_deps() {
-	local missing=""
+	local missing="" installed
+	# one name a line, matched without a pipe (grep -q closing it early
+	# would fail the pipeline of a caller under pipefail)
+	installed=$'\n'$(hack_installed_packages)$'\n'
 	for p in $HACK_PACKAGES "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+		[[ $installed == *$'\n'"$p"$'\n'* ]] || missing="$missing $p"
 	done
 	[ -z "$missing" ] && return 0
 	if [ "$(id -u)" != 0 ]; then

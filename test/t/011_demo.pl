@@ -1,7 +1,8 @@
 # test/t/011_demo.pl: a CI-sized run of the main job (demo/run.sh): 300
 # Fashion-MNIST images, 2 epochs, in a cluster of its own (the one
 # demo/run.sh starts, on a free port, in a scratch directory); then a
-# re-run, which must skip loading and training.
+# re-run, which must skip loading and training.  Its output goes to a pipe,
+# not a terminal: progress lines must still arrive as training goes.
 #
 # The tests run as the cluster owner, who may not write the source tree nor
 # the install directory, and the extension they test is the installed one:
@@ -36,16 +37,43 @@ END
 	  if defined $data && -f "$data/postmaster.pid";
 }
 
-# run demo/run.sh: (exit status, output and errors)
-sub demo
+# Is a training still running in the demo's cluster?  Its backend's query
+# text is the progress line while the CALL runs (doc/training.md).
+sub training_running
 {
-	my $out = '';
-	IPC::Run::run([ 'bash', hack_repo() . '/demo/run.sh' ], '<', \'', '>&', \$out);
-	return ($? >> 8, $out);
+	my $n = '';
+	IPC::Run::run(
+		[
+			'psql', '-X', '-At', '-h', "$dir/cluster", '-p', $ENV{HACK_PORT}, '-U', 'postgres',
+			'-d', 'postgres', '-c',
+			"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'hack_train progress:%'"
+		],
+		'<', \'', '>', \$n, '2>', \my $err);
+	chomp $n;
+	return $n eq '' ? "psql failed: $err" : $n;
 }
 
-my ($rc, $out) = demo();
+# run demo/run.sh: (exit status, output and errors, and how many trainings
+# were running when the first progress line reached us: 1 when lines pass
+# as they come, 0 when they wait in a pipe's buffer until the CALL ends)
+sub demo
+{
+	my ($out, $live) = ('', undef);
+	my $h = IPC::Run::start(
+		[ 'bash', hack_repo() . '/demo/run.sh' ],
+		'<', \'',
+		'>&', sub {
+			$out .= $_[0];
+			$live = training_running() if !defined $live && $out =~ m{epoch \d+/\d+};
+		});
+	$h->finish;
+	return ($h->result(0), $out, $live);
+}
+
+my ($rc, $out, $live) = demo();
 is($rc, 0, 'demo exits 0') or diag(join "\n", (split /\n/, $out)[-20 .. -1]);
+is($live // 'no progress line', 1,
+	'the first progress line arrives while the training runs (not held in a pipe until it ends)');
 is(scalar(() = $out =~ /^== class /mg), 10, 'demo prints 10 classes');
 is(scalar(() = $out =~ /^(?:typical|atypical) +ids: [0-9]+(?: [0-9]+){9}$/mg),
 	20, 'demo prints typical and atypical ids');

@@ -31,6 +31,13 @@ test_valid_literals(void)
 	CHECK(parse("(0)", x, &dim) == HACK_OK && dim == 1 && x[0] == 0.0);
 	CHECK(parse("(-0.999999999)", x, &dim) == HACK_OK);
 	CHECK(parse("(1e-300,5E-1)", x, &dim) == HACK_OK && x[1] == 0.5);
+	/* the bracketed form of Python's str(list), JSON.stringify and pgvector */
+	CHECK(parse("[0.1, -0.25]", x, &dim) == HACK_OK);
+	CHECK(dim == 2 && x[0] == 0.1 && x[1] == -0.25);
+	CHECK(parse(" [ 0.5 ,\t-0.5\n] ", x, &dim) == HACK_OK);
+	CHECK(dim == 2 && x[0] == 0.5 && x[1] == -0.5);
+	CHECK(parse("[0]", x, &dim) == HACK_OK && dim == 1 && x[0] == 0.0);
+	CHECK(parse("[1e-300,5E-1]", x, &dim) == HACK_OK && x[1] == 0.5);
 }
 
 static void
@@ -38,10 +45,14 @@ test_malformed_literals(void)
 {
 	static const char *const syntax[] = {
 		"", "(", "()", "(1,)", "(,1)", "(0.1 0.2)", "0.1,0.2", "(0.1,0.2", "(0.1,0.2))",
-		"(0.1,0.2) x", "[0.1,0.2]", "(abc)", "(0.1;0.2)", "(--1)", "((0.1))", "(0.1,,0.2)",
+		"(0.1,0.2) x", "(abc)", "(0.1;0.2)", "(--1)", "((0.1))", "(0.1,,0.2)",
+		/* brackets: the same grammar, and no mixing of the two */
+		"[", "[]", "[1,]", "[,1]", "[0.1 0.2]", "[0.1,0.2", "[0.1,0.2]]", "[0.1,0.2] x",
+		"[0.1,0.2)", "(0.1,0.2]", "[[0.1]]", "[(0.1)]", "{0.1,0.2}", "[abc]", "[0.1,,0.2]",
 	};
 	static const char *const range[] = {
 		"(nan,0)", "(inf,0)", "(-Infinity,0)", "(1e400,0)", "(0.8,0.8)", "(1,0)", "(1e-400,0)",
+		"[nan,0]", "[inf]", "[1e400,0]", "[0.8,0.8]", "[1,0]", "[-1]",
 	};
 	double		x[HACK_MAX_DIM];
 	int			dim;
@@ -78,6 +89,12 @@ test_dimension_limit(void)
 	strcpy(p, ")");
 	CHECK(parse(s, x, &dim) == HACK_OK && dim == HACK_MAX_DIM);
 	strcpy(p, ",0)");
+	CHECK(parse(s, x, &dim) == HACK_ERR_LIMIT);
+	/* the same limit in brackets */
+	s[0] = '[';
+	strcpy(p, "]");
+	CHECK(parse(s, x, &dim) == HACK_OK && dim == HACK_MAX_DIM);
+	strcpy(p, ",0]");
 	CHECK(parse(s, x, &dim) == HACK_ERR_LIMIT);
 	free(s);
 }
@@ -132,6 +149,12 @@ test_error_position(void)
 	CHECK(strstr(err.detail, "Junk after closing parenthesis at character 11") != NULL);
 	CHECK(hack_parse_point("(0.1,", x, &dim, &err) == HACK_ERR_SYNTAX);
 	CHECK(strstr(err.detail, "at end of input") != NULL);
+	CHECK(hack_parse_point("[0.1,0.2] junk", x, &dim, &err) == HACK_ERR_SYNTAX);
+	CHECK(strstr(err.detail, "Junk after closing bracket at character 11") != NULL);
+	CHECK(hack_parse_point("[0.1,0.2)", x, &dim, &err) == HACK_ERR_SYNTAX);
+	CHECK(strstr(err.detail, "Expected \",\" or \"]\" at character 9") != NULL);
+	CHECK(hack_parse_point("0.1", x, &dim, &err) == HACK_ERR_SYNTAX);
+	CHECK(strstr(err.detail, "Expected \"(\" or \"[\" at character 1") != NULL);
 }
 
 void		suite_point_text(void);
