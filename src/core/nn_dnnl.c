@@ -42,6 +42,7 @@ struct NnConvKernel
 	/* forward, built for fwd_n images, with or without bias and ReLU */
 	int			fwd_n;
 	bool		fwd_bias;
+	bool		fwd_sum;
 	bool		fwd_relu;
 	NnStep		fwd;
 	NnWeights	fwd_w;
@@ -265,19 +266,21 @@ backward_free(NnConvKernel *k)
 	k->bwd_n = 0;
 }
 
-/* An attribute with a user scratchpad, and the ReLU if asked. */
+/* An attribute with a user scratchpad, then dst's sum and the ReLU if asked. */
 static dnnl_status_t
-attr_create(dnnl_primitive_attr_t *attr, bool relu)
+attr_create(dnnl_primitive_attr_t *attr, bool sum, bool relu)
 {
 	dnnl_post_ops_t po = NULL;
 	dnnl_status_t s = dnnl_primitive_attr_create(attr);
 
 	if (s == dnnl_success)
 		s = dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user);
-	if (s == dnnl_success && relu)
+	if (s == dnnl_success && (sum || relu))
 	{
 		s = dnnl_post_ops_create(&po);
-		if (s == dnnl_success)
+		if (s == dnnl_success && sum)
+			s = dnnl_post_ops_append_sum(po, 1.0f);
+		if (s == dnnl_success && relu)
 			s = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
 		if (s == dnnl_success)
 			s = dnnl_primitive_attr_set_post_ops(*attr, po);
@@ -288,7 +291,7 @@ attr_create(dnnl_primitive_attr_t *attr, bool relu)
 }
 
 static dnnl_status_t
-forward_build(NnConvKernel *k, const NnLayer *l, int n, bool bias, bool relu)
+forward_build(NnConvKernel *k, const NnLayer *l, int n, bool bias, bool sum, bool relu)
 {
 	NnConvShape cs;
 	dnnl_convolution_desc_t cd;
@@ -301,7 +304,7 @@ forward_build(NnConvKernel *k, const NnLayer *l, int n, bool bias, bool relu)
 										   dnnl_convolution_direct, &cs.src, &cs.wany,
 										   bias ? &cs.bias : NULL, &cs.dst,
 										   cs.strides, cs.pad_l, cs.pad_r));
-	TRY(attr_create(&attr, relu));
+	TRY(attr_create(&attr, sum, relu));
 	TRY(dnnl_primitive_desc_create(&pd, &cd, attr, engine, NULL));
 	TRY(step_create(&k->fwd, pd));
 	TRY(weights_create(&k->fwd_w, &cs.wuser,
@@ -312,6 +315,7 @@ forward_build(NnConvKernel *k, const NnLayer *l, int n, bool bias, bool relu)
 		TRY(dnnl_memory_create(&k->bias, &cs.bias, engine, DNNL_MEMORY_NONE));
 	k->fwd_n = n;
 	k->fwd_bias = bias;
+	k->fwd_sum = sum;
 	k->fwd_relu = relu;
 failed:
 	if (pd)
@@ -323,8 +327,8 @@ failed:
 
 HackStatus
 nn_conv_forward(NnConvKernel **kernel, const NnLayer *l, int n, const float *src,
-				const float *W, const float *bias, bool relu, float *dst,
-				HackError *err)
+				const float *W, const float *bias, bool accumulate, bool relu,
+				float *dst, HackError *err)
 {
 	NnConvKernel *k;
 	dnnl_status_t s;
@@ -334,10 +338,11 @@ nn_conv_forward(NnConvKernel **kernel, const NnLayer *l, int n, const float *src
 	if ((s = kernel_start(kernel)) != dnnl_success)
 		return fail(err, s, "start", l);
 	k = *kernel;
-	if (k->fwd_n != n || k->fwd_bias != (bias != NULL) || k->fwd_relu != relu)
+	if (k->fwd_n != n || k->fwd_bias != (bias != NULL) || k->fwd_sum != accumulate ||
+		k->fwd_relu != relu)
 	{
 		forward_free(k);
-		if ((s = forward_build(k, l, n, bias != NULL, relu)) != dnnl_success)
+		if ((s = forward_build(k, l, n, bias != NULL, accumulate, relu)) != dnnl_success)
 		{
 			forward_free(k);
 			return fail(err, s, "build the forward pass", l);
@@ -380,7 +385,7 @@ backward_build(NnConvKernel *k, const NnLayer *l, int n)
 										   &cs.src, &cs.wany, NULL, &cs.dst,
 										   cs.strides, cs.pad_l, cs.pad_r));
 	TRY(dnnl_primitive_desc_create(&hint, &fd, NULL, engine, NULL));
-	TRY(attr_create(&attr, false));
+	TRY(attr_create(&attr, false, false));
 	TRY(dnnl_convolution_backward_data_desc_init(&dd, dnnl_convolution_direct, &cs.src, &cs.wany,
 												 &cs.dst, cs.strides, cs.pad_l, cs.pad_r));
 	TRY(dnnl_primitive_desc_create(&dpd, &dd, attr, engine, hint));

@@ -28,12 +28,13 @@ typedef struct NnConvKernel NnConvKernel;
 
 /*
  * dst = conv(src, W) for n NHWC images; with bias (the folded BatchNorm's
- * shift, inference only) dst = conv + bias, then the ReLU if relu.
+ * shift, inference only) dst = conv + bias, plus dst's own values when
+ * accumulate (a residual add), then the ReLU if relu.
  */
 extern HackStatus nn_conv_forward(NnConvKernel **kernel, const NnLayer *l, int n,
 								  const float *src, const float *W,
-								  const float *bias, bool relu, float *dst,
-								  HackError *err);
+								  const float *bias, bool accumulate, bool relu,
+								  float *dst, HackError *err);
 
 /*
  * dW = the weights' gradient (overwritten, OIHW) and, unless dsrc is NULL,

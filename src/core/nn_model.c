@@ -14,8 +14,9 @@
  * (which would be 130 MB for lenet at batch 1,024), and uses two more
  * sgemms: dW += dY cols^T and dcols = W^T dY, then col2im.
  *
- * Activations stay channel-major (CNHW) through the convolutions, the
- * layout the sgemm writes, and become one row per image at the flatten
+ * Activations stay channel-major (CNHW) through lenet's convolutions, the
+ * layout the sgemm writes (resnet20's run on oneDNN, NHWC: nn_dnnl.h),
+ * and become one row per image at the flatten
  * layer (PyTorch's c, h, w order), where linear layers are one sgemm
  * each: Y = X W^T.  The last linear layer outputs the tangent vector that
  * the hyperbolic head (nn_loss.c) maps into the ball.
@@ -769,6 +770,16 @@ fold_batchnorm(NnModel *m)
 		for (int j = i + 2; alone && j < m->n_layers; j++)
 			alone = m->layers[j].src != i + 1 && m->layers[j].src2 != i + 1;
 		ws->fold[i] = alone;
+		ws->fold_add[i] = false;
+		if (alone && i + 2 < m->n_layers && m->layers[i + 2].kind == NN_LAYER_ADD &&
+			m->layers[i + 2].src == i + 2 && m->layers[i + 2].src2 != i + 2 && !bn->relu)
+		{
+			bool		once = true;
+
+			for (int j = i + 3; once && j < m->n_layers; j++)
+				once = m->layers[j].src != i + 2 && m->layers[j].src2 != i + 2;
+			ws->fold_add[i] = once;
+		}
 		any |= alone;
 	}
 	if (!any)

@@ -75,7 +75,9 @@ typedef struct NnConfig
 /*
  * The layers an architecture is made of (nn_arch.c lists each
  * architecture as a table of them; nn_layers.c runs them).  Activations
- * are CNHW planes up to FLATTEN or AVGPOOL and one row per image after.
+ * are CNHW planes up to FLATTEN (lenet), NHWC pixels up to AVGPOOL
+ * (resnet20: the layout of the oneDNN convolutions), and one row per
+ * image after.
  */
 typedef enum NnLayerKind
 {

@@ -45,6 +45,13 @@ struct NnWorkspace
 	bool		fuse;
 	float	   *folded;
 	bool		fold[NN_MAX_LAYERS];
+	/*
+	 * ... and fold_add[i]: conv i's BatchNorm output is read only by the
+	 * residual add after it, which the convolution then does too: its
+	 * output starts as the shortcut and the kernel adds to it (and applies
+	 * the add's ReLU), straight into the add's output.
+	 */
+	bool		fold_add[NN_MAX_LAYERS];
 	int			pass_n;			/* images of the pass being run */
 	int			pass_parts;		/* ... and its parts */
 	const float *input;			/* raw images of the current pass */

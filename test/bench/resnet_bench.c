@@ -93,7 +93,7 @@ conv_rate(const NnLayer *l, int n, bool backward)
 			if (backward)
 				nn_conv_backward(&k, l, n, x, W, y, dW, dx, &err);
 			else
-				nn_conv_forward(&k, l, n, x, W, NULL, false, y, &err);
+				nn_conv_forward(&k, l, n, x, W, NULL, false, false, y, &err);
 			reps++;
 		} while ((el = hack_now_seconds() - t0) < 0.3);
 		if (r > 0 && reps * fl / el / 1e9 > best)

@@ -242,7 +242,7 @@ test_nn_conv_direct(void)
 		{
 			bool		biased = pass == 1;
 
-			CHECK(nn_conv_forward(&kernel, &l, m, x, W, biased ? b : NULL, biased, y, &err) == HACK_OK);
+			CHECK(nn_conv_forward(&kernel, &l, m, x, W, biased ? b : NULL, false, biased, y, &err) == HACK_OK);
 			for (int i = 0; i < m; i++)
 				for (int oy = 0; oy < oh; oy++)
 					for (int ox = 0; ox < ow; ox++)
@@ -269,7 +269,7 @@ test_nn_conv_direct(void)
 		}
 		CHECK(worst < 1e-5);
 		/* unbiased y again, for the adjoints */
-		CHECK(nn_conv_forward(&kernel, &l, m, x, W, NULL, false, y, &err) == HACK_OK);
+		CHECK(nn_conv_forward(&kernel, &l, m, x, W, NULL, false, false, y, &err) == HACK_OK);
 		CHECK(nn_conv_backward(&kernel, &l, m, x, W, dy, dW, dx, &err) == HACK_OK);
 		for (size_t i = 0; i < ny; i++)
 			ydy += (double) y[i] * dy[i];
