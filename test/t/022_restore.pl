@@ -58,12 +58,13 @@ dsql("INSERT INTO imgs.digits SELECT id + 10000, label, img FROM imgs.digits WHE
 dsql("CALL hack_refresh('dm')");
 
 # the three tables in full, the embeddings with the digest of their group's
-# weights (as 010_train.pl)
+# weights (as 010_train.pl; each group's digest taken once)
 my $digest = <<'SQL';
+WITH w AS MATERIALIZED (SELECT model, group_key, md5(weights) AS weights FROM hack.model_groups)
 SELECT (SELECT count(*) || ':' || md5(string_agg(m::text, ',' ORDER BY model)) FROM hack.models m)
 	|| ' ' || (SELECT count(*) || ':' || md5(string_agg(g::text, ',' ORDER BY model, group_key)) FROM hack.model_groups g)
-	|| ' ' || (SELECT count(*) || ':' || md5(string_agg(e::text || md5(g.weights), ',' ORDER BY e.model, e.group_key, e.id))
-		FROM hack.embeddings e JOIN hack.model_groups g USING (model, group_key))
+	|| ' ' || (SELECT count(*) || ':' || md5(string_agg(e::text || w.weights, ',' ORDER BY e.model, e.group_key, e.id))
+		FROM hack.embeddings e JOIN w USING (model, group_key))
 SQL
 # each model embeds every row of its source as stored: rows compared, rows
 # farther than 1e-6 (training embeds in batches, hack_embed one image at a
