@@ -41,3 +41,125 @@ COMMENT ON FUNCTION poincare_point_to_float4(poincare_point, integer, boolean) I
 CREATE CAST (poincare_point AS real[])
 	WITH FUNCTION poincare_point_to_float4(poincare_point, integer, boolean) AS ASSIGNMENT;
 COMMENT ON CAST (poincare_point AS real[]) IS 'point to its coordinates in single precision';
+
+-- Plans under row security, and hack_select from the index (issue 18:
+-- restore, plans, selection at scale)
+--
+-- The functions of <@, @> and the comparisons of poincare_point are
+-- LEAKPROOF, so a plain role's ball search uses the GiST index under the
+-- policies of hack.embeddings (a point and a ball of different dimensions
+-- are now not contained, rather than an error); hack_select's typical and
+-- atypical modes read each group's first rows from the index on
+-- (model, group_key, norm) instead of sorting the model's rows.
+------------------------------------------------------------------------
+
+ALTER FUNCTION poincare_point_in_hball(poincare_point, hball) LEAKPROOF;
+ALTER FUNCTION hball_contains_point(hball, poincare_point) LEAKPROOF;
+ALTER FUNCTION poincare_point_eq(poincare_point, poincare_point) LEAKPROOF;
+ALTER FUNCTION poincare_point_ne(poincare_point, poincare_point) LEAKPROOF;
+ALTER FUNCTION poincare_point_lt(poincare_point, poincare_point) LEAKPROOF;
+ALTER FUNCTION poincare_point_le(poincare_point, poincare_point) LEAKPROOF;
+ALTER FUNCTION poincare_point_gt(poincare_point, poincare_point) LEAKPROOF;
+ALTER FUNCTION poincare_point_ge(poincare_point, poincare_point) LEAKPROOF;
+COMMENT ON FUNCTION poincare_point_in_hball(poincare_point, hball) IS 'implementation of <@: the point is within the radius of the centre (false for a point of another dimension; LEAKPROOF)';
+COMMENT ON FUNCTION hball_contains_point(hball, poincare_point) IS 'implementation of @>: the ball contains the point (false for a point of another dimension; LEAKPROOF)';
+
+CREATE OR REPLACE FUNCTION hack_select(model text, fraction double precision, mode text DEFAULT 'typical')
+	RETURNS TABLE (group_key text, id bigint, norm double precision, rank integer)
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	model_dim integer;
+BEGIN
+	IF model IS NULL OR fraction IS NULL OR mode IS NULL THEN
+		RAISE EXCEPTION 'hack_select arguments must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	IF NOT (fraction > 0 AND fraction <= 1) THEN
+		RAISE EXCEPTION 'fraction must be in (0, 1], got %', fraction USING ERRCODE = '22023';
+	END IF;
+	IF mode NOT IN ('typical', 'atypical', 'diverse') THEN
+		RAISE EXCEPTION 'mode must be typical, atypical or diverse, not "%"', mode USING ERRCODE = '22023';
+	END IF;
+	SELECT m.dim INTO model_dim FROM hack.models m WHERE m.model = hack_select.model;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704';
+	END IF;
+	-- typical and atypical (hack 1.4): each group's size, then its first
+	-- ceil(fraction n) rows by norm (ties by id) straight from the index on
+	-- (model, group_key, norm), read forwards or backwards, with an
+	-- incremental sort for the ties: no sort of the model's rows (doc/
+	-- reference.md, "hack_select")
+	IF mode = 'typical' THEN
+		RETURN QUERY
+		SELECT c.group_key, t.id, t.norm, t.r::integer
+		FROM (SELECT e.group_key, count(*) AS n FROM hack.embeddings e
+			WHERE e.model = hack_select.model GROUP BY e.group_key) c,
+			LATERAL (SELECT e.id, e.norm, row_number() OVER (ORDER BY e.norm, e.id) AS r
+				FROM hack.embeddings e
+				WHERE e.model = hack_select.model AND e.group_key = c.group_key
+				ORDER BY e.norm, e.id LIMIT ceil(fraction * c.n)::bigint) t
+		ORDER BY c.group_key, t.r;
+	ELSIF mode = 'atypical' THEN
+		RETURN QUERY
+		SELECT c.group_key, t.id, t.norm, t.r::integer
+		FROM (SELECT e.group_key, count(*) AS n FROM hack.embeddings e
+			WHERE e.model = hack_select.model GROUP BY e.group_key) c,
+			LATERAL (SELECT e.id, e.norm, row_number() OVER (ORDER BY e.norm DESC, e.id) AS r
+				FROM hack.embeddings e
+				WHERE e.model = hack_select.model AND e.group_key = c.group_key
+				ORDER BY e.norm DESC, e.id LIMIT ceil(fraction * c.n)::bigint) t
+		ORDER BY c.group_key, t.r;
+	ELSIF model_dim <= 2 THEN
+		-- diverse in the disc (or on the line): k = ceil(fraction n) equal sectors
+		-- of angle; the largest-norm row of each sector first, then the
+		-- largest-norm rows left
+		RETURN QUERY
+		WITH e AS (
+			SELECT e.group_key, e.id, e.norm,
+				count(*) OVER (PARTITION BY e.group_key) AS n,
+				atan2(x[2], x[1]) AS angle
+			FROM hack.embeddings e,
+				LATERAL (SELECT e.embedding::double precision[] AS x) c
+			WHERE e.model = hack_select.model),
+		s AS (
+			SELECT e.*, ceil(fraction * e.n) AS k,
+				row_number() OVER (PARTITION BY e.group_key,
+					floor((e.angle + pi()) / (2 * pi()) * ceil(fraction * e.n))
+					ORDER BY e.norm DESC, e.id) AS in_sector
+			FROM e),
+		o AS (
+			SELECT s.*, row_number() OVER (PARTITION BY s.group_key
+				ORDER BY (s.in_sector > 1), s.norm DESC, s.id) AS r
+			FROM s)
+		SELECT o.group_key, o.id, o.norm, o.r::integer FROM o WHERE o.r <= o.k
+		ORDER BY o.group_key, o.r;
+	ELSE
+		-- diverse above two dimensions: the k sectors are the cells of k
+		-- directions spread by farthest-point sampling, the largest-norm row's
+		-- first (rows go in by norm DESC, id, so the order of the picks and
+		-- their ties depend on the data only); then as in the disc
+		RETURN QUERY
+		WITH g AS (
+			SELECT e.group_key,
+				array_agg(e.id ORDER BY e.norm DESC, e.id) AS ids,
+				array_agg(e.norm ORDER BY e.norm DESC, e.id) AS norms,
+				array_agg(e.embedding ORDER BY e.norm DESC, e.id) AS points,
+				ceil(fraction * count(*))::integer AS k
+			FROM hack.embeddings e WHERE e.model = hack_select.model
+			GROUP BY e.group_key),
+		s AS (
+			SELECT g.group_key, g.k, c.id, c.norm, c.ord,
+				row_number() OVER (PARTITION BY g.group_key, c.cell ORDER BY c.ord) AS in_sector
+			FROM g, LATERAL unnest(g.ids, g.norms,
+				@extschema@.poincare_direction_cells(g.points, g.k))
+				WITH ORDINALITY AS c(id, norm, cell, ord)),
+		o AS (
+			SELECT s.*, row_number() OVER (PARTITION BY s.group_key
+				ORDER BY (s.in_sector > 1), s.ord) AS r
+			FROM s)
+		SELECT o.group_key, o.id, o.norm, o.r::integer FROM o WHERE o.r <= o.k
+		ORDER BY o.group_key, o.r;
+	END IF;
+END
+$$;

@@ -217,6 +217,14 @@ COMMENT ON AGGREGATE poincare_midpoint(poincare_point) IS 'Einstein (Klein-model
 -- (doc/gist.md)
 ------------------------------------------------------------------------
 
+-- LEAKPROOF (hack 1.4): the functions of <@, @> and the comparisons never
+-- raise and return nothing but their result, so the planner may run them
+-- before the row-security policies of hack's tables, and a plain role's
+-- ball search uses the GiST index as a superuser's does (doc/gist.md, "Row
+-- security").  A point and a ball of different dimensions are not
+-- contained, rather than an error that would depend on a hidden row.  <->
+-- is not LEAKPROOF: it raises on different dimensions, and ORDER BY, where
+-- KNN uses it, needs no LEAKPROOF for the index.
 CREATE OPERATOR <-> (
 	LEFTARG = poincare_point, RIGHTARG = poincare_point,
 	FUNCTION = poincare_distance, COMMUTATOR = '<->'
@@ -224,11 +232,11 @@ CREATE OPERATOR <-> (
 COMMENT ON OPERATOR <-> (poincare_point, poincare_point) IS 'hyperbolic distance (curvature -1)';
 
 CREATE FUNCTION poincare_point_in_hball(poincare_point, hball) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION poincare_point_in_hball(poincare_point, hball) IS 'implementation of <@: the point is within the radius of the centre';
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE;
+COMMENT ON FUNCTION poincare_point_in_hball(poincare_point, hball) IS 'implementation of <@: the point is within the radius of the centre (false for a point of another dimension; LEAKPROOF)';
 CREATE FUNCTION hball_contains_point(hball, poincare_point) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION hball_contains_point(hball, poincare_point) IS 'implementation of @>: the ball contains the point';
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE;
+COMMENT ON FUNCTION hball_contains_point(hball, poincare_point) IS 'implementation of @>: the ball contains the point (false for a point of another dimension; LEAKPROOF)';
 CREATE OPERATOR <@ (
 	LEFTARG = poincare_point, RIGHTARG = hball, FUNCTION = poincare_point_in_hball,
 	COMMUTATOR = '@>', RESTRICT = contsel, JOIN = contjoinsel
@@ -241,22 +249,22 @@ CREATE OPERATOR @> (
 COMMENT ON OPERATOR @> (hball, poincare_point) IS 'hyperbolic ball contains the point';
 
 CREATE FUNCTION poincare_point_eq(poincare_point, poincare_point) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE;
 COMMENT ON FUNCTION poincare_point_eq(poincare_point, poincare_point) IS 'implementation of = (same dimension and coordinates)';
 CREATE FUNCTION poincare_point_ne(poincare_point, poincare_point) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE;
 COMMENT ON FUNCTION poincare_point_ne(poincare_point, poincare_point) IS 'implementation of <>';
 CREATE FUNCTION poincare_point_lt(poincare_point, poincare_point) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE;
 COMMENT ON FUNCTION poincare_point_lt(poincare_point, poincare_point) IS 'implementation of < (lexicographic, no geometric meaning)';
 CREATE FUNCTION poincare_point_le(poincare_point, poincare_point) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE;
 COMMENT ON FUNCTION poincare_point_le(poincare_point, poincare_point) IS 'implementation of <=';
 CREATE FUNCTION poincare_point_gt(poincare_point, poincare_point) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE;
 COMMENT ON FUNCTION poincare_point_gt(poincare_point, poincare_point) IS 'implementation of >';
 CREATE FUNCTION poincare_point_ge(poincare_point, poincare_point) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE;
 COMMENT ON FUNCTION poincare_point_ge(poincare_point, poincare_point) IS 'implementation of >=';
 CREATE FUNCTION poincare_point_cmp(poincare_point, poincare_point) RETURNS integer
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -707,16 +715,31 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704';
 	END IF;
-	IF mode IN ('typical', 'atypical') THEN
+	-- typical and atypical (hack 1.4): each group's size, then its first
+	-- ceil(fraction n) rows by norm (ties by id) straight from the index on
+	-- (model, group_key, norm), read forwards or backwards, with an
+	-- incremental sort for the ties: no sort of the model's rows (doc/
+	-- reference.md, "hack_select")
+	IF mode = 'typical' THEN
 		RETURN QUERY
-		SELECT s.group_key, s.id, s.norm, s.r::integer FROM (
-			SELECT e.group_key, e.id, e.norm,
-				row_number() OVER (PARTITION BY e.group_key ORDER BY
-					CASE WHEN mode = 'typical' THEN e.norm ELSE -e.norm END, e.id) AS r,
-				count(*) OVER (PARTITION BY e.group_key) AS n
-			FROM hack.embeddings e WHERE e.model = hack_select.model) s
-		WHERE s.r <= ceil(fraction * s.n)
-		ORDER BY s.group_key, s.r;
+		SELECT c.group_key, t.id, t.norm, t.r::integer
+		FROM (SELECT e.group_key, count(*) AS n FROM hack.embeddings e
+			WHERE e.model = hack_select.model GROUP BY e.group_key) c,
+			LATERAL (SELECT e.id, e.norm, row_number() OVER (ORDER BY e.norm, e.id) AS r
+				FROM hack.embeddings e
+				WHERE e.model = hack_select.model AND e.group_key = c.group_key
+				ORDER BY e.norm, e.id LIMIT ceil(fraction * c.n)::bigint) t
+		ORDER BY c.group_key, t.r;
+	ELSIF mode = 'atypical' THEN
+		RETURN QUERY
+		SELECT c.group_key, t.id, t.norm, t.r::integer
+		FROM (SELECT e.group_key, count(*) AS n FROM hack.embeddings e
+			WHERE e.model = hack_select.model GROUP BY e.group_key) c,
+			LATERAL (SELECT e.id, e.norm, row_number() OVER (ORDER BY e.norm DESC, e.id) AS r
+				FROM hack.embeddings e
+				WHERE e.model = hack_select.model AND e.group_key = c.group_key
+				ORDER BY e.norm DESC, e.id LIMIT ceil(fraction * c.n)::bigint) t
+		ORDER BY c.group_key, t.r;
 	ELSIF model_dim <= 2 THEN
 		-- diverse in the disc (or on the line): k = ceil(fraction n) equal sectors
 		-- of angle; the largest-norm row of each sector first, then the

@@ -6,7 +6,8 @@
  * Every entry path (text, binary, constructor) runs the same checks: the
  * centre is a valid point of the ball, the radius is finite and >= 0.
  * Containment is hyp_distance(p, centre) <= radius, the very test the GiST
- * index applies to its leaves, so index and sequential scans agree.
+ * index applies to its leaves, so index and sequential scans agree; a point
+ * and a ball of different dimensions are false, not an error (LEAKPROOF).
  */
 #include "hack.h"
 #include "hball.h"
@@ -43,15 +44,21 @@ hball_build(const double *x, int dim, double radius)
 	return b;
 }
 
-/* The containment test shared by the operators and the GiST index. */
+/*
+ * The containment test shared by the operators and the GiST index.  It never
+ * raises: the operators are LEAKPROOF, so that a ball search can use the
+ * index under hack's row security, and the planner may then run them on rows
+ * the policy hides.  An error that depends on such a row (its dimension)
+ * would tell the caller something about it, so a point of another dimension
+ * is simply not in the ball.  A stored point is finite and inside the ball
+ * (every input path checks); were one damaged to NaN, the comparison is
+ * false, not an error.
+ */
 bool
 hball_contains(const HBall *ball, const double *p, int dim)
 {
 	if (dim != ball->dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("different dimensions of poincare_point (%d) and hball (%d)",
-						dim, ball->dim)));
+		return false;
 	return hyp_distance(p, ball->x, dim, 1.0) <= ball->radius;
 }
 

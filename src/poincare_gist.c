@@ -110,7 +110,9 @@ poincare_gist_consistent(PG_FUNCTION_ARGS)
 	{
 		case POINCARE_GIST_IN_BALL:
 			ball = PG_GETARG_HBALL_P(1);
-			check_query_dim(key, ball->dim, "hball");
+			/* as the operator: another dimension holds no point of the ball */
+			if (key->dim != ball->dim)
+				PG_RETURN_BOOL(false);
 			if (GIST_LEAF(entry))
 				PG_RETURN_BOOL(hball_contains(ball, key->c, key->dim));
 			/* prune only boxes whose every point is farther than the radius */
