@@ -487,7 +487,7 @@ test_nn_batchnorm_statistics(void)
 	CHECK(nn_embed(m, x, n, 1, emb2, NULL, NULL, NULL) == HACK_OK);
 	for (int i = 0; i < 2 * n; i++)
 		CHECK(fabs(emb1[i] - emb2[i]) < 1e-5);
-	/* nn_embed folds BatchNorm into the convolutions: the same as unfolded */
+	/* nn_embed folds BatchNorm and the residual adds into the convolutions: the same as unfolded */
 	m->training = false;
 	CHECK(nn_forward(m, x, n, emb2, NULL) == HACK_OK);
 	for (int i = 0; i < 2 * n; i++)
