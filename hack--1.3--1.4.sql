@@ -163,3 +163,10 @@ BEGIN
 	END IF;
 END
 $$;
+
+------------------------------------------------------------------------
+-- hack_plot(points, ...) decodes PNG and JPEG thumbnails (since 1.3)
+-- under hack.max_image_pixels, a setting, so its result can change within
+-- a database: STABLE, not IMMUTABLE.
+------------------------------------------------------------------------
+ALTER FUNCTION hack_plot(poincare_point[], integer[], bytea[], integer, text, integer, integer, integer, integer, integer) STABLE;
