@@ -445,8 +445,7 @@ nn_conv_backward(NnConvKernel **kernel, const NnLayer *l, int n, const float *sr
 		};
 
 		/* dw.mem is dW itself when the kernel writes OIHW */
-		if (k->dw.reorder == NULL)
-			TRY(dnnl_memory_set_data_handle(k->dw.user, dW));
+		TRY(dnnl_memory_set_data_handle(k->dw.user, dW));
 		TRY(dnnl_primitive_execute(k->bwd_weights.prim, k->stream, 4, args));
 		TRY(weights_reorder(k, &k->dw, dW, true));
 	}

@@ -440,9 +440,21 @@ load_input(const NnModel *m, NnWork *wk, const float *x, int n)
 {
 	int			C = m->cfg.channels;
 	size_t		hw = (size_t) m->cfg.height * m->cfg.width;
-	bool		cnhw = m->layers[0].kind == NN_LAYER_CONV_POOL;
-	bool		nhwc = m->layers[0].kind == NN_LAYER_CONV;
+	/* strides of image, channel and pixel in act[0] */
+	size_t		si = (size_t) C * hw,
+				sc = hw,
+				sj = 1;
 
+	if (m->layers[0].kind == NN_LAYER_CONV_POOL)
+	{
+		si = hw;
+		sc = (size_t) n * hw;
+	}
+	else if (m->layers[0].kind == NN_LAYER_CONV)
+	{
+		sc = 1;
+		sj = C;
+	}
 	for (int c = 0; c < C; c++)
 	{
 		float		mu = m->mean[c];
@@ -451,22 +463,10 @@ load_input(const NnModel *m, NnWork *wk, const float *x, int n)
 		for (int i = 0; i < n; i++)
 		{
 			const float *src = x + ((size_t) i * C + c) * hw;
+			float	   *dst = wk->act[0] + i * si + c * sc;
 
-			if (nhwc)
-			{
-				float	   *dst = wk->act[0] + (size_t) i * hw * C + c;
-
-				for (size_t j = 0; j < hw; j++)
-					dst[j * C] = (src[j] - mu) * inv;
-			}
-			else
-			{
-				float	   *dst = wk->act[0] + (cnhw ? ((size_t) c * n + i) * hw
-												: ((size_t) i * C + c) * hw);
-
-				for (size_t j = 0; j < hw; j++)
-					dst[j] = (src[j] - mu) * inv;
-			}
+			for (size_t j = 0; j < hw; j++)
+				dst[j * sj] = (src[j] - mu) * inv;
 		}
 	}
 }
@@ -754,6 +754,16 @@ run_parallel(NnModel *m, int n, bool backward, bool training, HackError *err)
  * convolution's sgemm, a bias and the ReLU give the BatchNorm's output in
  * one pass (inference only: nothing of the conv's own output is kept).
  */
+/* No layer from `from` on reads activation a (act[a] is layer a-1's output). */
+static bool
+unread_from(const NnModel *m, int a, int from)
+{
+	for (int j = from; j < m->n_layers; j++)
+		if (m->layers[j].src == a || m->layers[j].src2 == a)
+			return false;
+	return true;
+}
+
 static bool
 fold_batchnorm(NnModel *m)
 {
@@ -765,21 +775,12 @@ fold_batchnorm(NnModel *m)
 		const NnLayer *l = &m->layers[i];
 		const NnLayer *bn = &m->layers[i + 1];
 		bool		alone = l->kind == NN_LAYER_CONV && bn->kind == NN_LAYER_BATCHNORM &&
-			bn->src == i + 1;
+			bn->src == i + 1 && unread_from(m, i + 1, i + 2);
 
-		for (int j = i + 2; alone && j < m->n_layers; j++)
-			alone = m->layers[j].src != i + 1 && m->layers[j].src2 != i + 1;
 		ws->fold[i] = alone;
-		ws->fold_add[i] = false;
-		if (alone && i + 2 < m->n_layers && m->layers[i + 2].kind == NN_LAYER_ADD &&
-			m->layers[i + 2].src == i + 2 && m->layers[i + 2].src2 != i + 2 && !bn->relu)
-		{
-			bool		once = true;
-
-			for (int j = i + 3; once && j < m->n_layers; j++)
-				once = m->layers[j].src != i + 2 && m->layers[j].src2 != i + 2;
-			ws->fold_add[i] = once;
-		}
+		ws->fold_add[i] = alone && !bn->relu && i + 2 < m->n_layers &&
+			m->layers[i + 2].kind == NN_LAYER_ADD && m->layers[i + 2].src == i + 2 &&
+			m->layers[i + 2].src2 != i + 2 && unread_from(m, i + 2, i + 3);
 		any |= alone;
 	}
 	if (!any)

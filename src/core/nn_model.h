@@ -119,7 +119,7 @@ typedef struct NnLayer
 	size_t		bias;			/* offset of b (BatchNorm: beta) */
 	size_t		rmean;			/* BatchNorm: running mean in buffers */
 	size_t		rvar;			/* BatchNorm: running variance in buffers */
-	int			chunk;			/* convolutions: images per im2col block */
+	int			chunk;			/* CONV_POOL: images per im2col block */
 } NnLayer;
 
 /* PyTorch's BatchNorm2d defaults, which the reference resnet uses */
