@@ -910,3 +910,36 @@ CREATE FUNCTION hack_plot(
 	AS 'MODULE_PATHNAME', 'hack_plot_model' LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION hack_plot(text, text, integer, text, boolean, integer, integer) IS
 	'PNG picture of the stored 2-D embeddings of a model (one group, or all groups coloured by group when group_key is NULL) in the Poincaré disc, with thumbnails read from the source as the caller';
+
+------------------------------------------------------------------------
+-- Training on a Citus cluster (hack 1.4, issue 19; doc/scaling.md).
+-- CALL hack_train on a coordinator sends each group of a source
+-- distributed by its group column to the worker holding it as one call of
+-- the aggregate hack_train_group, and stores what comes back in its own
+-- catalogue.  The aggregate reads no catalogue and writes nothing: it
+-- trains on its arguments, as hack_pack packs.  hack_embed_with embeds
+-- with an exported model instead of a catalogue lookup, so that a query
+-- pushed down to the workers embeds with the network the coordinator
+-- read, never a stale copy.
+------------------------------------------------------------------------
+CREATE FUNCTION hack_train_group_step(internal, bytea, bigint, bytea, anyelement) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL UNSAFE;
+COMMENT ON FUNCTION hack_train_group_step(internal, bytea, bigint, bytea, anyelement) IS
+	'transition function of hack_train_group: decodes one image';
+CREATE FUNCTION hack_train_group_final(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL UNSAFE;
+COMMENT ON FUNCTION hack_train_group_final(internal) IS
+	'final function of hack_train_group: trains the group';
+CREATE AGGREGATE hack_train_group(job bytea, id bigint, image bytea, group_value anyelement) (
+	SFUNC = hack_train_group_step,
+	STYPE = internal,
+	FINALFUNC = hack_train_group_final,
+	PARALLEL = UNSAFE
+);
+COMMENT ON AGGREGATE hack_train_group(bytea, bigint, bytea, anyelement) IS
+	'trains one group (GROUP BY the group column, ORDER BY id) as a training job from CALL hack_train describes, and returns it as one bytea for the coordinator of a Citus cluster to validate and store; writes nothing';
+
+CREATE FUNCTION hack_embed_with(archive bytea, image bytea, group_key text DEFAULT '') RETURNS poincare_point
+	AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION hack_embed_with(bytea, bytea, text) IS
+	'embeds an image with a model exported by hack_export_model (validated; cached for the query by its bytes): hack_embed_with(hack_export_model(''m''), img, hack_group_key(label)) in a query Citus pushes down embeds on the workers with the coordinator''s current model';

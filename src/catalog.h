@@ -131,6 +131,7 @@ typedef struct CatalogGroupBlob
 extern char *catalog_model_params(const CatalogModel *m);
 extern List *catalog_group_blobs(const CatalogModel *m);
 extern void catalog_import(const CatalogModel *def, const char *params_json, List *groups);
+extern char *catalog_archive_read(const bytea *blob, CatalogModel *def, List **groups);
 
 extern Oid	catalog_point_type(void);
 

@@ -309,38 +309,26 @@ read_header(const char *header, CatalogModel *def)
 	return f[9];
 }
 
-/* hack_import_model(model text, archive bytea, source regclass) */
-Datum
-hack_import_model(PG_FUNCTION_ARGS)
+/*
+ * The definition (into def: columns, format, encoder shape) and groups
+ * (CatalogGroupBlob, each network decoded and checked against def) of an
+ * exported model; returns the archive's parameters (JSON text).  Every
+ * defect is 22P03.
+ */
+char *
+catalog_archive_read(const bytea *blob, CatalogModel *def, List **groups)
 {
-	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	bytea	   *blob = PG_GETARG_BYTEA_PP(1);
-	Oid			source = PG_GETARG_OID(2);
-	CatalogModel def;
-	TrainSource src;
 	HackArchive a;
 	HackError	err;
-	List	   *volatile groups = NIL;
 	char	   *volatile params = NULL;
 
-	catalog_check_model_name(model);
-	memset(&def, 0, sizeof(def));
-	def.model = model;
-	def.source = source;
-	def.owner = GetUserId();
+	*groups = NIL;
 	if (hack_archive_read((const uint8_t *) VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &a,
 						  &err) != HACK_OK)
 		hack_raise(&err);
 	PG_TRY();
 	{
-		params = read_header(archive_json(a.header, a.header_len, "header"), &def);
-		/* the caller reads the source; its columns must be the archive's */
-		if (pg_class_aclcheck(source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied for table %s",
-							get_rel_name(source) ? get_rel_name(source) : "(unknown)")));
-		train_source_open(&src, &def, false);
+		params = read_header(archive_json(a.header, a.header_len, "header"), def);
 		for (int i = 0; i < a.n_groups; i++)
 		{
 			HackArchiveGroup *ag = &a.groups[i];
@@ -352,7 +340,7 @@ hack_import_model(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 						 errmsg("a group key of the archive is longer than %d bytes",
 								HACK_GROUP_KEY_MAX)));
-			if (def.group_column == NULL && g->group[0] != '\0')
+			if (def->group_column == NULL && g->group[0] != '\0')
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 						 errmsg("the archive has group \"%s\" but no group column", g->group)));
@@ -364,8 +352,8 @@ hack_import_model(PG_FUNCTION_ARGS)
 			SET_VARSIZE(g->weights, VARHDRSZ + ag->weights_len);
 			memcpy(VARDATA(g->weights), ag->weights, ag->weights_len);
 			/* every network must decode and fit the model */
-			nn_model_free(catalog_network_from_blob(&def, g->group, g->weights, true));
-			groups = lappend(groups, g);
+			nn_model_free(catalog_network_from_blob(def, g->group, g->weights, true));
+			*groups = lappend(*groups, g);
 		}
 	}
 	PG_FINALLY();
@@ -373,6 +361,34 @@ hack_import_model(PG_FUNCTION_ARGS)
 		hack_archive_free(&a);
 	}
 	PG_END_TRY();
+	return params;
+}
+
+/* hack_import_model(model text, archive bytea, source regclass) */
+Datum
+hack_import_model(PG_FUNCTION_ARGS)
+{
+	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bytea	   *blob = PG_GETARG_BYTEA_PP(1);
+	Oid			source = PG_GETARG_OID(2);
+	CatalogModel def;
+	TrainSource src;
+	List	   *groups;
+	char	   *params;
+
+	catalog_check_model_name(model);
+	memset(&def, 0, sizeof(def));
+	def.model = model;
+	def.source = source;
+	def.owner = GetUserId();
+	params = catalog_archive_read(blob, &def, &groups);
+	/* the caller reads the source; its columns must be the archive's */
+	if (pg_class_aclcheck(source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s",
+						get_rel_name(source) ? get_rel_name(source) : "(unknown)")));
+	train_source_open(&src, &def, false);
 	lock_model(model, "hack_import_model");
 	catalog_import(&def, params, groups);
 	PG_RETURN_INT32(list_length(groups));

@@ -14,6 +14,8 @@
 PG_MODULE_MAGIC;
 
 int			hack_max_image_pixels = HACK_IMAGE_DEFAULT_MAX_PIXELS;
+bool		hack_distributed_training = true;
+int			hack_jobs_per_worker = 1;
 
 /* Define the GUCs, reserve the prefix, tame OpenBLAS's threads, watch the catalogue. */
 void
@@ -40,6 +42,21 @@ _PG_init(void)
 							&hack_max_image_pixels,
 							HACK_IMAGE_DEFAULT_MAX_PIXELS, 1, HACK_IMAGE_MAX_PIXELS_CAP,
 							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("hack.distributed_training",
+							 "Train the groups of a Citus table distributed by its group column on the workers that hold them.",
+							 "When off, the coordinator reads the rows and trains every group itself, as on one server.",
+							 &hack_distributed_training,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("hack.jobs_per_worker",
+							"Groups each Citus worker trains at a time during CALL hack_train.",
+							"Each job uses hack.blas_threads threads of the worker (its own setting), so keep "
+							"jobs times threads at or below a worker's cores.",
+							&hack_jobs_per_worker,
+							1, 1, 64,
+							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("hack");
 	hack_blas_init();

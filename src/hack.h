@@ -21,4 +21,8 @@ extern void _PG_init(void);
 /* hack.max_image_pixels: the most pixels a PNG or JPEG may have (hack.c) */
 extern int	hack_max_image_pixels;
 
+/* hack.distributed_training, hack.jobs_per_worker: training on a Citus cluster (hack.c) */
+extern bool hack_distributed_training;
+extern int	hack_jobs_per_worker;
+
 #endif							/* HACK_H */

@@ -24,6 +24,7 @@
 #include "hack.h"
 #include "catalog.h"
 #include "refresh.h"
+#include "train.h"
 #include "train_source.h"
 
 #include <math.h>
@@ -38,6 +39,7 @@
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/datetime.h"
 #include "utils/timestamp.h"
 
 #include "blas.h"
@@ -50,34 +52,6 @@
 PG_FUNCTION_INFO_V1(hack_train);
 
 #define REFRESH_BATCH 1000		/* rows per batch of the catch-up */
-
-/* Everything the caller passed, checked. */
-typedef struct TrainArgs
-{
-	char	   *model;
-	char	   *format_name;	/* as given: auto, u8, f32, npy, png or jpeg */
-	CatalogModel def;			/* the model as hack.models will hold it */
-	TrainSource src;
-	NnConfig	cfg;
-	HackTrainParams params;
-	double		lr_floor;		/* params.lr_min as a fraction of lr */
-	bool		normalise_none; /* normalise => 'none' */
-	bool		resume;			/* warm-start from the stored models */
-	bool		skip_invalid;	/* leave out rows with NULL or bad images */
-	ModelBusy	if_busy;
-	bool		atomic;
-} TrainArgs;
-
-/* State the callbacks need. */
-typedef struct TrainRun
-{
-	const char *model;
-	const char *group;
-	int			group_no;
-	int			groups;
-	int			n;
-	int64		resumed_from;	/* rows of the stored model, or -1 */
-} TrainRun;
 
 /*
  * Argument positions: hack--1.0.sql (and 1.1) declare the first
@@ -252,8 +226,8 @@ json_float8(double v, char *buf)
 }
 
 /* The parameters as stored in hack.models.params. */
-static char *
-params_json(const TrainArgs *a, const NnModel *net)
+char *
+train_params_json(const TrainArgs *a, const NnModel *net)
 {
 	StringInfoData s;
 	char		num[8][DOUBLE_SHORTEST_DECIMAL_LEN];
@@ -296,24 +270,68 @@ params_json(const TrainArgs *a, const NnModel *net)
 	return s.data;
 }
 
-/* Training metrics as stored in hack.models.metrics. */
+/* The metrics of a training run, as a worker sends them (cluster_msg.h). */
+void
+train_group_metrics(HackGroupMsg *m, const HackTrainResult *r, int64 skipped,
+					TimestampTz started, TimestampTz finished)
+{
+	const HackPackStats *p = &r->pack_stats;
+
+	m->n = r->n;
+	m->dim = r->dim;
+	m->skipped = skipped;
+	m->first_loss = r->first_loss;
+	m->final_loss = r->final_loss;
+	m->pack_seconds = r->pack_seconds;
+	m->train_seconds = r->train_seconds;
+	m->images_per_sec = r->images_per_sec;
+	m->nn_mean = p->nn_mean;
+	m->nn_cv = p->nn_cv;
+	m->nn_min = p->nn_min;
+	m->max_norm = p->max_norm;
+	m->started_at = started;
+	m->finished_at = finished;
+}
+
+/* A timestamp as ISO 8601 in UTC, whatever the session's settings. */
 static char *
-metrics_json(const HackTrainResult *r, const GroupImages *g, int64 resumed_from)
+iso_timestamp(TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		return pstrdup("null");
+	return psprintf("\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\"", tm.tm_year, tm.tm_mon,
+					tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
+}
+
+/*
+ * Training metrics as stored in hack.model_groups.metrics; node is the
+ * worker that trained the group ("host:port"), or NULL on one server.
+ */
+char *
+train_metrics_json(const HackGroupMsg *m, int64 resumed_from, const char *node)
 {
 	StringInfoData s;
-	const HackPackStats *p = &r->pack_stats;
 
 	initStringInfo(&s);
 	appendStringInfo(&s,
 					 "{\"rows\": %d, \"skipped\": " INT64_FORMAT ", \"first_loss\": %.9g,"
 					 " \"final_loss\": %.9g, \"pack_seconds\": %.3f, \"train_seconds\": %.3f,"
 					 " \"images_per_second\": %.1f, \"packing\": {\"nn_mean\": %.9g,"
-					 " \"nn_cv\": %.9g, \"nn_min\": %.9g, \"max_norm\": %.9g}",
-					 r->n, g->skipped, r->first_loss, r->final_loss, r->pack_seconds,
-					 r->train_seconds, r->images_per_sec, p->nn_mean, p->nn_cv, p->nn_min,
-					 p->max_norm);
+					 " \"nn_cv\": %.9g, \"nn_min\": %.9g, \"max_norm\": %.9g},"
+					 " \"started_at\": %s, \"finished_at\": %s",
+					 m->n, (int64) m->skipped, m->first_loss, m->final_loss, m->pack_seconds,
+					 m->train_seconds, m->images_per_sec, m->nn_mean, m->nn_cv, m->nn_min,
+					 m->max_norm, iso_timestamp(m->started_at), iso_timestamp(m->finished_at));
 	if (resumed_from >= 0)
 		appendStringInfo(&s, ", \"resumed_from_rows\": " INT64_FORMAT, resumed_from);
+	if (node != NULL)
+	{
+		appendStringInfoString(&s, ", \"node\": ");
+		escape_json(&s, node);
+	}
 	appendStringInfoChar(&s, '}');
 	return s.data;
 }
@@ -351,8 +369,8 @@ on_epoch(void *arg, const HackEpochReport *rep)
 }
 
 /* Do two encoder shapes differ? (clip_r and curvature are the stored model's) */
-static bool
-config_differs(const NnConfig *x, const NnConfig *y)
+bool
+train_config_differs(const NnConfig *x, const NnConfig *y)
 {
 	return x->arch != y->arch || x->channels != y->channels || x->height != y->height ||
 		x->width != y->width || x->dim != y->dim ||
@@ -366,8 +384,8 @@ config_differs(const NnConfig *x, const NnConfig *y)
  * normalisation), or NULL, after a NOTICE, when the group has none yet;
  * 22023 if its shape is not the one asked for.
  */
-static NnModel *
-warm_model(const TrainArgs *a, TrainRun *run)
+NnModel *
+train_warm_model(const TrainArgs *a, TrainRun *run)
 {
 	NnModel    *net = catalog_group_network(&a->def, run->group, true, &run->resumed_from);
 
@@ -379,7 +397,7 @@ warm_model(const TrainArgs *a, TrainRun *run)
 						run->model, run->group[0] ? " group " : "", run->group)));
 		return NULL;
 	}
-	if (config_differs(&net->cfg, &a->cfg))
+	if (train_config_differs(&net->cfg, &a->cfg))
 	{
 		NnConfig	c = net->cfg;
 
@@ -397,6 +415,81 @@ warm_model(const TrainArgs *a, TrainRun *run)
 	return net;
 }
 
+/*
+ * 22023 for a group too small to train, a NOTICE for a batch larger than
+ * it; where names the group.
+ */
+void
+train_check_rows(const GroupImages *g, const HackTrainParams *params, const char *model,
+				 const char *where)
+{
+	if (g->skipped > 0)
+		ereport(NOTICE,
+				(errmsg("hack_train %s: skipped " INT64_FORMAT " rows with NULL or invalid images",
+						model, g->skipped)));
+	if (g->n < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s has %d usable rows; HACK needs at least 2", where, g->n)));
+	if (params->batch_size > g->n)
+		ereport(NOTICE,
+				(errmsg("batch_size %d exceeds the %d rows of %s; using them all as one batch",
+						params->batch_size, g->n, where)));
+}
+
+/*
+ * Train a network on the images of one group: warm, if given, is the
+ * stored network to resume from (the result then is warm itself);
+ * otherwise a new one is created, initialised from the seed and fitted
+ * to the group's normalisation.  Returns the trained network; an error
+ * is raised with the network freed.  Used on one server and on the
+ * workers of a cluster alike, so both train the same.
+ */
+NnModel *
+train_network(const NnConfig *cfg, HackImageFormat format, bool normalise_none,
+			  const HackTrainParams *params, NnModel *warm, const GroupImages *g,
+			  TrainRun *run, HackTrainResult *result)
+{
+	NnModel    *volatile net = warm;
+	HackTrainParams p = *params;
+	HackError	err;
+	volatile HackStatus st = HACK_OK;
+
+	p.warm_start = warm != NULL;
+	run->n = g->n;
+	PG_TRY();
+	{
+		if (net == NULL)
+		{
+			st = nn_model_create(cfg, (NnModel **) &net, &err);
+			if (st == HACK_OK)
+			{
+				nn_model_init(net, p.seed);
+				if (normalise_none)
+					st = nn_set_raw_normalisation(net, format, &err);
+				else
+					st = nn_fit_normalisation(net, g->images, g->n, &err);
+			}
+		}
+		if (st == HACK_OK)
+			st = nn_set_threads(net, hack_blas_prepare(), &err);
+		if (st == HACK_OK)
+			st = hack_train_group(net, g->images, g->n, &p, result, on_epoch,
+								  hack_interrupt_callback, run, &err);
+		if (st != HACK_OK)
+			hack_raise(&err);
+	}
+	PG_CATCH();
+	{
+		hack_train_result_free(result);
+		if (net != NULL)
+			nn_model_free(net);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return net;
+}
+
 /* Train one group and write its results; frees every core allocation. */
 static void
 train_group(TrainArgs *a, TrainRun *run)
@@ -404,59 +497,28 @@ train_group(TrainArgs *a, TrainRun *run)
 	GroupImages g;
 	NnModel    *volatile net = NULL;
 	HackTrainResult result;
-	HackError	err;
-	HackStatus	st;
+	TimestampTz started = GetCurrentTimestamp();
 	const char *where = run->group[0]
 		? psprintf("group \"%s\" of %s", run->group, a->src.relname)
 		: a->src.relname;
 
 	memset(&result, 0, sizeof(result));
 	train_source_read(&a->src, run->group, &g);
-	if (g.skipped > 0)
-		ereport(NOTICE,
-				(errmsg("hack_train %s: skipped " INT64_FORMAT " rows with NULL or invalid images",
-						run->model, g.skipped)));
-	if (g.n < 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s has %d usable rows; HACK needs at least 2", where, g.n)));
-	if (a->params.batch_size > g.n)
-		ereport(NOTICE,
-				(errmsg("batch_size %d exceeds the %d rows of %s; using them all as one batch",
-						a->params.batch_size, g.n, where)));
-	run->n = g.n;
+	train_check_rows(&g, &a->params, run->model, where);
 	run->resumed_from = -1;
+	if (a->resume)
+		net = train_warm_model(a, run);
+	net = train_network(&a->cfg, a->def.format, a->normalise_none, &a->params, net, &g, run,
+						&result);
 	PG_TRY();
 	{
 		CatalogGroupResult cg;
-		HackTrainParams params = a->params;
+		HackGroupMsg m;
 
-		if (a->resume)
-			net = warm_model(a, run);
-		params.warm_start = net != NULL;
-		st = HACK_OK;
-		if (net == NULL)
-		{
-			st = nn_model_create(&a->cfg, (NnModel **) &net, &err);
-			if (st == HACK_OK)
-			{
-				nn_model_init(net, a->params.seed);
-				if (a->normalise_none)
-					st = nn_set_raw_normalisation(net, a->def.format, &err);
-				else
-					st = nn_fit_normalisation(net, g.images, g.n, &err);
-			}
-		}
-		if (st == HACK_OK)
-			st = nn_set_threads(net, hack_blas_prepare(), &err);
-		if (st == HACK_OK)
-			st = hack_train_group(net, g.images, g.n, &params, &result, on_epoch,
-								  hack_interrupt_callback, run, &err);
-		if (st != HACK_OK)
-			hack_raise(&err);
+		train_group_metrics(&m, &result, g.skipped, started, GetCurrentTimestamp());
 		cg.group = run->group;
-		cg.params_json = params_json(a, net);
-		cg.metrics_json = metrics_json(&result, &g, run->resumed_from);
+		cg.params_json = train_params_json(a, net);
+		cg.metrics_json = train_metrics_json(&m, run->resumed_from, NULL);
 		cg.net = net;
 		cg.n = result.n;
 		cg.ids = g.ids;
@@ -469,8 +531,7 @@ train_group(TrainArgs *a, TrainRun *run)
 	PG_FINALLY();
 	{
 		hack_train_result_free(&result);
-		if (net != NULL)
-			nn_model_free(net);
+		nn_model_free(net);
 	}
 	PG_END_TRY();
 }
@@ -480,8 +541,8 @@ train_group(TrainArgs *a, TrainRun *run)
  * left it) are not in what was just stored: bring the group up to date
  * with the refresh code, so the ranking table never lags behind.
  */
-static void
-catch_up(const TrainArgs *a, const TrainRun *run)
+void
+train_catch_up(const TrainArgs *a, const TrainRun *run)
 {
 	RefreshCounts c;
 
@@ -519,7 +580,7 @@ train_groups(TrainArgs *a, TrainRun *run, List *groups, MemoryContext group_cxt)
 							run->groups, run->group[0] ? run->group : "all rows")));
 		}
 		MemoryContextSwitchTo(group_cxt);
-		catch_up(a, run);
+		train_catch_up(a, run);
 		MemoryContextSwitchTo(job_cxt);
 		MemoryContextReset(group_cxt);
 	}
@@ -538,8 +599,14 @@ static void
 train_job(void *arg)
 {
 	TrainJob   *job = (TrainJob *) arg;
-	List	   *groups = train_source_groups(&job->a->src);
+	List	   *groups;
 
+	if (train_cluster_applies(job->a))
+	{
+		train_cluster_groups(job->a, job->run, job->group_cxt);
+		return;
+	}
+	groups = train_source_groups(&job->a->src);
 	if (groups == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -242,7 +242,7 @@ train_source_groups(const TrainSource *src)
 
 /* Grow the buffers of out to hold at least n images. */
 static void
-reserve(GroupImages *out, int *cap, int n, size_t in)
+reserve(GroupImages *out, int *cap, int n, size_t in, MemoryContext cxt)
 {
 	int			newcap;
 
@@ -254,11 +254,11 @@ reserve(GroupImages *out, int *cap, int n, size_t in)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("group is too large to train in one backend")));
 	out->ids = out->ids ? repalloc_huge(out->ids, sizeof(int64) * newcap)
-		: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * newcap);
+		: MemoryContextAllocHuge(cxt, sizeof(int64) * newcap);
 	out->hashes = out->hashes ? repalloc_huge(out->hashes, sizeof(int64) * newcap)
-		: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * newcap);
+		: MemoryContextAllocHuge(cxt, sizeof(int64) * newcap);
 	out->images = out->images ? repalloc_huge(out->images, sizeof(float) * in * newcap)
-		: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * in * newcap);
+		: MemoryContextAllocHuge(cxt, sizeof(float) * in * newcap);
 	*cap = newcap;
 }
 
@@ -315,11 +315,59 @@ typedef struct ReadGroup
 	const TrainSource *src;
 	const char *group;
 	GroupImages *out;
-	size_t		in;				/* floats per image */
 	int			cap;			/* images out can hold */
 	int64		last_id;
 	bool		have_last;
 } ReadGroup;
+
+/*
+ * Append the row id with image (NULL for a NULL image) to out, decoded
+ * with format and shape, the buffers growing in cxt; *cap is what they
+ * hold.  The image is detoasted in the current context.  A NULL or bad
+ * image is an error naming the row, or with skip_invalid is counted in
+ * out->skipped.
+ */
+void
+train_source_add_image(GroupImages *out, int *cap, MemoryContext cxt, int64 id, bytea *image,
+					   HackImageFormat format, const HackImageShape *shape, bool skip_invalid)
+{
+	size_t		in = (size_t) shape->channels * shape->height * shape->width;
+	HackStatus	st;
+	HackError	err;
+
+	if (image == NULL)
+	{
+		if (skip_invalid)
+		{
+			out->skipped++;
+			return;
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("image of row id " INT64_FORMAT " is NULL", id),
+				 errhint("Pass skip_invalid => true to leave such rows out.")));
+	}
+	reserve(out, cap, out->n + 1, in, cxt);
+	image = DatumGetByteaPP(PointerGetDatum(image));
+	st = hack_image_decode((const uint8_t *) VARDATA_ANY(image), VARSIZE_ANY_EXHDR(image),
+						   format, shape, hack_max_image_pixels,
+						   out->images + (size_t) out->n * in, &err);
+	if (st != HACK_OK)
+	{
+		if (skip_invalid)
+		{
+			out->skipped++;
+			return;
+		}
+		ereport(ERROR,
+				(errcode(hack_sqlstate(st)),
+				 errmsg("image of row id " INT64_FORMAT ": %s", id, err.message),
+				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
+				 errhint("Pass skip_invalid => true to leave such rows out.")));
+	}
+	out->hashes[out->n] = hack_image_hash_of(image);
+	out->ids[out->n++] = id;
+}
 
 /* One row of train_source_read: checked, decoded into the buffer, or skipped. */
 static void
@@ -327,11 +375,8 @@ read_row(void *arg, SourceRow *row, MemoryContext row_cxt)
 {
 	ReadGroup  *rg = (ReadGroup *) arg;
 	const TrainSource *src = rg->src;
-	GroupImages *out = rg->out;
-	int64		id;
-	HackStatus	st;
-	HackError	err;
 	MemoryContext cxt;
+	int64		id;
 
 	if (row->group == NULL || strcmp(row->group, rg->group) != 0)
 		return;
@@ -347,40 +392,10 @@ read_row(void *arg, SourceRow *row, MemoryContext row_cxt)
 				 errdetail("Every row needs its own id: embeddings are stored by id.")));
 	rg->last_id = id;
 	rg->have_last = true;
-	if (row->image == NULL)
-	{
-		if (src->skip_invalid)
-		{
-			out->skipped++;
-			return;
-		}
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("image of row id " INT64_FORMAT " is NULL", id),
-				 errhint("Pass skip_invalid => true to leave such rows out.")));
-	}
-	reserve(out, &rg->cap, out->n + 1, rg->in);
 	cxt = MemoryContextSwitchTo(row_cxt);
-	row->image = DatumGetByteaPP(PointerGetDatum(row->image));
-	st = hack_image_decode((const uint8_t *) VARDATA_ANY(row->image), VARSIZE_ANY_EXHDR(row->image),
-						   src->format, &src->shape, hack_max_image_pixels,
-						   out->images + (size_t) out->n * rg->in, &err);
+	train_source_add_image(rg->out, &rg->cap, cxt, id, row->image, src->format, &src->shape,
+						   src->skip_invalid);
 	MemoryContextSwitchTo(cxt);
-	if (st != HACK_OK)
-	{
-		if (src->skip_invalid)
-		{
-			out->skipped++;
-			return;
-		}
-		ereport(ERROR,
-				(errcode(hack_sqlstate(st)),
-				 errmsg("image of row id " INT64_FORMAT ": %s", id, err.message),
-				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
-				 errhint("Pass skip_invalid => true to leave such rows out.")));
-	}
-	out->hashes[out->n] = hack_image_hash_of(row->image);
-	out->ids[out->n++] = id;
 }
 
 /*
@@ -398,6 +413,5 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 	rg.src = src;
 	rg.group = group;
 	rg.out = out;
-	rg.in = (size_t) src->shape.channels * src->shape.height * src->shape.width;
 	train_source_scan(src, true, FETCH_ROWS, read_row, &rg);
 }

@@ -44,6 +44,9 @@ extern void train_source_check_image_type(const char *column, Oid t);
 extern void train_source_open(TrainSource *src, const CatalogModel *def, bool skip_invalid);
 extern List *train_source_groups(const TrainSource *src);
 extern void train_source_read(const TrainSource *src, const char *group, GroupImages *out);
+extern void train_source_add_image(GroupImages *out, int *cap, MemoryContext cxt, int64 id,
+								   bytea *image, HackImageFormat format,
+								   const HackImageShape *shape, bool skip_invalid);
 extern char *train_source_row_group(const TrainSource *src, Datum value, bool isnull);
 
 /* One row of the source as train_source_query selects it. */

@@ -1,0 +1,133 @@
+/*
+ * embed_archive.c
+ *	  hack_embed_with(archive, image, group_key): embed with an exported
+ *	  model (hack_export_model's bytea) rather than a catalogue lookup.
+ *
+ * This is the form a query pushed down to Citus workers uses (doc/
+ * scaling.md): the coordinator evaluates hack_export_model('m') once, as
+ * the caller and under row security, and every worker embeds with the
+ * networks it carries.  A worker's catalogue is never read, so a worker
+ * cannot embed with a model it has a stale copy of, or one another role
+ * planted there.
+ *
+ * The archive is validated as hack_import_model validates it.  It is
+ * decoded once per query and call site: the cache lives in fn_extra,
+ * keyed by the archive's bytes (an equal archive on the next row reuses
+ * it, another one replaces it), so nothing outlives the query.
+ */
+#include "hack.h"
+#include "catalog.h"
+#include "embed.h"
+#include "poincare.h"
+
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "core/hyperbolic.h"
+#include "core/nn_model.h"
+
+PG_FUNCTION_INFO_V1(hack_embed_with);
+
+/* One decoded archive: its bytes, definition, groups and the networks loaded so far. */
+typedef struct ArchiveCache
+{
+	MemoryContext cxt;			/* holds all of it; deleted on replacement */
+	bytea	   *archive;		/* a copy, the cache's key */
+	CatalogModel def;
+	int			n;
+	CatalogGroupBlob **groups;
+	NnModel   **nets;			/* malloc'd by the core, NULL until used */
+	MemoryContextCallback free_nets;
+} ArchiveCache;
+
+/* Free the networks when the cache's context goes. */
+static void
+free_nets(void *arg)
+{
+	ArchiveCache *c = (ArchiveCache *) arg;
+
+	for (int i = 0; i < c->n; i++)
+		if (c->nets[i] != NULL)
+			nn_model_free(c->nets[i]);
+}
+
+/* The cache for archive, decoding it unless the one in fn_extra holds the same bytes. */
+static ArchiveCache *
+archive_cache(FmgrInfo *flinfo, const bytea *archive)
+{
+	ArchiveCache *c = (ArchiveCache *) flinfo->fn_extra;
+	MemoryContext cxt;
+	MemoryContext old;
+	List	   *groups;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (c != NULL && VARSIZE_ANY_EXHDR(c->archive) == VARSIZE_ANY_EXHDR(archive) &&
+		memcmp(VARDATA_ANY(c->archive), VARDATA_ANY(archive), VARSIZE_ANY_EXHDR(archive)) == 0)
+		return c;
+	if (c != NULL)
+	{
+		flinfo->fn_extra = NULL;
+		MemoryContextDelete(c->cxt);
+	}
+	cxt = AllocSetContextCreate(flinfo->fn_mcxt, "hack_embed_with archive", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		c = palloc0(sizeof(ArchiveCache));
+		c->cxt = cxt;
+		c->archive = (bytea *) palloc(VARSIZE_ANY_EXHDR(archive) + VARHDRSZ);
+		SET_VARSIZE(c->archive, VARSIZE_ANY_EXHDR(archive) + VARHDRSZ);
+		memcpy(VARDATA(c->archive), VARDATA_ANY(archive), VARSIZE_ANY_EXHDR(archive));
+		c->def.model = "(archive)";
+		(void) catalog_archive_read(c->archive, &c->def, &groups);
+		c->n = list_length(groups);
+		c->groups = palloc(sizeof(CatalogGroupBlob *) * c->n);
+		c->nets = palloc0(sizeof(NnModel *) * c->n);
+		foreach(lc, groups)
+			c->groups[i++] = lfirst(lc);
+		c->free_nets.func = free_nets;
+		c->free_nets.arg = c;
+		MemoryContextRegisterResetCallback(cxt, &c->free_nets);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+	flinfo->fn_extra = c;
+	return c;
+}
+
+/* hack_embed_with(archive, image, group_key) */
+Datum
+hack_embed_with(PG_FUNCTION_ARGS)
+{
+	bytea	   *archive = PG_GETARG_BYTEA_PP(0);
+	bytea	   *image = PG_GETARG_BYTEA_PP(1);
+	char	   *group = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	ArchiveCache *c = archive_cache(fcinfo->flinfo, archive);
+	double		emb[HACK_MAX_DIM];
+	int			i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->groups[i]->group, group) == 0)
+			break;
+	if (i == c->n)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("the archive has no group \"%s\"", group),
+				 errhint("Pass the row's group as hack_group_key(group column).")));
+	if (c->nets[i] == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(c->cxt);
+
+		c->nets[i] = catalog_network_from_blob(&c->def, group, c->groups[i]->weights, true);
+		MemoryContextSwitchTo(old);
+	}
+	embed_image(c->nets[i], image, c->def.format, &c->def.shape, NULL, emb);
+	PG_RETURN_POINCARE_P(poincare_from_coords(emb, c->def.dim));
+}
