@@ -11,9 +11,10 @@
  * planted there.
  *
  * The archive is validated as hack_import_model validates it.  It is
- * decoded once per query and call site: the cache lives in fn_extra,
- * keyed by the archive's bytes (an equal archive on the next row reuses
- * it, another one replaces it), so nothing outlives the query.
+ * decoded once per query and call site: the cache lives in fn_extra, so
+ * nothing outlives the query.  A constant archive (what a worker gets) is
+ * decoded on the first row; any other is compared with the cached bytes
+ * on each row, and decoded again when it differs.
  */
 #include "hack.h"
 #include "catalog.h"
@@ -62,6 +63,12 @@ archive_cache(FmgrInfo *flinfo, const bytea *archive)
 	ListCell   *lc;
 	int			i = 0;
 
+	/*
+	 * A constant or a parameter (as in the query Citus sends a worker) is
+	 * the same on every row: decode it once.  Otherwise compare the bytes.
+	 */
+	if (c != NULL && get_fn_expr_arg_stable(flinfo, 0))
+		return c;
 	if (c != NULL && VARSIZE_ANY_EXHDR(c->archive) == VARSIZE_ANY_EXHDR(archive) &&
 		memcmp(VARDATA_ANY(c->archive), VARDATA_ANY(archive), VARSIZE_ANY_EXHDR(archive)) == 0)
 		return c;

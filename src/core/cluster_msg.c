@@ -159,6 +159,16 @@ get_int(WireReader *r, int lo, int hi, int *v)
 	return !r->failed && x <= (uint32_t) INT32_MAX && (int) x >= lo && (int) x <= hi;
 }
 
+/* A u8 flag: 0 or 1, nothing else (one encoding per message). */
+static bool
+get_bool(WireReader *r, bool *v)
+{
+	uint8_t		x = wire_get_u8(r);
+
+	*v = x == 1;
+	return !r->failed && x <= 1;
+}
+
 /* Does a text hold a NUL byte (not a valid text value)? */
 static bool
 has_nul(const uint8_t *s, size_t len)
@@ -193,7 +203,7 @@ hack_job_read(const uint8_t *buf, size_t len, HackTrainJob *job, HackError *err)
 	ok &= get_int(&r, 0, NN_MAX_HIDDEN, &c->n_hidden);
 	for (int i = 0; ok && i < c->n_hidden; i++)
 		ok &= get_int(&r, 1, NN_MAX_WIDTH, &c->hidden[i]);
-	c->conv_relu = wire_get_u8(&r) != 0;
+	ok &= get_bool(&r, &c->conv_relu);
 	ok &= get_int(&r, HACK_IMAGE_AUTO, HACK_IMAGE_JPEG, &v);
 	job->format = (HackImageFormat) v;
 	hack_train_defaults(p);
@@ -214,9 +224,9 @@ hack_job_read(const uint8_t *buf, size_t len, HackTrainJob *job, HackError *err)
 	ok &= get_int(&r, 0, INT32_MAX, &p->pack.epochs);
 	p->pack.seed = wire_get_u64(&r);
 	p->seed = wire_get_u64(&r);
-	p->riemannian_grad = wire_get_u8(&r) != 0;
-	job->normalise_none = wire_get_u8(&r) != 0;
-	job->skip_invalid = wire_get_u8(&r) != 0;
+	ok &= get_bool(&r, &p->riemannian_grad);
+	ok &= get_bool(&r, &job->normalise_none);
+	ok &= get_bool(&r, &job->skip_invalid);
 	s = wire_get_blob(&r, HACK_JOB_MAX_MODEL, &job->model_len);
 	ok &= s != NULL && job->model_len > 0 && !has_nul(s, job->model_len);
 	job->model = (const char *) s;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "model_archive.h"
+#include "cluster_msg.h"
 #include "nn_model.h"
 #include "nn_serial.h"
 
@@ -496,6 +497,71 @@ archive_seeds(void)
 		 sizeof(writer_negative) - 1);
 }
 
+/*
+ * cluster_msg: a job of two groups (one resuming) and a trained group of
+ * three rows in 2-D, each behind its selector byte and dimension byte.
+ */
+static void
+cluster_seeds(void)
+{
+	static const uint8_t warm[2] = {1, 2};
+	static const uint8_t weights[3] = {7, 7, 7};
+	HackJobGroup groups[2] = {{"0", 1, 1, NULL, 0, -1}, {"sandal", 6, 2, warm, 2, 600}};
+	int64_t		ids[3] = {1, 5, 9};
+	int64_t		hashes[3] = {-1, 0, 1};
+	int			assign[3] = {2, 0, 1};
+	double		emb[6] = {0.1, 0.2, -0.3, 0.0, 0.5, -0.5};
+	double		par[6] = {0.0, 0.0, 0.7, 0.0, -0.2, 0.6};
+	HackTrainJob job;
+	HackGroupMsg m;
+	HackError	err;
+	uint8_t    *buf;
+	uint8_t    *in;
+	size_t		len;
+
+	memset(&job, 0, sizeof(job));
+	nn_config_default(&job.cfg, NN_ARCH_LENET, 1, 28, 28, 2);
+	job.format = HACK_IMAGE_U8;
+	hack_train_defaults(&job.params);
+	job.model = "m";
+	job.model_len = 1;
+	job.groups_total = 2;
+	job.n_groups = 2;
+	job.groups = groups;
+	if (hack_job_write(&job, &buf, &len, &err) != HACK_OK)
+		abort();
+	in = malloc(len + 2);
+	in[0] = 0;
+	in[1] = 0;
+	memcpy(in + 2, buf, len);
+	seed("cluster_msg", "job", in, len + 2);
+	free(in);
+	free(buf);
+
+	memset(&m, 0, sizeof(m));
+	m.n = 3;
+	m.dim = 2;
+	m.first_loss = 1.0;
+	m.final_loss = 0.5;
+	m.max_norm = 0.7;
+	m.weights = weights;
+	m.weights_len = sizeof(weights);
+	m.ids = ids;
+	m.hashes = hashes;
+	m.assignment = assign;
+	m.embeddings = emb;
+	m.particles = par;
+	if (hack_group_msg_write(&m, &buf, &len, &err) != HACK_OK)
+		abort();
+	in = malloc(len + 2);
+	in[0] = 1;
+	in[1] = 1;					/* dimension 1 + 1 */
+	memcpy(in + 2, buf, len);
+	seed("cluster_msg", "group", in, len + 2);
+	free(in);
+	free(buf);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -515,5 +581,6 @@ main(int argc, char **argv)
 	tensor_seeds();
 	model_seeds();
 	archive_seeds();
+	cluster_seeds();
 	return 0;
 }
