@@ -4,7 +4,8 @@
 # Installs missing Debian packages (as root), builds with warnings as
 # errors, installs, runs the C unit tests, the pg_regress suite on a
 # throwaway cluster, the TAP tests of test/t (each on clusters of its own,
-# `make prove_installcheck`), then test/sanitize.sh (ASan/UBSan build) and
+# `make prove_installcheck`; Citus is built first for test/t/025_citus.pl,
+# hack_build_citus), then test/sanitize.sh (ASan/UBSan build) and
 # ends with "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -67,9 +68,13 @@ trap - EXIT
 
 # the TAP tests (test/t/*.pl, PostgreSQL::Test::Cluster, one cluster each),
 # four at once, as the cluster owner: initdb refuses root.  Their binaries
-# (unit tests under valgrind, fuzz targets) are built here, as the caller.
+# (unit tests under valgrind, fuzz targets) are built here, as the caller,
+# and Citus for test/t/025_citus.pl is built into the PostgreSQL under test
+# unless it is there (about a minute on 2 cores); a failed Citus build is a
+# failure here, and 025 then fails too rather than skip.
 hack_log "TAP tests (test/t)"
 make -s PG_CONFIG=$HACK_PGBIN/pg_config test/unit/run_unit fuzz >/dev/null || count 0 1
+hack_build_citus "$HACK_PGBIN/pg_config" || count 0 1
 tap_dir=$(mktemp -d /tmp/hack-tap.XXXXXX)
 [ "$(id -u)" = 0 ] && chown postgres: "$tap_dir"
 hack_prove "$tap_dir" "${HACK_PROVE_FLAGS:--j4}" >"$tap_dir/prove.out" 2>&1

@@ -11,6 +11,8 @@
 # hack_prove DIR FLAGS [TESTS]  runs the TAP tests (make prove_installcheck)
 #                     as the cluster owner, their clusters under DIR
 # hack_prove_counts OUTPUT-FILE STATUS  prints "PASSED FAILED" of a prove run
+# hack_build_citus PG_CONFIG  builds and installs Citus 13.0.5 into that
+#                     PostgreSQL (for test/t/025_citus.pl) unless it is there
 
 HACK_PGBIN=${HACK_PGBIN:-/usr/lib/postgresql/15/bin}
 
@@ -18,7 +20,8 @@ HACK_PGBIN=${HACK_PGBIN:-/usr/lib/postgresql/15/bin}
 HACK_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-client-15
 	libopenblas-dev libpq-dev libpng-dev libjpeg62-turbo-dev libdnnl-dev zlib1g-dev python3 python3-scipy python3-pil python3-torch valgrind
 	clang libclang-rt-14-dev postgresql-15-cron libipc-run-perl libio-pty-perl
-	python3-psycopg python3-psycopg2 python3-sqlalchemy python3-numpy nodejs npm dataset-fashion-mnist"
+	python3-psycopg python3-psycopg2 python3-sqlalchemy python3-numpy nodejs npm dataset-fashion-mnist
+	libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libpam0g-dev autoconf flex bison"
 
 hack_log() { printf '== %s\n' "$*" >&2; }
 
@@ -131,4 +134,60 @@ hack_prove_counts() {
 			failed = sumf + died
 			if (rc != 0 && failed == 0) failed = 1
 			print total - sumf, failed }' "$1"
+}
+
+# Citus, for the tests of hack on a distributed cluster (test/t/025_citus.pl).
+# Debian does not package it: it is built from the unmodified release source
+# (../shared/citus/README.md beside the repository), found as
+# $HACK_CITUS_TARBALL, else ../shared/citus/ next to the repository, else
+# /work/shared/citus/.  No tarball is an error, not a skipped test.
+HACK_CITUS_VERSION=13.0.5
+HACK_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+hack_citus_tarball() {
+	local f
+	for f in "${HACK_CITUS_TARBALL:-}" \
+		"$HACK_REPO/../shared/citus/citus-$HACK_CITUS_VERSION.tar.gz" \
+		"/work/shared/citus/citus-$HACK_CITUS_VERSION.tar.gz"; do
+		[ -n "$f" ] && [ -f "$f" ] && { echo "$f"; return 0; }
+	done
+	return 1
+}
+
+# Nothing to do when the PostgreSQL of PG_CONFIG has Citus 13.0.5 already
+# (its citus.so says "Citus 13.0.5 on ..." in citus_version()'s string, and
+# the control file is there); otherwise configure, make -j2 and make install
+# in a temporary directory (2-3 minutes on 2 cores), the build's output in a
+# log whose end is shown when it fails.
+hack_build_citus() {
+	local pgc=${1:-$HACK_PGBIN/pg_config} lib control tarball tmp rc
+	lib=$("$pgc" --pkglibdir)/citus.so || return 1
+	control=$("$pgc" --sharedir)/extension/citus.control
+	if [ -f "$lib" ] && [ -f "$control" ] &&
+		LC_ALL=C grep -qa "Citus ${HACK_CITUS_VERSION//./\\.}[^0-9.]" "$lib"; then
+		return 0
+	fi
+	if ! tarball=$(hack_citus_tarball); then
+		hack_log "Citus $HACK_CITUS_VERSION source not found: set HACK_CITUS_TARBALL, or put" \
+			"citus-$HACK_CITUS_VERSION.tar.gz in $HACK_REPO/../shared/citus/"
+		return 1
+	fi
+	hack_log "building Citus $HACK_CITUS_VERSION from $tarball into $("$pgc" --pkglibdir)"
+	tmp=$(mktemp -d /tmp/hack-citus.XXXXXX) || return 1
+	# a chain, not set -e: a caller's "|| ..." would turn set -e off
+	(tar -xzf "$tarball" -C "$tmp" &&
+		cd "$tmp/citus-$HACK_CITUS_VERSION" &&
+		./configure PG_CONFIG="$pgc" &&
+		make -j2 &&
+		make install) >"$tmp/build.log" 2>&1
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		tail -n 40 "$tmp/build.log" >&2
+		hack_log "building Citus failed (status $rc)"
+	elif ! LC_ALL=C grep -qa "Citus ${HACK_CITUS_VERSION//./\\.}[^0-9.]" "$lib"; then
+		hack_log "Citus built, but $lib is not version $HACK_CITUS_VERSION"
+		rc=1
+	fi
+	rm -rf "$tmp"
+	return "$rc"
 }

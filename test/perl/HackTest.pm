@@ -9,7 +9,33 @@
 #                                   extra postgresql.conf lines; its server
 #                                   gets HACK_SERVER_ENV (test/sanitize.sh
 #                                   passes the ASan runtime that way) and
-#                                   the lines of HACK_SERVER_CONF
+#                                   the lines of HACK_SERVER_CONF, then
+#                                   those of last_conf => TEXT or CODE (a
+#                                   function of the node, called before it
+#                                   starts)
+#   hack_citus_cluster(NAME, workers => N, conf => TEXT)   a Citus cluster
+#                                   of hack_nodes (NAME_coord, NAME_w1 ..
+#                                   NAME_wN, default N 2): Citus preloaded
+#                                   with max_prepared_transactions = 20,
+#                                   citus.local_hostname = the socket
+#                                   directory and no usage statistics sent,
+#                                   then TEXT (both after HACK_SERVER_CONF;
+#                                   TEXT may change them); CREATE EXTENSION
+#                                   citus in database postgres of each; the
+#                                   coordinator registered and the workers
+#                                   added by ->hostport.  Returns
+#                                   (coordinator, workers...).  Citus must
+#                                   be installed (test/run.sh builds it:
+#                                   hack_build_citus of test/lib/common.sh)
+#   $node->hostport                 "HOST:PORT", the node as Citus names it
+#                                   (pg_dist_node's nodename:nodeport; HOST
+#                                   is the socket directory)
+#   $coord->citus_node_of(TABLE, VALUE)   ->hostport of the worker holding
+#                                   the shard of distribution value VALUE
+#   $coord->citus_move(TABLE, VALUE, NODE)   moves that shard (and the
+#                                   shards colocated with it) to worker NODE
+#                                   (shard_transfer_mode block_writes);
+#                                   nothing when it is there already
 #   $node->sql(SQL, %o)             psql, stops on the first error and dies
 #                                   with it; returns the unaligned output
 #   $node->try_sql(SQL, %o)         the same without dying: (rc, out, err)
@@ -32,6 +58,8 @@
 #                                   children (a power cut), wait until all
 #                                   are gone; returns (number of children,
 #                                   pids still there); then $node->start
+#   $node->kill9_restart            kill9_all, then start (crash recovery
+#                                   done when it returns): the same list
 #   $node->bg_sql(SQL, %o)          psql in the background (also appname =>
 #                                   application_name, dir => where its files
 #                                   go); ->out is its output so far, ->wait
@@ -71,7 +99,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-our @EXPORT = qw(hack_node hack_repo hack_tempdir hack_python);
+our @EXPORT = qw(hack_node hack_citus_cluster hack_repo hack_tempdir hack_python);
 
 # crash reports a server log must not hold: a backend killed by a signal, a
 # sanitizer report, a PANIC
@@ -99,12 +127,59 @@ sub hack_node
 
 	bless $node, 'HackTest::Node';
 	$node->init(%{ $opt{init} // {} });
+	my $last = $opt{last_conf} // '';
 	$node->append_conf('postgresql.conf',
 		"fsync = off\nlc_messages = 'C'\n"
 		  . ($opt{conf} // '') . "\n"
-		  . ($ENV{HACK_SERVER_CONF} // '') . "\n");
+		  . ($ENV{HACK_SERVER_CONF} // '') . "\n"
+		  . (ref $last eq 'CODE' ? $last->($node) : $last) . "\n");
 	$node->start;
 	return $node;
+}
+
+# The settings every node of a Citus cluster needs: max_prepared_transactions
+# for Citus's two-phase commit, its own name for the connections Citus opens
+# to itself (shard moves; the default "localhost" is TCP, which the test
+# clusters do not listen on), and no phoning home from a test
+sub _citus_conf
+{
+	my $node = shift;
+	return "shared_preload_libraries = 'citus'\nmax_prepared_transactions = 20\n"
+	  . "citus.enable_statistics_collection = off\n"
+	  . "citus.local_hostname = '" . $node->host . "'\n";
+}
+
+sub hack_citus_cluster
+{
+	my ($name, %opt) = @_;
+	my $workers = $opt{workers} // 2;
+	my @nodes;
+	# a server that cannot preload citus.so would BAIL_OUT the whole prove
+	# run in ->start: fail this file alone, saying why
+	my ($lib, $share) = map { my $d = `pg_config --$_`; chomp $d; $d } qw(pkglibdir sharedir);
+	unless (-f "$lib/citus.so" && -f "$share/extension/citus.control")
+	{
+		my $why = "Citus is not installed in $lib (test/run.sh builds it: hack_build_citus in test/lib/common.sh)";
+		diag $why;    # shown by prove, where die's message goes to the log only
+		die "$why\n";
+	}
+	for my $i (0 .. $workers)
+	{
+		# after HACK_SERVER_CONF (Citus must be the first preloaded
+		# library), and TEXT after them, to change them
+		my $node = hack_node($i == 0 ? "${name}_coord" : "${name}_w$i",
+			last_conf => sub { return _citus_conf(shift) . ($opt{conf} // ''); });
+		$node->sql('CREATE EXTENSION citus');
+		push @nodes, $node;
+	}
+	my $coord = $nodes[0];
+	my $node_sql = sub {
+		my ($fn, $n) = @_;
+		return "SELECT $fn('" . $n->host . "', " . $n->port . ')';
+	};
+	$coord->sql(join ";\n", $node_sql->('citus_set_coordinator_host', $coord),
+		map { $node_sql->('citus_add_node', $_) } @nodes[ 1 .. $#nodes ]);
+	return @nodes;
 }
 
 package HackTest::Node;
@@ -268,6 +343,42 @@ sub kill9_all
 	}
 	unlink $self->data_dir . '/postmaster.pid' if -e "/proc/$pm";
 	return (scalar @kids, @left);
+}
+
+sub kill9_restart
+{
+	my $self = shift;
+	my @r = $self->kill9_all;
+	$self->start;
+	return @r;
+}
+
+sub hostport { my $self = shift; return $self->host . ':' . $self->port; }
+
+# the shard of VALUE in distributed table TABLE, as SQL
+sub _citus_shard_sql
+{
+	my ($table, $value) = @_;
+	return "get_shard_id_for_distribution_column('$table', '$value')";
+}
+
+sub citus_node_of
+{
+	my ($self, $table, $value) = @_;
+	return $self->sql("SELECT nodename || ':' || nodeport FROM citus_shards WHERE shardid = "
+		  . _citus_shard_sql($table, $value));
+}
+
+sub citus_move
+{
+	my ($self, $table, $value, $to) = @_;
+	my $from = $self->citus_node_of($table, $value);
+	return if $from eq $to->hostport;
+	my ($host, $port) = $from =~ /^(.*):(\d+)$/ or die "no shard of $table for $value: '$from'";
+	$self->sql("SELECT citus_move_shard_placement(" . _citus_shard_sql($table, $value)
+		  . ", '$host', $port, '" . $to->host . "', " . $to->port
+		  . ", shard_transfer_mode => 'block_writes')");
+	return;
 }
 
 sub bg_sql
