@@ -323,6 +323,9 @@ run_round(ClusterJob *job, ClusterGroup **round, int n, const char *what)
 	snprintf(pool, sizeof(pool), "%d", hack_jobs_per_worker);
 	(void) set_config_option("citus.max_adaptive_executor_pool_size", pool, PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	/* at once: Citus would otherwise add connections only as tasks wait */
+	(void) set_config_option("citus.force_max_query_parallelization", "on", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	if (SPI_execute_with_args(psprintf("SELECT s.%s, %s.hack_train_group($1, (s.%s)::pg_catalog.int8,"
 									   " s.%s, s.%s ORDER BY (s.%s)::pg_catalog.int8) FROM %s s"
 									   " WHERE s.%s OPERATOR(pg_catalog.=) ANY ($2) GROUP BY s.%s",
@@ -449,6 +452,22 @@ next_round(ClusterJob *job, ClusterGroup **round, StringInfo what)
 	return n;
 }
 
+/*
+ * Commit when the CALL is non-atomic, before each round: within one
+ * transaction Citus keeps using the connection that first read a shard,
+ * so the catch-up's scan (or the listing of the groups) would put all of
+ * a worker's groups on one connection, one after another.  Nothing is
+ * left to commit then but those reads.
+ */
+static void
+next_transaction(const TrainArgs *a)
+{
+	if (a->atomic)
+		return;
+	SPI_commit();
+	SPI_start_transaction();
+}
+
 /* Train every group on its worker, round by round, saving each as it comes. */
 void
 train_cluster_groups(TrainArgs *a, TrainRun *run, MemoryContext group_cxt)
@@ -469,6 +488,7 @@ train_cluster_groups(TrainArgs *a, TrainRun *run, MemoryContext group_cxt)
 				 errmsg("%s has no rows to train on", a->src.relname)));
 	run->groups = job.n_groups;
 	round = palloc(sizeof(ClusterGroup *) * job.n_groups);
+	next_transaction(a);
 	initStringInfo(&what);
 	ereport(NOTICE,
 			(errmsg("hack_train %s: training %d groups on %d workers, %d at a time on each",
@@ -506,6 +526,7 @@ train_cluster_groups(TrainArgs *a, TrainRun *run, MemoryContext group_cxt)
 			train_catch_up(a, run);
 		}
 		done += n;
+		next_transaction(a);
 		MemoryContextSwitchTo(job_cxt);
 		MemoryContextReset(group_cxt);
 	}

@@ -1,23 +1,37 @@
-# test/t/025_citus.pl: hack on a Citus 13.0.5 cluster (issue 19): a
-# coordinator and two workers on this machine (HackTest::hack_citus_cluster,
-# unix sockets), and one plain node without Citus to compare with.
+# test/t/025_citus.pl: hack on a Citus 13.0.5 cluster (issue 19,
+# doc/scaling.md): a coordinator and two workers on this machine
+# (HackTest::hack_citus_cluster, unix sockets), and one plain node without
+# Citus to compare with.
 #
 # Fashion-MNIST classes 0-3, 300 images each (the first 300 of each class
 # in the training file, loaded with the installed hack-load), in a table
 # imgs distributed by label, its shards moved so that worker 1 holds classes
 # 0 and 1 and worker 2 classes 2 and 3.  The same rows go into a plain
-# table on the single node.  Checked from the coordinator: CALL hack_train
-# on the distributed table, with norms equal (1e-6) to those of the single
-# node by id; hack_select, KNN on hack.embeddings, hack_plot, hack_gallery,
-# hack_refresh after new and deleted rows; a plain role (alice, created on
-# the coordinator and propagated by Citus) that can neither see, drop,
-# retrain, refresh nor lock the superuser's model, nor write hack's tables
-# on the coordinator or on a worker; a worker killed with SIGKILL and
-# restarted, then a re-training.
+# table on the single node.  Checked from the coordinator:
+# - CALL hack_train trains each group on the worker holding it (the
+#   metrics' node), the two workers at the same time, one group at a time
+#   each or two with hack.jobs_per_worker = 2, NOTICEs relayed from the
+#   workers; norms equal (1e-6; in fact bit for bit) to the single node's
+#   by id, and to hack.distributed_training = off's; a table distributed by
+#   another column trains on the coordinator;
+# - hack_select, KNN on hack.embeddings, hack_plot, hack_gallery,
+#   hack_refresh after new and deleted rows;
+# - a plain role (alice, created on the coordinator and propagated by
+#   Citus) that can neither see, drop, retrain, refresh nor lock the
+#   superuser's model, nor write hack's tables on the coordinator or on a
+#   worker; the superuser retraining alice's model works on the workers as
+#   alice; alice replaying a job captured from the shard queries: another
+#   group, rows out of order, duplicates, a tampered job are refused;
+# - Citus refusing hack_embed_trigger; hack_embed_with pushed down to the
+#   workers embeds with the current model, before and after a retrain in
+#   one session;
+# - a worker killed with SIGKILL while idle, then mid-training: committed
+#   groups new, the others old, the error naming the worker, a re-run
+#   completing with the single node's norms.
 #
 # Needs Citus in the PostgreSQL under test: test/run.sh builds it first
 # (hack_build_citus in test/lib/common.sh).  Without it this file fails at
-# CREATE EXTENSION citus; it does not skip.  About 10 s on 2 cores.
+# CREATE EXTENSION citus; it does not skip.  About 40 s on 2 cores.
 
 use strict;
 use warnings FATAL => 'all';
@@ -25,6 +39,7 @@ use warnings FATAL => 'all';
 use HackTest;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 
 my @CLASSES = (0, 1, 2, 3);
 my $PER_CLASS = 300;
@@ -33,7 +48,7 @@ my $DATA = '/usr/share/datasets/fashion-mnist';
 my $TRAIN =
   "CALL hack_train('m', 'imgs', group_column => 'label', epochs => 2, pack_epochs => 50, seed => 1)";
 
-my ($coord, $w1, $w2) = hack_citus_cluster('citus', workers => 2);
+my ($coord, $w1, $w2) = hack_citus_cluster('citus', workers => 2, conf => 'log_connections = on');
 my $single = hack_node('citus_single');
 my @ALL = ($coord, $w1, $w2, $single);
 
@@ -258,21 +273,153 @@ for my $node ($coord, $single) { $node->sql($TRAIN); }
 ok($n == $PER_CLASS * @CLASSES + 7 && $max <= 1e-6, 're-training after the restart: norms equal to those of the single node')
   or diag("$n rows, max difference $max");
 
-$_->no_crash(0, $_->name) for @ALL;
+# ---------------------------------------------------------------------------
+# where the groups trained: each on the worker holding it, the workers in
+# parallel, one group at a time on each (hack.jobs_per_worker = 1)
+# ---------------------------------------------------------------------------
+# group => [node, started_at, finished_at] of MODEL
+sub trained
+{
+	my $model = shift;
+	return {
+		map { my @f = split /\|/; ($f[0] => [ @f[ 1 .. 3 ] ]) } split /\n/,
+		$coord->sql("SELECT group_key, metrics->>'node', metrics->>'started_at', metrics->>'finished_at' FROM hack.model_groups WHERE model = '$model' ORDER BY 1")
+	};
+}
+sub overlap { my ($x, $y) = @_; return $x->[1] lt $y->[2] && $y->[1] lt $x->[2]; }
+
+my $t = trained('m');
+is(join(' ', map { $t->{$_}[0] eq $home{$_}->hostport ? 'ok' : "class $_ on $t->{$_}[0]" } @CLASSES),
+	join(' ', ('ok') x @CLASSES), "each group's metrics name the worker holding its rows");
+ok(overlap($t->{0}, $t->{2}) && overlap($t->{1}, $t->{3}),
+	'groups of the two workers trained at the same time (started_at .. finished_at overlap)')
+  or diag(explain $t);
+ok(!overlap($t->{0}, $t->{1}) && !overlap($t->{2}, $t->{3}),
+	'with hack.jobs_per_worker = 1, the groups of one worker trained one after the other')
+  or diag(explain $t);
+
+# progress: each epoch's NOTICE is relayed from its worker, each commit reported
+($rc, $out, $err) = $coord->try_sql($TRAIN, options => '-c client_min_messages=notice');
+my $w1hp = quotemeta $w1->hostport;
+like($err, qr/hack_train m group 0: epoch 2\/2[^\n]*\nDETAIL:  from $w1hp/,
+	"an epoch's NOTICE comes from the worker that trains the group");
+like($err, qr/committed group 3 of 4 \(2\), trained on \Q${\ $w2->hostport}\E/, 'each committed group names its worker');
+
+# two groups at a time per worker
+# (a CALL outside a transaction block: inside one, Citus reuses the
+# connection that first read a worker's shards, so a worker runs its groups
+# one after another whatever the setting; doc/scaling.md)
+$coord->sql("CALL hack_train('m2', 'imgs', group_column => 'label', epochs => 2, pack_epochs => 50, seed => 1)",
+	options => '-c client_min_messages=warning -c hack.jobs_per_worker=2');
+$t = trained('m2');
+ok(overlap($t->{0}, $t->{1}) && overlap($t->{2}, $t->{3}),
+	'with hack.jobs_per_worker = 2, both groups of a worker trained at the same time')
+  or diag(explain $t);
+my $same_norms = "SELECT count(*) || ' ' || coalesce(max(abs(a.norm - b.norm)), -1) FROM hack.embeddings a JOIN hack.embeddings b USING (group_key, id) WHERE a.model = 'm' AND b.model = %s";
+is($coord->sql(sprintf $same_norms, "'m2'"), '1207 0', "... and the norms are m's, bit for bit");
+
+# hack.distributed_training = off: the coordinator trains, as before 1.4
+$coord->sql("SET hack.distributed_training = off; CALL hack_train('moff', 'imgs', group_column => 'label', epochs => 2, pack_epochs => 50, seed => 1)");
+is($coord->sql("SELECT count(*) FILTER (WHERE metrics ? 'node') FROM hack.model_groups WHERE model = 'moff'"), '0',
+	'hack.distributed_training = off: no group trained on a worker');
+is($coord->sql(sprintf $same_norms, "'moff'"), '1207 0', '... and the norms are the same');
+
+# a source distributed by another column trains on the coordinator, with a NOTICE
+$coord->sql("CREATE TABLE imgs_by_id (id bigint PRIMARY KEY, label int, img bytea); SELECT create_distributed_table('imgs_by_id', 'id'); INSERT INTO imgs_by_id SELECT id, label, img FROM imgs WHERE label < 2");
+($rc, $out, $err) = $coord->try_sql("CALL hack_train('mid', 'imgs_by_id', group_column => 'label', epochs => 1, pack_epochs => 20, seed => 1)",
+	options => '-c client_min_messages=notice');
+like($err, qr/distributed by id, not by its group column: the coordinator trains every group/,
+	'a table distributed by another column than the group column is trained on the coordinator, with a NOTICE');
 
 # ---------------------------------------------------------------------------
-# Worker-side checks of issue 19 (per-group training on the workers) go
-# here, after the checks above, which must hold before and after it:
-# - hack.model_groups.metrics of each group names the worker that trained
-#   it ("node" = $w1->hostport or $w2->hostport, the worker $home{class}
-#   holds; $coord->citus_node_of('imgs', class)) and its
-#   "started_at"/"finished_at"; groups of different workers overlap in
-#   time, groups of one worker do not with hack.jobs_per_worker = 1;
-# - hack.distributed_training = off trains on the coordinator, with the
-#   same norms (compare_norms());
-# - kill -9 of one worker mid-job ($w2->kill9_restart, with a longer
-#   $TRAIN in $coord->bg_sql) leaves each group with its old or its new
-#   model, the error names the worker, and a re-run completes.
+# the owner's rights on the workers: a superuser retraining alice's model
+# (as a pg_cron job would) works on the workers as alice
 # ---------------------------------------------------------------------------
+my @offsets = map { $_->log_offset } $w1, $w2;
+is($coord->sqlstate("CALL hack_train('am', 'alice_imgs', $ALICE_TR, resume => true)"), 'ok',
+	"the superuser retrains alice's model on the workers");
+my @alice_on = map { slurp_file($_->logfile, shift @offsets) =~ /connection authorized: user=alice/ ? 1 : 0 } $w1, $w2;
+is("@alice_on", '1 1', "... and both workers were connected to as alice (the model's owner), not as the superuser");
+
+# ---------------------------------------------------------------------------
+# the worker's aggregate called directly by alice, with a job captured from
+# the superuser's training (citus.log_remote_commands shows the shard query)
+# ---------------------------------------------------------------------------
+($rc, $out, $err) = $coord->try_sql($TRAIN,
+	options => '-c client_min_messages=notice -c citus.log_remote_commands=on');
+my @jobs = $err =~ /hack_train_group\('(\\x[0-9a-f]+)'::bytea/g;
+ok(@jobs >= 2, 'the shard queries carry the job as a bytea constant') or diag(substr($err, 0, 2000));
+# the second round's job names groups 1 and 3; alice's groups are 0 and 1
+my ($job) = grep { 1 } reverse @jobs;
+my $replay = "SELECT label, length(hack_train_group('$job'::bytea, id, img, label ORDER BY id)) FROM alice_imgs";
+$coord->state_is("$replay WHERE label = 0 GROUP BY label", '22023',
+	"alice: a replayed job on a group it does not name is 22023", user => 'alice');
+$coord->state_is("SELECT label, length(hack_train_group('$job'::bytea, id, img, label ORDER BY id DESC)) FROM alice_imgs WHERE label = 1 GROUP BY label",
+	'22023', 'alice: rows out of id order are 22023', user => 'alice');
+$coord->state_is("SELECT label, length(hack_train_group('$job'::bytea, id, img, label ORDER BY id)) FROM (SELECT * FROM alice_imgs UNION ALL SELECT * FROM alice_imgs) a WHERE label = 1 GROUP BY label",
+	'23505', 'alice: a duplicate id is 23505', user => 'alice');
+(my $tampered = $job) =~ s/^(\\x.{40})(.)/$1 . ($2 eq '0' ? '1' : '0')/e;
+$coord->state_is("SELECT label, length(hack_train_group('$tampered'::bytea, id, img, label ORDER BY id)) FROM alice_imgs WHERE label = 1 GROUP BY label",
+	'22P03', 'alice: a tampered job is 22P03', user => 'alice');
+# what the job is good for: training her own rows with m's parameters, a
+# result returned to her and stored nowhere
+like($coord->sql("SELECT label, length(hack_train_group('$job'::bytea, id, img, label ORDER BY id)) > 0 FROM alice_imgs WHERE label = 1 GROUP BY label", user => 'alice'),
+	qr/^1\|t$/, "alice: m's job on her own rows trains them, for her alone");
+is($coord->sql("SELECT count(*) FROM hack.model_groups WHERE model = 'm' AND trained_at > now() - interval '0.1 s'"), '0',
+	"... and m is not touched");
+is($coord->sql("SELECT count(*) FROM hack.models WHERE model IN ('m', 'am')", user => 'alice'), '1',
+	'alice still sees only her own model');
+
+# ---------------------------------------------------------------------------
+# triggers and the pushed-down form of embedding
+# ---------------------------------------------------------------------------
+like(($coord->try_sql("CREATE TRIGGER emb AFTER INSERT ON imgs FOR EACH ROW EXECUTE FUNCTION hack_embed_trigger('m')"))[2],
+	qr/triggers are not supported on distributed tables/, 'Citus refuses hack_embed_trigger on a distributed table (doc/scaling.md)');
+$coord->sql("CREATE TABLE imgs_emb (label int, id bigint, emb poincare_point, PRIMARY KEY (label, id)); SELECT create_distributed_table('imgs_emb', 'label', colocate_with => 'imgs')");
+my $EMBED = "INSERT INTO imgs_emb SELECT label, id, hack_embed_with(hack_export_model('m'), img, hack_group_key(label)) FROM imgs WHERE label = %d ON CONFLICT (label, id) DO UPDATE SET emb = excluded.emb";
+my $EMB_CHECK = "SELECT count(*) || ' ' || (max(poincare_distance(x.emb, e.embedding)) < 1e-6) FROM imgs_emb x JOIN hack.embeddings e ON e.model = 'm' AND e.group_key = x.label::text AND e.id = x.id";
+# in one session: embed, retrain m with another seed, embed again; the
+# second pass must use the new networks (Citus keeps its worker connections)
+my $pushed = $coord->sql(join(";\n",
+	(map { sprintf $EMBED, $_ } @CLASSES), $EMB_CHECK,
+	"CALL hack_train('m', 'imgs', group_column => 'label', epochs => 2, pack_epochs => 50, seed => 7)",
+	(map { sprintf $EMBED, $_ } @CLASSES), $EMB_CHECK));
+is($pushed, "1207 true\n1207 true", 'hack_embed_with pushed down to the workers embeds as the coordinator stored, before and after a retrain in the same session (no stale network)');
+
+# ---------------------------------------------------------------------------
+# kill -9 of worker 2 in the middle of a training: the groups committed
+# before keep their new models, the others their old ones, the error names
+# the worker, and a re-run completes with the norms of the single node
+# ---------------------------------------------------------------------------
+my $LONG = "CALL hack_train('m', 'imgs', group_column => 'label', epochs => 40, pack_epochs => 50, seed => 3)";
+my $group_state = "SELECT string_agg(group_key || '=' || md5(g.weights::text || (SELECT string_agg(e.id || ':' || e.embedding::text, ',' ORDER BY e.id) FROM hack.embeddings e WHERE e.model = g.model AND e.group_key = g.group_key)), ' ' ORDER BY group_key) FROM hack.model_groups g WHERE model = 'm'";
+my %before = map { split /=/ } split / /, $coord->sql($group_state);
+my $t0 = $coord->sql('SELECT clock_timestamp()');
+my $bg = $coord->bg_sql($LONG);
+my $first = 0;
+for (1 .. 600)
+{
+	$first = $coord->sql("SELECT count(*) FROM hack.model_groups WHERE model = 'm' AND trained_at > '$t0'");
+	last if $first >= 2;
+	usleep(50_000);
+}
+is($first, 2, 'the first round (groups 0 and 2) is committed');
+my $off = $w2->log_offset;
+($killed, @left) = $w2->kill9_restart;
+my ($brc, $bout, $berr) = $bg->wait;
+isnt($brc, 0, 'the training fails when worker 2 dies');
+like($berr, qr/\Q${\ $w2->hostport}\E/, 'the error names the worker that died') or diag($berr);
+my %after = map { split /=/ } split / /, $coord->sql($group_state);
+is(join(' ', map { ($after{$_} ne $before{$_} ? 'new' : 'old') } @CLASSES), 'new old new old',
+	'groups 0 and 2 (committed) have their new models, 1 and 3 their old ones');
+is($coord->sql("SELECT count(*) FROM hack.model_groups g WHERE model = 'm' AND n_rows <> (SELECT count(*) FROM hack.embeddings e WHERE e.model = 'm' AND e.group_key = g.group_key AND e.particle IS NOT NULL)"),
+	'0', 'every group has exactly the embeddings of its own training');
+$coord->sql($LONG);
+$single->sql($LONG);
+($n, $max) = compare_norms();
+ok($n == $PER_CLASS * @CLASSES + 7 && $max <= 1e-6, 'the re-run completes, with the norms of the single node')
+  or diag("$n rows, max difference $max");
+
+$_->no_crash(0, $_->name) for @ALL;
 
 done_testing();
