@@ -6,6 +6,7 @@
 #include "hack.h"
 
 #include "miscadmin.h"
+#include "utils/memutils.h"
 #include "utils/elog.h"
 
 /* The one mapping from core status to SQLSTATE. */
@@ -92,4 +93,28 @@ hack_interrupt_callback(void *arg, double done, double total)
 	if (!InterruptPending || !INTERRUPTS_CAN_BE_PROCESSED())
 		return true;
 	return !(QueryCancelPending || ProcDiePending);
+}
+
+/*
+ * A byte string the core returned (malloc'd) as a palloc'd bytea; buf is
+ * freed either way.  54000 when it is larger than a value may be; what
+ * names it.
+ */
+bytea *
+hack_bytea_from_core(uint8_t *buf, size_t len, const char *what)
+{
+	bytea	   *out;
+
+	if (len > MaxAllocSize - VARHDRSZ)
+	{
+		free(buf);
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s of %zu bytes does not fit in one bytea", what, len)));
+	}
+	out = palloc(VARHDRSZ + len);
+	SET_VARSIZE(out, VARHDRSZ + len);
+	memcpy(VARDATA(out), buf, len);
+	free(buf);
+	return out;
 }

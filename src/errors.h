@@ -1,6 +1,7 @@
 /*
  * errors.h
- *	  Core statuses as PostgreSQL errors (errors.c).
+ *	  Core statuses as PostgreSQL errors, and the core's malloc'd byte
+ *	  strings as bytea values (errors.c).
  *
  * The core reports failures as a HackStatus plus message; hack_raise()
  * turns one into an ereport() with the single SQLSTATE that status maps
@@ -16,6 +17,7 @@ extern void hack_raise(const HackError *err) pg_attribute_noreturn();
 extern void hack_raise_input(const HackError *err, const char *typname,
 							 const char *input) pg_attribute_noreturn();
 extern int	hack_sqlstate(HackStatus status);
+extern bytea *hack_bytea_from_core(uint8_t *buf, size_t len, const char *what);
 
 /* Raise err unless st is HACK_OK. */
 static inline void

@@ -76,7 +76,6 @@ plot_png_result(uint8_t *rgb, int width, int height)
 {
 	uint8_t    *png;
 	size_t		png_len;
-	bytea	   *result;
 	HackError	err;
 	HackStatus	st;
 
@@ -84,11 +83,7 @@ plot_png_result(uint8_t *rgb, int width, int height)
 	free(rgb);
 	if (st != HACK_OK)
 		hack_raise(&err);
-	result = palloc(VARHDRSZ + png_len);
-	SET_VARSIZE(result, VARHDRSZ + png_len);
-	memcpy(VARDATA(result), png, png_len);
-	free(png);
-	return result;
+	return hack_bytea_from_core(png, png_len, "the picture");
 }
 
 /* An array argument, checked to be 1-D, or NULL when it is NULL. */

@@ -336,11 +336,13 @@ train_metrics_json(const HackGroupMsg *m, int64 resumed_from, const char *node)
 	return s.data;
 }
 
-/* Per-epoch callback: live progress, NOTICE, and interrupts. */
-static bool
-on_epoch(void *arg, const HackEpochReport *rep)
+/*
+ * The backend's query text becomes the progress line of an epoch of
+ * run's group, for hack.training_progress.
+ */
+void
+train_report_progress(const TrainRun *run, const HackEpochReport *rep)
 {
-	TrainRun   *run = (TrainRun *) arg;
 	HackProgress line;
 	char		activity[HACK_PROGRESS_LINE_MAX];
 
@@ -357,6 +359,15 @@ on_epoch(void *arg, const HackEpochReport *rep)
 	line.eta_seconds = rep->eta;
 	hack_progress_line_format(&line, activity);
 	pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+/* Per-epoch callback: live progress, NOTICE, and interrupts. */
+static bool
+on_epoch(void *arg, const HackEpochReport *rep)
+{
+	TrainRun   *run = (TrainRun *) arg;
+
+	train_report_progress(run, rep);
 	/*
 	 * The NOTICE after the progress line: a client that asks
 	 * hack.training_progress on seeing it finds this epoch there.
@@ -512,21 +523,15 @@ train_group(TrainArgs *a, TrainRun *run)
 						&result);
 	PG_TRY();
 	{
-		CatalogGroupResult cg;
 		HackGroupMsg m;
 
 		train_group_metrics(&m, &result, g.skipped, started, GetCurrentTimestamp());
-		cg.group = run->group;
-		cg.params_json = train_params_json(a, net);
-		cg.metrics_json = train_metrics_json(&m, run->resumed_from, NULL);
-		cg.net = net;
-		cg.n = result.n;
-		cg.ids = g.ids;
-		cg.embeddings = result.embeddings;
-		cg.particles = result.particles;
-		cg.assignment = result.assignment;
-		cg.hashes = g.hashes;
-		catalog_group_save(&a->def, &cg);
+		m.ids = g.ids;
+		m.hashes = g.hashes;
+		m.assignment = result.assignment;
+		m.embeddings = result.embeddings;
+		m.particles = result.particles;
+		train_save_group(a, run->group, net, &m, run->resumed_from, NULL);
 	}
 	PG_FINALLY();
 	{
@@ -534,6 +539,30 @@ train_group(TrainArgs *a, TrainRun *run)
 		nn_model_free(net);
 	}
 	PG_END_TRY();
+}
+
+/*
+ * Store a trained group (its network, and the embeddings, particles and
+ * metrics of m) as the model's group, replacing what it held; node is the
+ * worker that trained it, or NULL.
+ */
+void
+train_save_group(const TrainArgs *a, const char *group, const NnModel *net,
+				 const HackGroupMsg *m, int64 resumed_from, const char *node)
+{
+	CatalogGroupResult cg;
+
+	cg.group = group;
+	cg.params_json = train_params_json(a, net);
+	cg.metrics_json = train_metrics_json(m, resumed_from, node);
+	cg.net = net;
+	cg.n = m->n;
+	cg.ids = m->ids;
+	cg.embeddings = m->embeddings;
+	cg.particles = m->particles;
+	cg.assignment = m->assignment;
+	cg.hashes = m->hashes;
+	catalog_group_save(&a->def, &cg);
 }
 
 /*

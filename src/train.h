@@ -50,9 +50,12 @@ typedef struct TrainRun
 extern NnModel *train_network(const NnConfig *cfg, HackImageFormat format, bool normalise_none,
 							  const HackTrainParams *params, NnModel *warm,
 							  const GroupImages *g, TrainRun *run, HackTrainResult *result);
+extern void train_report_progress(const TrainRun *run, const HackEpochReport *rep);
 extern void train_group_metrics(HackGroupMsg *m, const HackTrainResult *r, int64 skipped,
 								TimestampTz started, TimestampTz finished);
 extern char *train_metrics_json(const HackGroupMsg *m, int64 resumed_from, const char *node);
+extern void train_save_group(const TrainArgs *a, const char *group, const NnModel *net,
+							 const HackGroupMsg *m, int64 resumed_from, const char *node);
 extern char *train_params_json(const TrainArgs *a, const NnModel *net);
 extern NnModel *train_warm_model(const TrainArgs *a, TrainRun *run);
 extern bool train_config_differs(const NnConfig *x, const NnConfig *y);

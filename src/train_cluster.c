@@ -30,6 +30,8 @@
  * old ones, and a re-run completes.
  */
 #include "hack.h"
+
+#include <math.h>
 #include "group_key.h"
 #include "run_as.h"
 #include "train.h"
@@ -174,11 +176,7 @@ list_groups(ClusterJob *job)
 		if (key == NULL)
 		{
 			MemoryContextSwitchTo(old);
-			if (!src->skip_invalid)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("group column %s of %s contains NULL", src->group_col, src->relname),
-						 errhint("Filter those rows out with a view, or pass skip_invalid => true to leave them out.")));
+			train_source_null_group(src);
 			continue;
 		}
 		job->groups[job->n_groups].key = key;
@@ -216,7 +214,6 @@ job_message(ClusterJob *job, ClusterGroup **round, int n)
 	HackError	err;
 	uint8_t    *buf;
 	size_t		len;
-	bytea	   *out;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.cfg = a->cfg;
@@ -259,11 +256,7 @@ job_message(ClusterJob *job, ClusterGroup **round, int n)
 	}
 	if (hack_job_write(&msg, &buf, &len, &err) != HACK_OK)
 		hack_raise(&err);
-	out = palloc(len + VARHDRSZ);
-	SET_VARSIZE(out, len + VARHDRSZ);
-	memcpy(VARDATA(out), buf, len);
-	free(buf);
-	return out;
+	return hack_bytea_from_core(buf, len, "the training job");
 }
 
 /* The schema of hack's objects (that of its point type), quoted. */
@@ -387,8 +380,6 @@ save_group(ClusterJob *job, ClusterGroup *g)
 				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0));
 	PG_TRY();
 	{
-		CatalogGroupResult cg;
-
 		if (nn_model_read(m.weights, m.weights_len, (NnModel **) &net, &err) != HACK_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -399,17 +390,8 @@ save_group(ClusterJob *job, ClusterGroup *g)
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("worker %s returned a network of another shape for group \"%s\"",
 							node, g->key)));
-		cg.group = g->key;
-		cg.params_json = train_params_json(a, net);
-		cg.metrics_json = train_metrics_json(&m, g->resumed_from, node);
-		cg.net = net;
-		cg.n = m.n;
-		cg.ids = m.ids;
-		cg.embeddings = m.embeddings;
-		cg.particles = m.particles;
-		cg.assignment = m.assignment;
-		cg.hashes = m.hashes;
-		catalog_group_save(&a->def, &cg);
+		train_save_group(a, g->key, net, &m, g->resumed_from, node);
+		job->run->n = m.n;
 	}
 	PG_FINALLY();
 	{
@@ -418,6 +400,24 @@ save_group(ClusterJob *job, ClusterGroup *g)
 			nn_model_free(net);
 	}
 	PG_END_TRY();
+}
+
+/*
+ * The coordinator's progress line after storing a group: its last epoch,
+ * so hack.training_progress shows how far the job is.
+ */
+static void
+report_stored(const TrainArgs *a, TrainRun *run)
+{
+	HackEpochReport rep;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.epoch = a->params.epochs;
+	rep.epochs = a->params.epochs;
+	rep.loss = NAN;
+	rep.images_per_sec = NAN;
+	rep.eta = NAN;
+	train_report_progress(run, &rep);
 }
 
 /*
@@ -514,6 +514,7 @@ train_cluster_groups(TrainArgs *a, TrainRun *run, MemoryContext group_cxt)
 			run->group_no = g->group_no;
 			run->resumed_from = g->resumed_from;
 			save_group(&job, g);
+			report_stored(a, run);
 			g->result = NULL;
 			if (!a->atomic)
 			{

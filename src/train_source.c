@@ -157,6 +157,20 @@ train_source_row(const TrainSource *src, HeapTuple tup, TupleDesc desc, bool wit
 	row->group = train_source_row_group(src, d, src->group_col && isnull);
 }
 
+/*
+ * A row whose group value is NULL: an error, or with skip_invalid left
+ * out (the caller skips it).
+ */
+void
+train_source_null_group(const TrainSource *src)
+{
+	if (!src->skip_invalid)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("group column %s of %s contains NULL", src->group_col, src->relname),
+				 errhint("Filter those rows out with a view, or pass skip_invalid => true to leave them out.")));
+}
+
 /* Compare two C strings through pointers, for qsort. */
 static int
 cmp_strings(const void *a, const void *b)
@@ -208,11 +222,7 @@ train_source_groups(const TrainSource *src)
 			MemoryContextSwitchTo(old);
 			if (key == NULL)
 			{
-				if (!src->skip_invalid)
-					ereport(ERROR,
-							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							 errmsg("group column %s of %s contains NULL", src->group_col, src->relname),
-							 errhint("Filter those rows out with a view, or pass skip_invalid => true to leave them out.")));
+				train_source_null_group(src);
 				continue;
 			}
 			(void) hash_search(seen, key, HASH_ENTER, NULL);

@@ -47,6 +47,7 @@ extern void train_source_read(const TrainSource *src, const char *group, GroupIm
 extern void train_source_add_image(GroupImages *out, int *cap, MemoryContext cxt, int64 id,
 								   bytea *image, HackImageFormat format,
 								   const HackImageShape *shape, bool skip_invalid);
+extern void train_source_null_group(const TrainSource *src);
 extern char *train_source_row_group(const TrainSource *src, Datum value, bool isnull);
 
 /* One row of the source as train_source_query selects it. */

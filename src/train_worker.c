@@ -167,7 +167,6 @@ encode_group(const GroupState *st, const HackTrainResult *result, const NnModel 
 	size_t		len;
 	size_t		wlen = nn_model_blob_size(net);
 	uint8_t    *w = palloc(wlen);
-	bytea	   *out;
 
 	nn_model_write(net, w);
 	train_group_metrics(&m, result, st->images.skipped, started, GetCurrentTimestamp());
@@ -180,18 +179,7 @@ encode_group(const GroupState *st, const HackTrainResult *result, const NnModel 
 	m.particles = result->particles;
 	if (hack_group_msg_write(&m, &buf, &len, &err) != HACK_OK)
 		hack_raise(&err);
-	if (len > MaxAllocSize - VARHDRSZ)
-	{
-		free(buf);
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("the trained %s does not fit in one bytea", where)));
-	}
-	out = palloc(len + VARHDRSZ);
-	SET_VARSIZE(out, len + VARHDRSZ);
-	memcpy(VARDATA(out), buf, len);
-	free(buf);
-	return out;
+	return hack_bytea_from_core(buf, len, psprintf("the trained %s", where));
 }
 
 /* encode_group, freeing result and net whatever happens. */

@@ -404,6 +404,8 @@ for (1 .. 600)
 	usleep(50_000);
 }
 is($first, 2, 'the first round (groups 0 and 2) is committed');
+like($coord->sql("SELECT model || ' ' || groups || ' ' || epoch || '/' || epochs || ' ' || \"group\" FROM hack.training_progress"),
+	qr/^m 4 40\/40 [02]$/, 'hack.training_progress on the coordinator shows the job and the last group it stored');
 my $off = $w2->log_offset;
 ($killed, @left) = $w2->kill9_restart;
 my ($brc, $bout, $berr) = $bg->wait;
