@@ -248,6 +248,23 @@ catalog_point_type(void)
 	return get_atttype(relid, get_attnum(relid, "embedding"));
 }
 
+/*
+ * The schema of hack's objects (that of its point type), quoted, to
+ * qualify calls of hack's functions in queries built here.
+ */
+const char *
+catalog_hack_schema(void)
+{
+	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(catalog_point_type()));
+	Oid			nsp;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for hack's point type");
+	nsp = ((Form_pg_type) GETSTRUCT(tup))->typnamespace;
+	ReleaseSysCache(tup);
+	return quote_identifier(get_namespace_name(nsp));
+}
+
 /* ---------------------------------------------------------------------
  * Lookups
  * ---------------------------------------------------------------------

@@ -134,5 +134,6 @@ extern void catalog_import(const CatalogModel *def, const char *params_json, Lis
 extern char *catalog_archive_read(const bytea *blob, CatalogModel *def, List **groups);
 
 extern Oid	catalog_point_type(void);
+extern const char *catalog_hack_schema(void);
 
 #endif							/* HACK_CATALOG_H */

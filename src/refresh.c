@@ -8,7 +8,9 @@
  *
  *	1. one scan of the source, as the model's owner (train_source.c):
  *	   each row's id, group key (computed in C, train_source_row_group)
- *	   and image hash, compared with the stored embeddings
+ *	   and image hash (hack_image_hash in the scan's query, so that on a
+ *	   Citus cluster the workers hash and the images stay there), compared
+ *	   with the stored embeddings
  *	   (catalog_embeddings_of): a row with no embedding, or one under
  *	   another group, is new; one whose hash differs is changed;
  *	2. the embeddings of rows gone, moved to another group or with a NULL
@@ -192,9 +194,9 @@ plan_row(void *arg, SourceRow *row, MemoryContext row_cxt)
 
 	id = row->id;
 	group = row->group ? model_group(ps->groups, row->group) : NULL;
-	hash = group && row->image ? hack_image_hash_of(DatumGetByteaPP(PointerGetDatum(row->image))) : 0;
+	hash = row->image_hash;
 	MemoryContextSwitchTo(cxt);
-	if (row->id_null || row->image == NULL)
+	if (row->id_null || !row->has_image)
 		return;					/* no embedding: a stored one is deleted below */
 	if (group == NULL || (ps->only_group && strcmp(group, ps->only_group) != 0))
 		return;					/* no network for its group (yet) */
@@ -259,7 +261,7 @@ refresh_plan(const CatalogModel *m, const TrainSource *src, List *groups,
 	{
 		PlanScan	ps = {by_id, groups, only_group, todo};
 
-		train_source_scan(src, false, SCAN_ROWS, plan_row, &ps);
+		train_source_scan(src, false, true, SCAN_ROWS, plan_row, &ps);
 	}
 
 	hash_seq_init(&seq, by_id);
@@ -324,7 +326,7 @@ refresh_batch(const CatalogModel *m, const TrainSource *src, NnModel *net,
 		d[i] = Int64GetDatum(batch[i].id);
 	vals[0] = PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	run_as_begin(&as, src->owner);
-	if (SPI_execute_with_args(train_source_query(src, true, false),
+	if (SPI_execute_with_args(train_source_query(src, true, false, false),
 							  1, types, vals, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read a batch of %s", src->relname);
 	for (uint64 r = 0; r < SPI_processed && ngot + nbad < n; r++)
@@ -334,7 +336,7 @@ refresh_batch(const CatalogModel *m, const TrainSource *src, NnModel *net,
 		int			k;
 		bytea	   *b;
 
-		train_source_row(src, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, true, &row);
+		train_source_row(src, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, true, false, &row);
 		id = row.id;
 		k = find_id(batch, n, id);
 		if (row.id_null || row.image == NULL || row.group == NULL ||

@@ -63,7 +63,7 @@ source_images_by_ids(const TrainSource *src, int n, const int64 *ids, uint8_t **
 	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
 	Oid			types[1] = {INT8ARRAYOID};
 	Datum		vals[1];
-	char	   *sql = train_source_query(src, true, false);
+	char	   *sql = train_source_query(src, true, false, false);
 	int			rc;
 
 	for (int k = 0; k < n; k++)
@@ -82,7 +82,7 @@ source_images_by_ids(const TrainSource *src, int n, const int64 *ids, uint8_t **
 		SourceRow	row;
 
 		CHECK_FOR_INTERRUPTS();
-		train_source_row(src, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, true, &row);
+		train_source_row(src, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, true, false, &row);
 		if (row.id_null || row.image == NULL)
 			continue;
 		for (int k = 0; k < n; k++)

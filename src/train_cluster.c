@@ -48,7 +48,6 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 
 #include "core/cluster_msg.h"
 #include "core/nn_serial.h"
@@ -259,20 +258,6 @@ job_message(ClusterJob *job, ClusterGroup **round, int n)
 	return hack_bytea_from_core(buf, len, "the training job");
 }
 
-/* The schema of hack's objects (that of its point type), quoted. */
-static const char *
-hack_schema(void)
-{
-	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(catalog_point_type()));
-	Oid			nsp;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for hack's point type");
-	nsp = ((Form_pg_type) GETSTRUCT(tup))->typnamespace;
-	ReleaseSysCache(tup);
-	return quote_identifier(get_namespace_name(nsp));
-}
-
 /* errcontext of a round: its groups and their workers. */
 static void
 round_context(void *arg)
@@ -289,7 +274,7 @@ run_round(ClusterJob *job, ClusterGroup **round, int n, const char *what)
 {
 	const TrainSource *src = &job->a->src;
 	MemoryContext cxt = CurrentMemoryContext;
-	const char *schema = hack_schema();
+	const char *schema = catalog_hack_schema();
 	Datum	   *values = palloc(sizeof(Datum) * n);
 	Oid			types[2] = {BYTEAOID, get_array_type(src->group_type)};
 	Datum		args[2];

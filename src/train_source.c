@@ -127,32 +127,43 @@ train_source_row_group(const TrainSource *src, Datum value, bool isnull)
 /*
  * The query reading (id, image[, group]) of every row of the source, or
  * with by_ids of the rows whose id is in the int8[] $1; ordered by id if
- * asked.
+ * asked.  With hashed, the image column is its hack_image_hash instead,
+ * computed where the row is (on a Citus worker, for a distributed source),
+ * so a scan that only compares hashes moves 8 bytes a row, not the image.
  */
 char *
-train_source_query(const TrainSource *src, bool by_ids, bool ordered)
+train_source_query(const TrainSource *src, bool by_ids, bool ordered, bool hashed)
 {
-	return psprintf("SELECT (s.%s)::pg_catalog.int8, s.%s%s%s FROM %s s%s%s",
-					src->id_col, src->image_col, src->group_col ? ", s." : "",
-					src->group_col ? src->group_col : "", src->relname,
+	return psprintf("SELECT (s.%s)::pg_catalog.int8, %s%s.%s%s%s%s FROM %s s%s%s",
+					src->id_col, hashed ? catalog_hack_schema() : "",
+					hashed ? ".hack_image_hash(s" : "s", src->image_col, hashed ? ")" : "",
+					src->group_col ? ", s." : "", src->group_col ? src->group_col : "",
+					src->relname,
 					by_ids ? psprintf(" WHERE s.%s OPERATOR(pg_catalog.=) ANY ($1)", src->id_col) : "",
 					ordered ? " ORDER BY 1" : "");
 }
 
 /*
  * Read a row fetched by train_source_query: its id, its image (detoasted
- * into the current memory context, only if with_image) and its group key.
+ * into the current memory context, only if with_image) or with hashed its
+ * image's hash, and its group key.
  */
 void
 train_source_row(const TrainSource *src, HeapTuple tup, TupleDesc desc, bool with_image,
-				 SourceRow *row)
+				 bool hashed, SourceRow *row)
 {
 	bool		isnull;
 	Datum		d;
 
 	row->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &row->id_null));
 	d = SPI_getbinval(tup, desc, 2, &isnull);
-	row->image = isnull ? NULL : with_image ? DatumGetByteaPP(d) : (bytea *) DatumGetPointer(d);
+	row->has_image = !isnull;
+	row->image = NULL;
+	row->image_hash = 0;
+	if (!isnull && hashed)
+		row->image_hash = DatumGetInt64(d);
+	else if (!isnull)
+		row->image = with_image ? DatumGetByteaPP(d) : (bytea *) DatumGetPointer(d);
 	d = src->group_col ? SPI_getbinval(tup, desc, 3, &isnull) : (Datum) 0;
 	row->group = train_source_row_group(src, d, src->group_col && isnull);
 }
@@ -280,7 +291,7 @@ reserve(GroupImages *out, int *cap, int n, size_t in, MemoryContext cxt)
  * are checked after each fetch.
  */
 void
-train_source_scan(const TrainSource *src, bool ordered, int fetch_rows,
+train_source_scan(const TrainSource *src, bool ordered, bool hashed, int fetch_rows,
 				  SourceRowFn fn, void *arg)
 {
 	MemoryContext cxt = CurrentMemoryContext;
@@ -294,7 +305,7 @@ train_source_scan(const TrainSource *src, bool ordered, int fetch_rows,
 	 * read_only = false: after the commit of a previous group or batch there
 	 * is no active snapshot, and a non-read-only cursor takes a fresh one
 	 */
-	portal = SPI_cursor_open_with_args(NULL, train_source_query(src, false, ordered),
+	portal = SPI_cursor_open_with_args(NULL, train_source_query(src, false, ordered, hashed),
 									   0, NULL, NULL, NULL, false, 0);
 	for (;;)
 	{
@@ -307,7 +318,7 @@ train_source_scan(const TrainSource *src, bool ordered, int fetch_rows,
 
 			MemoryContextReset(row_cxt);
 			MemoryContextSwitchTo(row_cxt);
-			train_source_row(src, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, false, &row);
+			train_source_row(src, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, false, hashed, &row);
 			MemoryContextSwitchTo(cxt);
 			fn(arg, &row, row_cxt);
 		}
@@ -423,5 +434,5 @@ train_source_read(const TrainSource *src, const char *group, GroupImages *out)
 	rg.src = src;
 	rg.group = group;
 	rg.out = out;
-	train_source_scan(src, true, FETCH_ROWS, read_row, &rg);
+	train_source_scan(src, true, false, FETCH_ROWS, read_row, &rg);
 }

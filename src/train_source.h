@@ -55,18 +55,20 @@ typedef struct SourceRow
 {
 	int64		id;
 	bool		id_null;
-	bytea	   *image;			/* NULL if NULL; detoasted in the current context */
+	bool		has_image;		/* the image is not NULL */
+	bytea	   *image;			/* NULL if NULL or hashed; detoasted in the current context */
+	int64		image_hash;		/* its hack_image_hash, when read hashed */
 	char	   *group;			/* the row's group key; NULL if its group is NULL */
 } SourceRow;
 
-extern char *train_source_query(const TrainSource *src, bool by_ids, bool ordered);
+extern char *train_source_query(const TrainSource *src, bool by_ids, bool ordered, bool hashed);
 extern void train_source_row(const TrainSource *src, HeapTuple tup, TupleDesc desc,
-							 bool with_image, SourceRow *row);
+							 bool with_image, bool hashed, SourceRow *row);
 
 /* Called by train_source_scan for each row. */
 typedef void (*SourceRowFn) (void *arg, SourceRow *row, MemoryContext row_cxt);
 
-extern void train_source_scan(const TrainSource *src, bool ordered, int fetch_rows,
+extern void train_source_scan(const TrainSource *src, bool ordered, bool hashed, int fetch_rows,
 							  SourceRowFn fn, void *arg);
 
 #endif							/* HACK_TRAIN_SOURCE_H */
