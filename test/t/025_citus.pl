@@ -25,9 +25,10 @@
 # - Citus refusing hack_embed_trigger; hack_embed_with pushed down to the
 #   workers embeds with the current model, before and after a retrain in
 #   one session;
-# - a worker killed with SIGKILL while idle, then mid-training: committed
-#   groups new, the others old, the error naming the worker, a re-run
-#   completing with the single node's norms.
+# - a worker killed with SIGKILL while idle; a training interrupted in its
+#   second round by a cancel of a worker's backend and by SIGKILL of a
+#   worker: committed groups new, the others old, the error saying what
+#   happened where, a re-run completing with the single node's norms.
 #
 # Needs Citus in the PostgreSQL under test: test/run.sh builds it first
 # (hack_build_citus in test/lib/common.sh).  Without it this file fails at
@@ -387,35 +388,56 @@ my $pushed = $coord->sql(join(";\n",
 is($pushed, "1207 true\n1207 true", 'hack_embed_with pushed down to the workers embeds as the coordinator stored, before and after a retrain in the same session (no stale network)');
 
 # ---------------------------------------------------------------------------
-# kill -9 of worker 2 in the middle of a training: the groups committed
-# before keep their new models, the others their old ones, the error names
-# the worker, and a re-run completes with the norms of the single node
+# a training interrupted on one worker in its second round, by a cancel of
+# the worker's backend and by kill -9 of the worker: the groups committed
+# before keep their new models, the others their old ones, the error says
+# what happened where, and a re-run completes with the norms of the single
+# node
 # ---------------------------------------------------------------------------
 my $LONG = "CALL hack_train('m', 'imgs', group_column => 'label', epochs => 40, pack_epochs => 50, seed => 3)";
 my $group_state = "SELECT string_agg(group_key || '=' || md5(g.weights::text || (SELECT string_agg(e.id || ':' || e.embedding::text, ',' ORDER BY e.id) FROM hack.embeddings e WHERE e.model = g.model AND e.group_key = g.group_key)), ' ' ORDER BY group_key) FROM hack.model_groups g WHERE model = 'm'";
-my %before = map { split /=/ } split / /, $coord->sql($group_state);
-my $t0 = $coord->sql('SELECT clock_timestamp()');
-my $bg = $coord->bg_sql($LONG);
-my $first = 0;
-for (1 .. 600)
+
+# train m with SEED, run ACT once the first round is committed; the error
+sub interrupted
 {
-	$first = $coord->sql("SELECT count(*) FROM hack.model_groups WHERE model = 'm' AND trained_at > '$t0'");
-	last if $first >= 2;
-	usleep(50_000);
+	my ($seed, $what, $act) = @_;
+	my %before = map { split /=/ } split / /, $coord->sql($group_state);
+	my $t0 = $coord->sql('SELECT clock_timestamp()');
+	my $bg = $coord->bg_sql("CALL hack_train('m', 'imgs', group_column => 'label', epochs => 40, pack_epochs => 50, seed => $seed)");
+	my $first = 0;
+	for (1 .. 600)
+	{
+		$first = $coord->sql("SELECT count(*) FROM hack.model_groups WHERE model = 'm' AND trained_at > '$t0'");
+		last if $first >= 2;
+		usleep(50_000);
+	}
+	is($first, 2, "$what: the first round (groups 0 and 2) is committed");
+	like($coord->sql("SELECT model || ' ' || groups || ' ' || epoch || '/' || epochs || ' ' || \"group\" FROM hack.training_progress"),
+		qr/^m 4 40\/40 [02]$/, "$what: hack.training_progress on the coordinator shows the job and the last group it stored");
+	$act->();
+	my ($brc, $bout, $berr) = $bg->wait;
+	isnt($brc, 0, "$what: the training fails");
+	my %after = map { split /=/ } split / /, $coord->sql($group_state);
+	is(join(' ', map { ($after{$_} ne $before{$_} ? 'new' : 'old') } @CLASSES), 'new old new old',
+		"$what: groups 0 and 2 (committed) have their new models, 1 and 3 their old ones");
+	is($coord->sql("SELECT count(*) FROM hack.model_groups g WHERE model = 'm' AND n_rows <> (SELECT count(*) FROM hack.embeddings e WHERE e.model = 'm' AND e.group_key = g.group_key AND e.particle IS NOT NULL)"),
+		'0', "$what: every group has exactly the embeddings of its own training");
+	return $berr;
 }
-is($first, 2, 'the first round (groups 0 and 2) is committed');
-like($coord->sql("SELECT model || ' ' || groups || ' ' || epoch || '/' || epochs || ' ' || \"group\" FROM hack.training_progress"),
-	qr/^m 4 40\/40 [02]$/, 'hack.training_progress on the coordinator shows the job and the last group it stored');
-my $off = $w2->log_offset;
-($killed, @left) = $w2->kill9_restart;
-my ($brc, $bout, $berr) = $bg->wait;
-isnt($brc, 0, 'the training fails when worker 2 dies');
-like($berr, qr/\Q${\ $w2->hostport}\E/, 'the error names the worker that died') or diag($berr);
-my %after = map { split /=/ } split / /, $coord->sql($group_state);
-is(join(' ', map { ($after{$_} ne $before{$_} ? 'new' : 'old') } @CLASSES), 'new old new old',
-	'groups 0 and 2 (committed) have their new models, 1 and 3 their old ones');
-is($coord->sql("SELECT count(*) FROM hack.model_groups g WHERE model = 'm' AND n_rows <> (SELECT count(*) FROM hack.embeddings e WHERE e.model = 'm' AND e.group_key = g.group_key AND e.particle IS NOT NULL)"),
-	'0', 'every group has exactly the embeddings of its own training');
+
+my $err1 = interrupted(4, 'cancel on worker 1', sub {
+	my $cancelled = 0;
+	for (1 .. 600)
+	{
+		$cancelled = $w1->sql("SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity WHERE query LIKE 'hack_train progress:%'");
+		last if $cancelled > 0;
+		usleep(20_000);
+	}
+	is($cancelled, 1, "worker 1's training backend is cancelled");
+});
+like($err1, qr/canceling statement due to user request/, 'cancel on worker 1: the error says the worker was cancelled') or diag($err1);
+my $err2 = interrupted(3, 'kill -9 of worker 2', sub { ($killed, @left) = $w2->kill9_restart; });
+like($err2, qr/\Q${\ $w2->hostport}\E/, 'kill -9 of worker 2: the error names the worker that died') or diag($err2);
 $coord->sql($LONG);
 $single->sql($LONG);
 ($n, $max) = compare_norms();
