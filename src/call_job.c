@@ -72,6 +72,21 @@ call_job_result_context(const CallJob *job)
 	return job->atomic ? job->caller_cxt : PortalContext;
 }
 
+/*
+ * Commit the work so far and start the next transaction, when the CALL is
+ * non-atomic; inside a transaction block, nothing.  Returns whether it
+ * committed.
+ */
+bool
+call_job_commit(bool atomic)
+{
+	if (atomic)
+		return false;
+	SPI_commit();
+	SPI_start_transaction();	/* a no-op where SPI_commit starts one */
+	return true;
+}
+
 /* Back to the caller's memory context; the job's is freed. */
 void
 call_job_end(CallJob *job)

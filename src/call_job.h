@@ -20,6 +20,7 @@ extern void call_job_begin(CallJob *job, FunctionCallInfo fcinfo,
 						   const char *name);
 extern bool call_job_run(CallJob *job, const char *model, ModelBusy busy,
 						 void (*fn) (void *arg), void *arg);
+extern bool call_job_commit(bool atomic);
 extern MemoryContext call_job_result_context(const CallJob *job);
 extern void call_job_end(CallJob *job);
 

@@ -113,16 +113,6 @@ cmp_pending(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Commit the work so far when the CALL is non-atomic. */
-static void
-maybe_commit(bool atomic)
-{
-	if (atomic)
-		return;
-	SPI_commit();
-	SPI_start_transaction();
-}
-
 /*
  * The model's key equal to key, or NULL when the model has no such group;
  * groups is sorted in byte order (catalog_group_keys).
@@ -403,7 +393,7 @@ refresh_batches(const CatalogModel *m, const TrainSource *src, const PendingList
 				refresh_batch(m, src, net, todo->items + b, Min(batch_size, e - b), c);
 				MemoryContextSwitchTo(cxt);
 				MemoryContextReset(batch_cxt);
-				maybe_commit(atomic);
+				(void) call_job_commit(atomic);
 				CHECK_FOR_INTERRUPTS();
 			}
 			nn_model_free(net);
@@ -437,7 +427,7 @@ refresh_model(const CatalogModel *m, const char *only_group, int batch_size, boo
 
 	train_source_open(&src, m, true);
 	refresh_plan(m, &src, groups, only_group, &todo, c);
-	maybe_commit(atomic);
+	(void) call_job_commit(atomic);
 	if (todo.n == 0)
 		return;
 	qsort(todo.items, todo.n, sizeof(Pending), cmp_pending);

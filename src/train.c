@@ -584,6 +584,20 @@ train_catch_up(const TrainArgs *a, const TrainRun *run)
 						a->model, c.embedded, c.updated, c.deleted)));
 }
 
+/*
+ * Commit the group just stored when the CALL is non-atomic, and say so;
+ * node is the worker that trained it, or NULL.
+ */
+void
+train_commit_group(const TrainArgs *a, const TrainRun *run, const char *node)
+{
+	if (call_job_commit(a->atomic))
+		ereport(NOTICE,
+				(errmsg("hack_train %s: committed group %d of %d (%s)%s%s", a->model,
+						run->group_no, run->groups, run->group[0] ? run->group : "all rows",
+						node ? ", trained on " : "", node ? node : "")));
+}
+
 /* Train every group in turn, committing after each when non-atomic. */
 static void
 train_groups(TrainArgs *a, TrainRun *run, List *groups, MemoryContext group_cxt)
@@ -600,14 +614,7 @@ train_groups(TrainArgs *a, TrainRun *run, List *groups, MemoryContext group_cxt)
 		train_group(a, run);
 		MemoryContextSwitchTo(job_cxt);
 		MemoryContextReset(group_cxt);
-		if (!a->atomic)
-		{
-			SPI_commit();
-			SPI_start_transaction();	/* a no-op where SPI_commit starts one */
-			ereport(NOTICE,
-					(errmsg("hack_train %s: committed group %d of %d (%s)", a->model, i,
-							run->groups, run->group[0] ? run->group : "all rows")));
-		}
+		train_commit_group(a, run, NULL);
 		MemoryContextSwitchTo(group_cxt);
 		train_catch_up(a, run);
 		MemoryContextSwitchTo(job_cxt);

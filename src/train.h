@@ -61,6 +61,7 @@ extern NnModel *train_warm_model(const TrainArgs *a, TrainRun *run);
 extern bool train_config_differs(const NnConfig *x, const NnConfig *y);
 extern void train_check_rows(const GroupImages *g, const HackTrainParams *params,
 							 const char *model, const char *where);
+extern void train_commit_group(const TrainArgs *a, const TrainRun *run, const char *node);
 extern void train_catch_up(const TrainArgs *a, const TrainRun *run);
 
 /* train_cluster.c: the groups trained on the workers of a Citus cluster */
