@@ -11,8 +11,9 @@
  * What moves is the work.  For each round the coordinator sends one query
  * (as the model's owner, like every read of the source):
  *
- *	SELECT s.g, hack_train_group($job, s.id, s.img, s.g ORDER BY s.id)
- *	FROM source s WHERE s.g = ANY ($groups) GROUP BY s.g
+ *	SELECT hack_group_key(s.g), hack_train_group($job, s.id, s.img, s.g ORDER BY s.id)
+ *	FROM source s WHERE s.g = ANY ($values) AND hack_group_key(s.g) = ANY ($keys)
+ *	GROUP BY s.g, hack_group_key(s.g)
  *
  * Grouped by the distribution column, Citus pushes the whole aggregate
  * down, so each group trains on its worker (train_worker.c); a round holds
@@ -32,6 +33,7 @@
 #include "hack.h"
 
 #include <math.h>
+#include "call_job.h"
 #include "group_key.h"
 #include "run_as.h"
 #include "train.h"
@@ -154,7 +156,15 @@ list_groups(ClusterJob *job)
 
 	get_typlenbyvalalign(src->group_type, &job->typlen, &job->typbyval, &job->typalign);
 	run_as_begin(&as, src->owner);
-	if (SPI_execute(psprintf("SELECT DISTINCT s.%s FROM %s s", src->group_col, src->relname),
+
+	/*
+	 * Grouped by the key too: values the type's "=" calls equal may print
+	 * differently (numeric 1.0 and 1.00), and each key is a group of its
+	 * own, as train_source_groups makes it on one server.
+	 */
+	if (SPI_execute(psprintf("SELECT s.%s FROM %s s GROUP BY s.%s, %s.hack_group_key(s.%s)",
+							 src->group_col, src->relname, src->group_col,
+							 catalog_hack_schema(), src->group_col),
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the groups of %s", src->relname);
 	n = SPI_processed;
@@ -242,11 +252,12 @@ job_message(ClusterJob *job, ClusterGroup **round, int n)
 			net = train_warm_model(a, job->run);
 			if (net != NULL)
 			{
-				uint8_t    *w = palloc(nn_model_blob_size(net));
+				uint8_t    *w;
 
+				g->warm_len = nn_model_blob_size(net);
+				w = palloc(g->warm_len);
 				nn_model_write(net, w);
 				g->warm = w;
-				g->warm_len = nn_model_blob_size(net);
 				g->resumed_from = job->run->resumed_from;
 				round[i]->resumed_from = g->resumed_from;
 				nn_model_free(net);
@@ -276,8 +287,9 @@ run_round(ClusterJob *job, ClusterGroup **round, int n, const char *what)
 	MemoryContext cxt = CurrentMemoryContext;
 	const char *schema = catalog_hack_schema();
 	Datum	   *values = palloc(sizeof(Datum) * n);
-	Oid			types[2] = {BYTEAOID, get_array_type(src->group_type)};
-	Datum		args[2];
+	Datum	   *keys = palloc(sizeof(Datum) * n);
+	Oid			types[3] = {BYTEAOID, get_array_type(src->group_type), TEXTARRAYOID};
+	Datum		args[3];
 	ErrorContextCallback ecb;
 	RunAs		as;
 	char		pool[16];
@@ -288,10 +300,14 @@ run_round(ClusterJob *job, ClusterGroup **round, int n, const char *what)
 				 errmsg("group column %s of %s has a type without an array type", src->group_col,
 						src->relname)));
 	for (int i = 0; i < n; i++)
+	{
 		values[i] = round[i]->value;
+		keys[i] = CStringGetTextDatum(round[i]->key);
+	}
 	args[0] = PointerGetDatum(job_message(job, round, n));
 	args[1] = PointerGetDatum(construct_array(values, n, src->group_type, job->typlen,
 											  job->typbyval, job->typalign));
+	args[2] = PointerGetDatum(construct_array(keys, n, TEXTOID, -1, false, TYPALIGN_INT));
 	ecb.callback = round_context;
 	ecb.arg = (void *) what;
 	ecb.previous = error_context_stack;
@@ -304,20 +320,27 @@ run_round(ClusterJob *job, ClusterGroup **round, int n, const char *what)
 	/* at once: Citus would otherwise add connections only as tasks wait */
 	(void) set_config_option("citus.force_max_query_parallelization", "on", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_execute_with_args(psprintf("SELECT s.%s, %s.hack_train_group($1, (s.%s)::pg_catalog.int8,"
-									   " s.%s, s.%s ORDER BY (s.%s)::pg_catalog.int8) FROM %s s"
-									   " WHERE s.%s OPERATOR(pg_catalog.=) ANY ($2) GROUP BY s.%s",
-									   src->group_col, schema, src->id_col, src->image_col,
+	/*
+	 * One aggregate per key, as list_groups lists them: the values ($2)
+	 * let Citus pick the shards, the keys ($3) keep out rows of a value
+	 * "=" calls equal that prints otherwise (another group).
+	 */
+	if (SPI_execute_with_args(psprintf("SELECT %s.hack_group_key(s.%s), %s.hack_train_group($1,"
+									   " (s.%s)::pg_catalog.int8, s.%s, s.%s ORDER BY (s.%s)::pg_catalog.int8)"
+									   " FROM %s s WHERE s.%s OPERATOR(pg_catalog.=) ANY ($2)"
+									   " AND %s.hack_group_key(s.%s) OPERATOR(pg_catalog.=) ANY ($3)"
+									   " GROUP BY s.%s, %s.hack_group_key(s.%s)",
+									   schema, src->group_col, schema, src->id_col, src->image_col,
 									   src->group_col, src->id_col, src->relname, src->group_col,
-									   src->group_col),
-							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)
+									   schema, src->group_col, src->group_col, schema, src->group_col),
+							  3, types, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not train the groups of %s", src->relname);
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[r];
 		bool		isnull;
-		Datum		d = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull);
-		char	   *key = isnull ? NULL : train_source_row_group(src, d, false);
+		char	   *key = SPI_getvalue(tup, SPI_tuptable->tupdesc, 1);
+		Datum		d;
 		int			i;
 
 		for (i = 0; key != NULL && i < n; i++)
@@ -437,22 +460,6 @@ next_round(ClusterJob *job, ClusterGroup **round, StringInfo what)
 	return n;
 }
 
-/*
- * Commit when the CALL is non-atomic, before each round: within one
- * transaction Citus keeps using the connection that first read a shard,
- * so the catch-up's scan (or the listing of the groups) would put all of
- * a worker's groups on one connection, one after another.  Nothing is
- * left to commit then but those reads.
- */
-static void
-next_transaction(const TrainArgs *a)
-{
-	if (a->atomic)
-		return;
-	SPI_commit();
-	SPI_start_transaction();
-}
-
 /* Train every group on its worker, round by round, saving each as it comes. */
 void
 train_cluster_groups(TrainArgs *a, TrainRun *run, MemoryContext group_cxt)
@@ -473,7 +480,15 @@ train_cluster_groups(TrainArgs *a, TrainRun *run, MemoryContext group_cxt)
 				 errmsg("%s has no rows to train on", a->src.relname)));
 	run->groups = job.n_groups;
 	round = palloc(sizeof(ClusterGroup *) * job.n_groups);
-	next_transaction(a);
+
+	/*
+	 * Commit (when non-atomic) before each round: within one transaction
+	 * Citus keeps using the connection that first read a shard, so the
+	 * listing above or a catch-up's scan would put all of a worker's groups
+	 * on one connection, one after another.  Nothing but those reads is
+	 * committed then.
+	 */
+	(void) call_job_commit(a->atomic);
 	initStringInfo(&what);
 	ereport(NOTICE,
 			(errmsg("hack_train %s: training %d groups on %d workers, %d at a time on each",
@@ -501,18 +516,11 @@ train_cluster_groups(TrainArgs *a, TrainRun *run, MemoryContext group_cxt)
 			save_group(&job, g);
 			report_stored(a, run);
 			g->result = NULL;
-			if (!a->atomic)
-			{
-				SPI_commit();
-				SPI_start_transaction();
-				ereport(NOTICE,
-						(errmsg("hack_train %s: committed group %d of %d (%s), trained on %s",
-								a->model, g->group_no, job.n_groups, g->key, job.nodes[g->node])));
-			}
+			train_commit_group(a, run, job.nodes[g->node]);
 			train_catch_up(a, run);
 		}
 		done += n;
-		next_transaction(a);
+		(void) call_job_commit(a->atomic);	/* before the next round, as above */
 		MemoryContextSwitchTo(job_cxt);
 		MemoryContextReset(group_cxt);
 	}

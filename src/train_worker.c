@@ -5,8 +5,9 @@
  *
  * On a Citus cluster CALL hack_train on the coordinator sends
  *
- *	SELECT g, hack_train_group($job, id, img, g ORDER BY id)
- *	FROM source WHERE g = ANY ($groups) GROUP BY g
+ *	SELECT hack_group_key(g), hack_train_group($job, id, img, g ORDER BY id)
+ *	FROM source WHERE g = ANY ($values) AND hack_group_key(g) = ANY ($keys)
+ *	GROUP BY g, hack_group_key(g)
  *
  * (train_cluster.c); grouped by the distribution column, Citus runs the
  * whole aggregate on the worker holding each group, in parallel across

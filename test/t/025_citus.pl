@@ -332,6 +332,19 @@ $coord->sql("CREATE TABLE imgs_by_id (id bigint PRIMARY KEY, label int, img byte
 like($err, qr/distributed by id, not by its group column: the coordinator trains every group/,
 	'a table distributed by another column than the group column is trained on the coordinator, with a NOTICE');
 
+# values that "=" calls equal but that print differently (numeric 1.0 and
+# 1.00) are groups of their own on the workers, as on one server
+$coord->sql("CREATE TABLE nimgs (id bigint, label numeric, img bytea, PRIMARY KEY (label, id)); SELECT create_distributed_table('nimgs', 'label');
+INSERT INTO nimgs SELECT id, CASE WHEN label = 1 THEN 2 WHEN id % 2 = 0 THEN 1.0 ELSE 1.00 END, img FROM imgs WHERE label < 2");
+my $NTRAIN = "CALL hack_train('%s', 'nimgs', group_column => 'label', epochs => 1, pack_epochs => 20, seed => 1)";
+$coord->sql(sprintf $NTRAIN, 'mn');
+$coord->sql(sprintf($NTRAIN, 'mnoff'), options => '-c client_min_messages=warning -c hack.distributed_training=off');
+my $ngroups = "SELECT string_agg(group_key || ':' || n_rows || ':' || (metrics ? 'node'), ' ' ORDER BY group_key) FROM hack.model_groups WHERE model = '%s'";
+my ($on, $off) = map { $coord->sql(sprintf $ngroups, $_) } 'mn', 'mnoff';
+like($on, qr/^1\.0:\d+:true 1\.00:\d+:true 2:302:true$/, "numeric groups 1.0, 1.00 and 2 each train on a worker ($on)");
+is($on =~ s/:true/:false/gr, $off, '... with the groups and row counts of the coordinator training them');
+is($coord->sql(sprintf($same_norms =~ s/'m'/'mn'/r, "'mnoff'")), '604 0', '... and its norms');
+
 # ---------------------------------------------------------------------------
 # the owner's rights on the workers: a superuser retraining alice's model
 # (as a pg_cron job would) works on the workers as alice
