@@ -379,6 +379,31 @@ on_epoch(void *arg, const HackEpochReport *rep)
 	return hack_interrupt_callback(NULL, rep->epoch, rep->epochs);
 }
 
+/*
+ * A network received from another server (a worker's trained group, a
+ * job's network to resume from): read, validated, and checked to be the
+ * encoder cfg asks for; 22P03 naming what otherwise.
+ */
+NnModel *
+train_network_received(const uint8_t *blob, size_t len, const NnConfig *cfg, const char *what)
+{
+	NnModel    *net = NULL;
+	HackError	err;
+
+	if (nn_model_read(blob, len, &net, &err) != HACK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("%s: unreadable weights: %s", what, err.message)));
+	if (train_config_differs(&net->cfg, cfg))
+	{
+		nn_model_free(net);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("%s: a network of another shape than the one asked for", what)));
+	}
+	return net;
+}
+
 /* Do two encoder shapes differ? (clip_r and curvature are the stored model's) */
 bool
 train_config_differs(const NnConfig *x, const NnConfig *y)

@@ -58,6 +58,8 @@ extern void train_save_group(const TrainArgs *a, const char *group, const NnMode
 							 const HackGroupMsg *m, int64 resumed_from, const char *node);
 extern char *train_params_json(const TrainArgs *a, const NnModel *net);
 extern NnModel *train_warm_model(const TrainArgs *a, TrainRun *run);
+extern NnModel *train_network_received(const uint8_t *blob, size_t len, const NnConfig *cfg,
+									   const char *what);
 extern bool train_config_differs(const NnConfig *x, const NnConfig *y);
 extern void train_check_rows(const GroupImages *g, const HackTrainParams *params,
 							 const char *model, const char *where);

@@ -388,16 +388,8 @@ save_group(ClusterJob *job, ClusterGroup *g)
 				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0));
 	PG_TRY();
 	{
-		if (nn_model_read(m.weights, m.weights_len, (NnModel **) &net, &err) != HACK_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("worker %s returned unreadable weights for group \"%s\": %s", node,
-							g->key, err.message)));
-		if (train_config_differs(&net->cfg, &a->cfg))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("worker %s returned a network of another shape for group \"%s\"",
-							node, g->key)));
+		net = train_network_received(m.weights, m.weights_len, &a->cfg,
+									 psprintf("worker %s, trained group \"%s\"", node, g->key));
 		train_save_group(a, g->key, net, &m, g->resumed_from, node);
 		job->run->n = m.n;
 	}

@@ -18,9 +18,9 @@
  * aggregate writes nothing and reads no catalogue: it is a computation
  * on its arguments, like hack_pack, and any role may call it.
  *
- * The job is read once per group, in the final function; the images
- * grow in the aggregate's context, so a cancel or an error frees them
- * with the query.
+ * The job is read once per group, on its first row, and the group looked
+ * up in it there; the images grow in the aggregate's context, so a cancel
+ * or an error frees them with the query.
  */
 #include "hack.h"
 #include "group_key.h"
@@ -38,28 +38,62 @@
 PG_FUNCTION_INFO_V1(hack_train_group_step);
 PG_FUNCTION_INFO_V1(hack_train_group_final);
 
-/* The aggregate's state: the group's rows so far. */
+/* The aggregate's state: the job, read once, and the group's rows so far. */
 typedef struct GroupState
 {
-	bytea	   *job;			/* the first row's job, copied */
+	bytea	   *msg;			/* the first row's job message, copied */
+	HackTrainJob job;			/* read from msg; groups palloc'd */
+	const HackJobGroup *group;	/* the job's entry for this group */
 	char	   *key;			/* the group's key */
-	HackImageFormat format;
-	HackImageShape shape;
-	bool		skip_invalid;
+	HackImageShape shape;		/* of the job's encoder */
 	GroupImages images;
 	int			cap;
 	int64		last_id;
 } GroupState;
 
-/* The job of a message, or 22P03. */
-static void
-read_job(const bytea *msg, HackTrainJob *job)
+/* The job's entry for a group, or 22023. */
+static const HackJobGroup *
+job_group(const HackTrainJob *job, const char *key)
 {
-	HackError	err;
+	for (int i = 0; i < job->n_groups; i++)
+		if (job->groups[i].key_len == strlen(key) &&
+			memcmp(job->groups[i].key, key, job->groups[i].key_len) == 0)
+			return &job->groups[i];
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("group \"%s\" is not one of the job's groups", key)));
+	return NULL;				/* keep the compiler quiet */
+}
 
-	if (hack_job_read((const uint8_t *) VARDATA_ANY(msg), VARSIZE_ANY_EXHDR(msg), job,
+/*
+ * The state of a group's first row, in the aggregate's context: the job
+ * read (22P03 if it is none) and its entry for the group found (22023)
+ * before any image is decoded.
+ */
+static GroupState *
+group_state(Datum msg, const char *key)
+{
+	GroupState *st = palloc0(sizeof(GroupState));
+	HackTrainJob job;
+	HackError	err;
+	size_t		size;
+
+	st->msg = DatumGetByteaPCopy(msg);
+	st->key = pstrdup(key);
+	if (hack_job_read((const uint8_t *) VARDATA_ANY(st->msg), VARSIZE_ANY_EXHDR(st->msg), &job,
 					  &err) != HACK_OK)
 		hack_raise(&err);
+	/* the groups into palloc'd memory, so an error frees them with the query */
+	size = sizeof(HackJobGroup) * job.n_groups;
+	st->job = job;
+	st->job.groups = palloc(size);
+	memcpy(st->job.groups, job.groups, size);
+	hack_job_free(&job);
+	st->group = job_group(&st->job, st->key);
+	st->shape.channels = st->job.cfg.channels;
+	st->shape.height = st->job.cfg.height;
+	st->shape.width = st->job.cfg.width;
+	return st;
 }
 
 /* hack_train_group_step(state, job, id, image, group) */
@@ -82,19 +116,9 @@ hack_train_group_step(PG_FUNCTION_ARGS)
 	if (st == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(agg_cxt);
-		HackTrainJob job;
 
-		st = palloc0(sizeof(GroupState));
-		st->job = DatumGetByteaPCopy(PG_GETARG_DATUM(1));
-		st->key = pstrdup(key);
+		st = group_state(PG_GETARG_DATUM(1), key);
 		MemoryContextSwitchTo(old);
-		read_job(st->job, &job);
-		st->format = job.format;
-		st->shape.channels = job.cfg.channels;
-		st->shape.height = job.cfg.height;
-		st->shape.width = job.cfg.width;
-		st->skip_invalid = job.skip_invalid;
-		hack_job_free(&job);
 	}
 	else
 	{
@@ -117,44 +141,18 @@ hack_train_group_step(PG_FUNCTION_ARGS)
 	st->last_id = id;
 	train_source_add_image(&st->images, &st->cap, agg_cxt, id,
 						   PG_ARGISNULL(3) ? NULL : (bytea *) PG_GETARG_POINTER(3),
-						   st->format, &st->shape, st->skip_invalid);
+						   st->job.format, &st->shape, st->job.skip_invalid);
 	PG_RETURN_POINTER(st);
-}
-
-/* The job's entry for the state's group, or 22023. */
-static const HackJobGroup *
-job_group(const HackTrainJob *job, const char *key)
-{
-	for (int i = 0; i < job->n_groups; i++)
-		if (job->groups[i].key_len == strlen(key) &&
-			memcmp(job->groups[i].key, key, job->groups[i].key_len) == 0)
-			return &job->groups[i];
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("group \"%s\" is not one of the job's groups", key)));
-	return NULL;				/* keep the compiler quiet */
 }
 
 /* The network to resume from, checked against the job's encoder; NULL for none. */
 static NnModel *
-warm_network(const HackTrainJob *job, const HackJobGroup *g, const char *model)
+warm_network(const HackTrainJob *job, const HackJobGroup *g, const char *where)
 {
-	NnModel    *net = NULL;
-	HackError	err;
-
 	if (g->warm == NULL)
 		return NULL;
-	if (nn_model_read(g->warm, g->warm_len, &net, &err) != HACK_OK)
-		hack_raise(&err);
-	if (train_config_differs(&net->cfg, &job->cfg))
-	{
-		nn_model_free(net);
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("the network to resume model \"%s\" from has another shape than the job's",
-						model)));
-	}
-	return net;
+	return train_network_received(g->warm, g->warm_len, &job->cfg,
+								  psprintf("the network to resume %s from", where));
 }
 
 /* The trained group as a bytea message. */
@@ -206,51 +204,34 @@ group_message(const GroupState *st, HackTrainResult *result, NnModel *net,
 	return out;
 }
 
-/* Train the state's group as the job says. */
-static bytea *
-train_state(GroupState *st, const HackTrainJob *job)
-{
-	TimestampTz started = GetCurrentTimestamp();
-	const HackJobGroup *g = job_group(job, st->key);
-	char	   *model = pnstrdup(job->model, job->model_len);
-	const char *where = psprintf("group \"%s\" of model %s", st->key, model);
-	TrainRun	run;
-	HackTrainResult result;
-	NnModel    *net;
-
-	memset(&run, 0, sizeof(run));
-	memset(&result, 0, sizeof(result));
-	run.model = model;
-	run.group = st->key;
-	run.group_no = g->group_no;
-	run.groups = job->groups_total;
-	run.resumed_from = g->resumed_from;
-	train_check_rows(&st->images, &job->params, model, where);
-	net = warm_network(job, g, model);
-	net = train_network(&job->cfg, job->format, job->normalise_none, &job->params, net,
-						&st->images, &run, &result);
-	return group_message(st, &result, net, started, where);
-}
-
 /* hack_train_group_final(state): train, and return the group as a message. */
 Datum
 hack_train_group_final(PG_FUNCTION_ARGS)
 {
 	GroupState *st = PG_ARGISNULL(0) ? NULL : (GroupState *) PG_GETARG_POINTER(0);
-	HackTrainJob job;
-	bytea	   *volatile out = NULL;
+	TimestampTz started = GetCurrentTimestamp();
+	const HackTrainJob *job;
+	char	   *model;
+	const char *where;
+	TrainRun	run;
+	HackTrainResult result;
+	NnModel    *net;
 
 	if (st == NULL)
 		PG_RETURN_NULL();
-	read_job(st->job, &job);
-	PG_TRY();
-	{
-		out = train_state(st, &job);
-	}
-	PG_FINALLY();
-	{
-		hack_job_free(&job);
-	}
-	PG_END_TRY();
-	PG_RETURN_BYTEA_P(out);
+	job = &st->job;
+	model = pnstrdup(job->model, job->model_len);
+	where = psprintf("group \"%s\" of model %s", st->key, model);
+	memset(&run, 0, sizeof(run));
+	memset(&result, 0, sizeof(result));
+	run.model = model;
+	run.group = st->key;
+	run.group_no = st->group->group_no;
+	run.groups = job->groups_total;
+	run.resumed_from = st->group->resumed_from;
+	train_check_rows(&st->images, &job->params, model, where);
+	net = warm_network(job, st->group, where);
+	net = train_network(&job->cfg, job->format, job->normalise_none, &job->params, net,
+						&st->images, &run, &result);
+	PG_RETURN_BYTEA_P(group_message(st, &result, net, started, where));
 }
