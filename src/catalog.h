@@ -126,12 +126,14 @@ typedef struct CatalogGroupBlob
 	char	   *normalisation;	/* JSON text */
 	char	   *metrics;		/* JSON text */
 	int64		n_rows;
+	NnModel    *net;			/* decoded, when catalog_archive_read keeps it */
 } CatalogGroupBlob;
 
 extern char *catalog_model_params(const CatalogModel *m);
 extern List *catalog_group_blobs(const CatalogModel *m);
 extern void catalog_import(const CatalogModel *def, const char *params_json, List *groups);
-extern char *catalog_archive_read(const bytea *blob, CatalogModel *def, List **groups);
+extern char *catalog_archive_read(const bytea *blob, CatalogModel *def, List **groups,
+								  bool keep_networks);
 
 extern Oid	catalog_point_type(void);
 extern const char *catalog_hack_schema(void);

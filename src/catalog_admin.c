@@ -313,10 +313,12 @@ read_header(const char *header, CatalogModel *def)
  * The definition (into def: columns, format, encoder shape) and groups
  * (CatalogGroupBlob, each network decoded and checked against def) of an
  * exported model; returns the archive's parameters (JSON text).  Every
- * defect is 22P03.
+ * defect is 22P03.  With keep_networks each group's decoded network stays
+ * in its net (the caller frees them with nn_model_free); otherwise net is
+ * NULL.
  */
 char *
-catalog_archive_read(const bytea *blob, CatalogModel *def, List **groups)
+catalog_archive_read(const bytea *blob, CatalogModel *def, List **groups, bool keep_networks)
 {
 	HackArchive a;
 	HackError	err;
@@ -333,6 +335,7 @@ catalog_archive_read(const bytea *blob, CatalogModel *def, List **groups)
 		{
 			HackArchiveGroup *ag = &a.groups[i];
 			CatalogGroupBlob *g = palloc0(sizeof(CatalogGroupBlob));
+			NnModel    *net;
 
 			g->group = archive_text(ag->key, ag->key_len);
 			if (strlen(g->group) > HACK_GROUP_KEY_MAX)
@@ -352,15 +355,30 @@ catalog_archive_read(const bytea *blob, CatalogModel *def, List **groups)
 			SET_VARSIZE(g->weights, VARHDRSZ + ag->weights_len);
 			memcpy(VARDATA(g->weights), ag->weights, ag->weights_len);
 			/* every network must decode and fit the model */
-			nn_model_free(catalog_network_from_blob(def, g->group, g->weights, true));
+			net = catalog_network_from_blob(def, g->group, g->weights, true);
+			if (keep_networks)
+				g->net = net;
+			else
+				nn_model_free(net);
 			*groups = lappend(*groups, g);
 		}
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
+		ListCell   *lc;
+
+		foreach(lc, *groups)
+		{
+			CatalogGroupBlob *g = lfirst(lc);
+
+			nn_model_free(g->net);
+			g->net = NULL;		/* the list is the caller's: leave nothing freed in it */
+		}
 		hack_archive_free(&a);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	hack_archive_free(&a);
 	return params;
 }
 
@@ -381,7 +399,7 @@ hack_import_model(PG_FUNCTION_ARGS)
 	def.model = model;
 	def.source = source;
 	def.owner = GetUserId();
-	params = catalog_archive_read(blob, &def, &groups);
+	params = catalog_archive_read(blob, &def, &groups, false);
 	/* the caller reads the source; its columns must be the archive's */
 	if (pg_class_aclcheck(source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		ereport(ERROR,

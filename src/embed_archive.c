@@ -10,7 +10,8 @@
  * cannot embed with a model it has a stale copy of, or one another role
  * planted there.
  *
- * The archive is validated as hack_import_model validates it.  It is
+ * The archive is validated as hack_import_model validates it, and the
+ * networks that validation decodes are the ones embedding uses.  It is
  * decoded once per query and call site: the cache lives in fn_extra, so
  * nothing outlives the query.  A constant archive (what a worker gets) is
  * decoded on the first row; any other is compared with the cached bytes
@@ -29,27 +30,25 @@
 
 PG_FUNCTION_INFO_V1(hack_embed_with);
 
-/* One decoded archive: its bytes, definition, groups and the networks loaded so far. */
+/* One decoded archive: its bytes, definition, and groups with their networks. */
 typedef struct ArchiveCache
 {
 	MemoryContext cxt;			/* holds all of it; deleted on replacement */
 	bytea	   *archive;		/* a copy, the cache's key */
 	CatalogModel def;
-	int			n;
-	CatalogGroupBlob **groups;
-	NnModel   **nets;			/* malloc'd by the core, NULL until used */
+	List	   *groups;			/* CatalogGroupBlob, each with its decoded net */
 	MemoryContextCallback free_nets;
 } ArchiveCache;
 
-/* Free the networks when the cache's context goes. */
+/* Free the networks (the core's, malloc'd) when the cache's context goes. */
 static void
 free_nets(void *arg)
 {
 	ArchiveCache *c = (ArchiveCache *) arg;
+	ListCell   *lc;
 
-	for (int i = 0; i < c->n; i++)
-		if (c->nets[i] != NULL)
-			nn_model_free(c->nets[i]);
+	foreach(lc, c->groups)
+		nn_model_free(((CatalogGroupBlob *) lfirst(lc))->net);
 }
 
 /* The cache for archive, decoding it unless the one in fn_extra holds the same bytes. */
@@ -59,9 +58,6 @@ archive_cache(FmgrInfo *flinfo, const bytea *archive)
 	ArchiveCache *c = (ArchiveCache *) flinfo->fn_extra;
 	MemoryContext cxt;
 	MemoryContext old;
-	List	   *groups;
-	ListCell   *lc;
-	int			i = 0;
 
 	/*
 	 * A constant or a parameter (as in the query Citus sends a worker) is
@@ -87,15 +83,11 @@ archive_cache(FmgrInfo *flinfo, const bytea *archive)
 		SET_VARSIZE(c->archive, VARSIZE_ANY_EXHDR(archive) + VARHDRSZ);
 		memcpy(VARDATA(c->archive), VARDATA_ANY(archive), VARSIZE_ANY_EXHDR(archive));
 		c->def.model = "(archive)";
-		(void) catalog_archive_read(c->archive, &c->def, &groups);
-		c->n = list_length(groups);
-		c->groups = palloc(sizeof(CatalogGroupBlob *) * c->n);
-		c->nets = palloc0(sizeof(NnModel *) * c->n);
-		foreach(lc, groups)
-			c->groups[i++] = lfirst(lc);
 		c->free_nets.func = free_nets;
 		c->free_nets.arg = c;
 		MemoryContextRegisterResetCallback(cxt, &c->free_nets);
+		/* validated as hack_import_model validates it, its networks kept */
+		(void) catalog_archive_read(c->archive, &c->def, &c->groups, true);
 	}
 	PG_CATCH();
 	{
@@ -118,23 +110,21 @@ hack_embed_with(PG_FUNCTION_ARGS)
 	char	   *group = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	ArchiveCache *c = archive_cache(fcinfo->flinfo, archive);
 	double		emb[HACK_MAX_DIM];
-	int			i;
+	const CatalogGroupBlob *g = NULL;
+	ListCell   *lc;
 
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->groups[i]->group, group) == 0)
+	foreach(lc, c->groups)
+	{
+		g = lfirst(lc);
+		if (strcmp(g->group, group) == 0)
 			break;
-	if (i == c->n)
+		g = NULL;
+	}
+	if (g == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("the archive has no group \"%s\"", group),
 				 errhint("Pass the row's group as hack_group_key(group column).")));
-	if (c->nets[i] == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(c->cxt);
-
-		c->nets[i] = catalog_network_from_blob(&c->def, group, c->groups[i]->weights, true);
-		MemoryContextSwitchTo(old);
-	}
-	embed_image(c->nets[i], image, c->def.format, &c->def.shape, NULL, emb);
+	embed_image(g->net, image, c->def.format, &c->def.shape, NULL, emb);
 	PG_RETURN_POINCARE_P(poincare_from_coords(emb, c->def.dim));
 }
