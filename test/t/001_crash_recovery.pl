@@ -131,7 +131,7 @@ sub client_sql
 }
 
 # the client ends when the server goes away, with one of these
-my $GONE_RE = qr/server closed the connection|unexpected postmaster exit|no connection to the server|terminated abnormally|before or while processing|connection to server was lost|^$/;
+my $GONE_RE = qr/server closed the connection|unexpected postmaster exit|postmaster exited during a parallel transaction|no connection to the server|terminated abnormally|before or while processing|connection to server was lost|^$/;
 my @acks;    # "kind d a b" of every round so far
 
 # the acknowledged work as table acks
